@@ -1,0 +1,124 @@
+//! The optional customer on an order.
+
+use serde::{Deserialize, Serialize};
+
+/// A billing address; every part optional but the country is a two-letter code when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Street and number.
+    pub line1: Option<String>,
+    /// Apartment, suite…
+    pub line2: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166 two-letter country code.
+    pub country: Option<String>,
+}
+
+/// Who bought, when the customer wants a receipt or follow-up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// Full name.
+    pub name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Billing address.
+    pub billing_address: Option<Address>,
+}
+
+/// Why customer details were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CustomerError {
+    /// The email is not an address.
+    #[error("{0:?} is not an email address")]
+    BadEmail(String),
+    /// The phone number has letters in it.
+    #[error("{0:?} is not a phone number")]
+    BadPhone(String),
+    /// The country is not a two-letter code.
+    #[error("country {0:?} must be a two-letter code such as DE or US")]
+    BadCountry(String),
+    /// Nothing was filled in.
+    #[error("customer details are empty")]
+    Empty,
+}
+
+fn clean(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+impl Customer {
+    /// Trims every field, drops empty ones and checks email, phone and country.
+    pub fn validated(&self) -> Result<Customer, CustomerError> {
+        let email = clean(&self.email);
+        if let Some(e) = &email {
+            let mut parts = e.split('@');
+            let ok = matches!((parts.next(), parts.next(), parts.next()),
+                (Some(user), Some(domain), None) if !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+            if !ok || e.contains(char::is_whitespace) {
+                return Err(CustomerError::BadEmail(e.clone()));
+            }
+        }
+        let phone = clean(&self.phone);
+        if let Some(p) = &phone {
+            let ok = p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                && p.chars().filter(char::is_ascii_digit).count() >= 4;
+            if !ok {
+                return Err(CustomerError::BadPhone(p.clone()));
+            }
+        }
+        let address = match &self.billing_address {
+            Some(a) => {
+                let country = clean(&a.country).map(|c| c.to_ascii_uppercase());
+                if let Some(c) = &country {
+                    if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
+                        return Err(CustomerError::BadCountry(c.clone()));
+                    }
+                }
+                let cleaned = Address {
+                    line1: clean(&a.line1),
+                    line2: clean(&a.line2),
+                    city: clean(&a.city),
+                    region: clean(&a.region),
+                    postal_code: clean(&a.postal_code),
+                    country,
+                };
+                (cleaned != Address::default()).then_some(cleaned)
+            }
+            None => None,
+        };
+        let customer = Customer { name: clean(&self.name), email, phone, billing_address: address };
+        if customer == Customer::default() {
+            return Err(CustomerError::Empty);
+        }
+        Ok(customer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_details_are_refused_with_what_is_wrong() {
+        let c = Customer { email: Some("not-an-email".into()), ..Default::default() };
+        assert!(matches!(c.validated(), Err(CustomerError::BadEmail(_))));
+        let c = Customer { phone: Some("call me".into()), ..Default::default() };
+        assert!(matches!(c.validated(), Err(CustomerError::BadPhone(_))));
+        assert!(matches!(Customer::default().validated(), Err(CustomerError::Empty)));
+    }
+
+    #[test]
+    fn details_are_trimmed() {
+        let c = Customer { name: Some("  Ada Lovelace ".into()), email: Some(" ada@example.org".into()), ..Default::default() };
+        let v = c.validated().expect("valid");
+        assert_eq!(v.name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(v.email.as_deref(), Some("ada@example.org"));
+    }
+}

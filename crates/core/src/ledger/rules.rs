@@ -1,0 +1,416 @@
+//! The rules of DESIGN §4, in one function: [`Ledger::decide`]. Every command is checked here
+//! and nowhere else; the store and the app only call it.
+
+use crate::ids::{OrderId, TxId};
+use crate::money::Money;
+use crate::order::units_share;
+
+use super::command::{Command, Fact, Payment, PaymentKind, RefundProgress, RefundStrategy, Stamp, WriteOff};
+use super::transaction::{
+    PaymentMethod, RefundDetail, RefundItem, RefundStrategyKind, ResultChange, Transaction, TxKind, TxResult,
+};
+use super::{Ledger, LedgerError};
+
+fn required(text: &Option<String>, what: &'static str) -> Result<String, LedgerError> {
+    match text.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => Ok(t.to_string()),
+        _ => Err(LedgerError::ReasonRequired(what)),
+    }
+}
+
+fn same_currency(expected: Money, found: Money) -> Result<(), LedgerError> {
+    if expected.currency() == found.currency() {
+        Ok(())
+    } else {
+        Err(LedgerError::WrongCurrency { expected: expected.currency().code(), found: found.currency().code() })
+    }
+}
+
+fn check_method(method: &PaymentMethod) -> Result<(), LedgerError> {
+    let blank = |s: &str| s.trim().is_empty();
+    match method {
+        PaymentMethod::Cash => Ok(()),
+        PaymentMethod::Card { last4, approval_code: _ } => match last4 {
+            Some(d) if d.len() != 4 || !d.chars().all(|c| c.is_ascii_digit()) => {
+                Err(LedgerError::ReasonRequired("card's last four digits (exactly 4 digits)"))
+            }
+            Some(_) | None => Ok(()),
+        },
+        PaymentMethod::External { system, reference } => {
+            if blank(system) {
+                Err(LedgerError::ReasonRequired("payment logged from another system's name"))
+            } else if blank(reference) {
+                Err(LedgerError::ReasonRequired("payment logged from another system's reference"))
+            } else {
+                Ok(())
+            }
+        }
+        PaymentMethod::MarkedPaid { note } => {
+            if blank(note) {
+                Err(LedgerError::ReasonRequired("order marked as paid"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Ledger {
+    /// Checks `command` against the rules and returns the facts it records. Changes nothing.
+    pub fn decide(&self, command: &Command, stamp: &Stamp) -> Result<Vec<Fact>, LedgerError> {
+        match command {
+            Command::PlaceOrder { order } => {
+                if self.orders.contains_key(&order.id) {
+                    return Err(LedgerError::Duplicate(format!("order {}", order.id)));
+                }
+                order.totals()?;
+                Ok(vec![Fact::OrderPlaced { order: order.clone() }])
+            }
+            Command::Pay(payment) => self.decide_pay(payment, stamp),
+            Command::Capture { authorization, amount, result } => {
+                self.decide_capture(*authorization, *amount, *result, stamp)
+            }
+            Command::Void { target, reason } => self.decide_void(*target, reason, stamp),
+            Command::Refund { parent, strategy, progress, reason } => {
+                self.decide_refund(*parent, strategy, *progress, reason, stamp)
+            }
+            Command::Credit { order_ids, amount, method, approved_by, reason } => {
+                // Rule 8: a credit pays out beyond a refund and needs a manager.
+                if approved_by.trim().is_empty() {
+                    return Err(LedgerError::CreditNeedsManager);
+                }
+                let reason = required(&Some(reason.clone()), "credit")?;
+                amount.require_positive("credit amount")?;
+                check_method(method)?;
+                if let PaymentMethod::MarkedPaid { .. } = method {
+                    return Err(LedgerError::MethodNotAllowed { method: method.name(), action: "pay out a credit" });
+                }
+                for o in order_ids {
+                    self.entry(*o)?;
+                }
+                let mut tx = self.new_tx(stamp, TxKind::Credit, None, order_ids.clone(), *amount, method.clone());
+                tx.approved_by = Some(approved_by.trim().to_string());
+                tx.reason = Some(reason);
+                Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
+            }
+            Command::ResolveResult { tx, result, note } => {
+                let t = self.tx(*tx)?;
+                let current = t.result();
+                if !current.can_become(*result) {
+                    return if current == TxResult::Unknown {
+                        Err(LedgerError::BadResult(result.as_str()))
+                    } else {
+                        Err(LedgerError::ResultFinal(current.as_str()))
+                    };
+                }
+                if self.is_voided(t.id) {
+                    return Err(LedgerError::AlreadyVoided);
+                }
+                let change = ResultChange { result: *result, at: stamp.at, note: note.clone() };
+                Ok(vec![Fact::ResultChanged { tx: *tx, change }])
+            }
+            Command::WriteOff { order, reason } => {
+                // Rule 12: write off what is still due on an open order.
+                let reason = required(&Some(reason.clone()), "write-off")?;
+                let view = self.order_view(*order, stamp.at)?;
+                if !view.status.is_open() || !view.balance_due.is_positive() {
+                    return Err(LedgerError::order_not_open(view.status));
+                }
+                let write_off = WriteOff {
+                    order_id: *order,
+                    amount: view.balance_due,
+                    reason,
+                    at: stamp.at,
+                    context: stamp.context.clone(),
+                };
+                Ok(vec![Fact::WrittenOff { write_off }])
+            }
+            Command::MarkPaid { order, note } => {
+                // Rule 12: mark an open order as paid — a logged sale for what is due.
+                let note = required(&Some(note.clone()), "order marked as paid")?;
+                let view = self.order_view(*order, stamp.at)?;
+                if !view.status.is_open() || !view.balance_due.is_positive() {
+                    return Err(LedgerError::order_not_open(view.status));
+                }
+                let payment = Payment {
+                    kind: PaymentKind::Sale,
+                    order_ids: vec![*order],
+                    amount: view.balance_due,
+                    method: PaymentMethod::MarkedPaid { note: note.clone() },
+                    result: TxResult::Approved,
+                    replaces: None,
+                };
+                let mut facts = self.decide_pay(&payment, stamp)?;
+                if let Some(Fact::Recorded { tx }) = facts.first_mut() {
+                    tx.reason = Some(note);
+                }
+                Ok(facts)
+            }
+        }
+    }
+
+    fn new_tx(
+        &self,
+        stamp: &Stamp,
+        kind: TxKind,
+        parent: Option<&Transaction>,
+        order_ids: Vec<OrderId>,
+        amount: Money,
+        method: PaymentMethod,
+    ) -> Transaction {
+        let id = TxId(stamp.id);
+        Transaction {
+            id,
+            kind,
+            parent: parent.map(|p| p.id),
+            parent_kind: parent.map(|p| p.kind),
+            root: parent.map_or(id, |p| p.root),
+            order_ids,
+            amount,
+            method,
+            history: vec![ResultChange { result: TxResult::Approved, at: stamp.at, note: None }],
+            created_at: stamp.at,
+            expires_at: None,
+            refund: None,
+            replaces: None,
+            approved_by: None,
+            reason: None,
+            context: stamp.context.clone(),
+        }
+    }
+
+    fn decide_pay(&self, p: &Payment, stamp: &Stamp) -> Result<Vec<Fact>, LedgerError> {
+        p.amount.require_positive("payment amount")?;
+        check_method(&p.method)?;
+        if p.result == TxResult::Unknown && p.method.is_logged() {
+            return Err(LedgerError::BadResult("unknown for a payment logged from elsewhere"));
+        }
+        let kind = match p.kind {
+            PaymentKind::Sale => TxKind::Sale,
+            PaymentKind::Authorize { .. } => match &p.method {
+                PaymentMethod::Card { .. } | PaymentMethod::External { .. } => TxKind::Authorize,
+                PaymentMethod::Cash | PaymentMethod::MarkedPaid { .. } => {
+                    return Err(LedgerError::MethodNotAllowed { method: p.method.name(), action: "authorize" });
+                }
+            },
+        };
+        let mut order_ids = p.order_ids.clone();
+        // Rule 12: replacing a paid transaction that was voided.
+        if let Some(old_id) = p.replaces {
+            let old = self.tx(old_id)?;
+            if old.kind != TxKind::Sale || !old.is_approved() {
+                return Err(LedgerError::BadReplacement("the transaction replaced is not an approved sale"));
+            }
+            if !self.is_voided(old_id) {
+                return Err(LedgerError::BadReplacement("the sale replaced has not been voided"));
+            }
+            if self.replaced_by.contains_key(&old_id) {
+                return Err(LedgerError::BadReplacement("that voided sale was already replaced"));
+            }
+            if order_ids.is_empty() {
+                order_ids = old.order_ids.clone();
+            }
+        }
+        // Rule 10: zero, one or several orders; each must exist, share the currency, be payable.
+        let moves_money = match p.result {
+            TxResult::Approved | TxResult::Unknown => true,
+            TxResult::Declined | TxResult::Abandoned | TxResult::Canceled => false,
+        };
+        let mut due = Money::zero(p.amount.currency());
+        for id in &order_ids {
+            let view = self.order_view(*id, stamp.at)?;
+            same_currency(view.totals.total, p.amount)?;
+            if view.write_off.is_some() {
+                return Err(LedgerError::order_not_open(view.status));
+            }
+            due = due.checked_add(view.balance_due)?;
+        }
+        if moves_money && !order_ids.is_empty() && p.amount.minor() > due.minor() {
+            return Err(LedgerError::Overpayment { amount: p.amount, due });
+        }
+        let mut tx = self.new_tx(stamp, kind, None, order_ids, p.amount, p.method.clone());
+        tx.history[0].result = p.result;
+        tx.replaces = p.replaces;
+        if let PaymentKind::Authorize { capture_window } = p.kind {
+            tx.expires_at = Some(stamp.at.saturating_add(capture_window).map_err(|_| crate::money::MoneyError::Overflow)?);
+        }
+        Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
+    }
+
+    fn decide_capture(&self, auth_id: TxId, amount: Money, result: TxResult, stamp: &Stamp) -> Result<Vec<Fact>, LedgerError> {
+        let auth = self.tx(auth_id)?;
+        match auth.kind {
+            TxKind::Authorize => {}
+            TxKind::Capture | TxKind::Sale | TxKind::Void | TxKind::Refund | TxKind::Credit => {
+                return Err(LedgerError::NotAnAuthorization(auth.kind.label()));
+            }
+        }
+        if !auth.is_approved() {
+            return Err(LedgerError::not_approved(auth.kind, auth.result(), "captured"));
+        }
+        same_currency(auth.amount, amount)?;
+        amount.require_positive("capture amount")?;
+        // Rules 1–3: within the authorization, not voided, not expired.
+        let state = self.auth_state(auth, stamp.at);
+        if state.voided.is_some() {
+            return Err(LedgerError::AuthorizationVoided);
+        }
+        if state.expired {
+            return Err(LedgerError::AuthorizationExpired(auth.expires_at.unwrap_or(stamp.at)));
+        }
+        if amount.minor() > state.capturable.minor() {
+            return Err(LedgerError::CaptureExceedsAuthorization { requested: amount, capturable: state.capturable });
+        }
+        let mut tx = self.new_tx(stamp, TxKind::Capture, Some(auth), auth.order_ids.clone(), amount, auth.method.clone());
+        tx.history[0].result = result;
+        Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
+    }
+
+    fn decide_void(&self, target_id: TxId, reason: &Option<String>, stamp: &Stamp) -> Result<Vec<Fact>, LedgerError> {
+        let target = self.tx(target_id)?;
+        if self.is_voided(target_id) {
+            return Err(LedgerError::AlreadyVoided);
+        }
+        let amount = match target.kind {
+            // Rule 2: a void releases only the uncaptured remainder.
+            TxKind::Authorize => {
+                if !target.is_approved() {
+                    return Err(LedgerError::not_approved(target.kind, target.result(), "voided"));
+                }
+                let state = self.auth_state(target, stamp.at);
+                if state.expired {
+                    return Err(LedgerError::AuthorizationExpired(target.expires_at.unwrap_or(stamp.at)));
+                }
+                if !state.capturable.is_positive() {
+                    return Err(LedgerError::NothingToVoid);
+                }
+                state.capturable
+            }
+            // Rule 4: a sale is refunded, not voided — unless it was only logged, by mistake.
+            TxKind::Sale => {
+                if !target.is_approved() {
+                    return Err(LedgerError::not_approved(target.kind, target.result(), "voided"));
+                }
+                if !target.method.is_logged() {
+                    return Err(LedgerError::RefundInstead("sale"));
+                }
+                let state = self.payment_state(target);
+                if state.refunded.is_positive() || state.refund_pending.is_positive() {
+                    return Err(LedgerError::VoidAfterRefund);
+                }
+                target.amount
+            }
+            // Rule 7: a pending refund can be voided.
+            TxKind::Refund => match self.refund_status(target) {
+                super::RefundStatus::Pending => target.amount,
+                status @ (super::RefundStatus::Complete | super::RefundStatus::Failed | super::RefundStatus::Voided) => {
+                    return Err(LedgerError::RefundNotPending(match status {
+                        super::RefundStatus::Complete => "complete",
+                        super::RefundStatus::Failed => "failed",
+                        super::RefundStatus::Voided | super::RefundStatus::Pending => "voided",
+                    }));
+                }
+            },
+            TxKind::Capture => return Err(LedgerError::RefundInstead("capture")),
+            TxKind::Void | TxKind::Credit => return Err(LedgerError::NotVoidable(target.kind.label())),
+        };
+        let mut tx = self.new_tx(stamp, TxKind::Void, Some(target), target.order_ids.clone(), amount, target.method.clone());
+        tx.reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
+    }
+
+    fn decide_refund(
+        &self,
+        parent_id: TxId,
+        strategy: &RefundStrategy,
+        progress: RefundProgress,
+        reason: &Option<String>,
+        stamp: &Stamp,
+    ) -> Result<Vec<Fact>, LedgerError> {
+        let parent = self.tx(parent_id)?;
+        // Rule 5: refunds apply only to approved sales and captures.
+        match parent.kind {
+            TxKind::Sale | TxKind::Capture => {}
+            TxKind::Authorize | TxKind::Void | TxKind::Refund | TxKind::Credit => {
+                return Err(LedgerError::NotRefundable(parent.kind.label()));
+            }
+        }
+        if !parent.is_approved() {
+            return Err(LedgerError::not_approved(parent.kind, parent.result(), "refunded"));
+        }
+        let state = self.payment_state(parent);
+        if state.voided {
+            return Err(LedgerError::AlreadyVoided);
+        }
+        // Rule 6: three strategies.
+        let (amount, detail) = match strategy {
+            RefundStrategy::Full => {
+                if state.refunded.is_positive() || state.refund_pending.is_positive() {
+                    return Err(LedgerError::AlreadyPartlyRefunded(state.refundable));
+                }
+                (parent.amount, RefundDetail { strategy: RefundStrategyKind::Full, items: vec![] })
+            }
+            RefundStrategy::Amount { amount } => {
+                same_currency(parent.amount, *amount)?;
+                amount.require_positive("refund amount")?;
+                (*amount, RefundDetail { strategy: RefundStrategyKind::Amount, items: vec![] })
+            }
+            RefundStrategy::Items { items } => {
+                let amount = self.items_amount(parent, items)?;
+                (amount, RefundDetail { strategy: RefundStrategyKind::Items, items: items.clone() })
+            }
+        };
+        if amount.minor() > state.refundable.minor() {
+            return Err(LedgerError::RefundExceedsBalance { requested: amount, refundable: state.refundable });
+        }
+        let mut tx = self.new_tx(stamp, TxKind::Refund, Some(parent), parent.order_ids.clone(), amount, parent.method.clone());
+        tx.history[0].result = match progress {
+            RefundProgress::Complete => TxResult::Approved,
+            RefundProgress::Pending => TxResult::Unknown,
+        };
+        tx.refund = Some(detail);
+        tx.reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
+    }
+
+    /// The amount of an item refund: each line's payable share for the units, never more units
+    /// than were sold less those already refunded.
+    fn items_amount(&self, parent: &Transaction, items: &[RefundItem]) -> Result<Money, LedgerError> {
+        let bad = |m: String| LedgerError::BadRefundItem(m);
+        if items.is_empty() {
+            return Err(bad("choose at least one item".into()));
+        }
+        let mut total = Money::zero(parent.amount.currency());
+        let mut seen = std::collections::BTreeSet::new();
+        for item in items {
+            if !parent.order_ids.contains(&item.order_id) {
+                return Err(bad("the item is not on an order this payment paid for".into()));
+            }
+            if !seen.insert((item.order_id, item.line)) {
+                return Err(bad(format!("line {} is listed twice", item.line + 1)));
+            }
+            let entry = self.entry(item.order_id)?;
+            let idx = item.line as usize;
+            let (line, totals) = match (entry.order.draft.lines.get(idx), entry.totals.lines.get(idx)) {
+                (Some(l), Some(t)) => (l, t),
+                _ => return Err(bad(format!("the order has no line {}", item.line + 1))),
+            };
+            if item.quantity == 0 {
+                return Err(bad(format!("{}: quantity must be at least 1", line.name)));
+            }
+            let already = self.refunded_units(item.order_id, item.line);
+            let left = line.quantity.saturating_sub(already);
+            if item.quantity > left {
+                return Err(bad(format!(
+                    "{}: {} sold, {} already refunded, so at most {} can be refunded",
+                    line.name, line.quantity, already, left
+                )));
+            }
+            total = total.checked_add(units_share(totals, line.quantity, already, item.quantity)?)?;
+        }
+        if !total.is_positive() {
+            return Err(bad("those items were free; there is nothing to refund".into()));
+        }
+        Ok(total)
+    }
+}

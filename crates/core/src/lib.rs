@@ -1,0 +1,24 @@
+//! fairtill-core: Fairtill's domain — money, catalog, offers, orders and the transaction ledger.
+//!
+//! No I/O and no clock: time is passed in. The ledger's rules (DESIGN §4) live in
+//! [`ledger::Ledger::decide`]; every state (paid, refunded, expired…) is derived from immutable facts.
+
+pub mod catalog;
+pub mod customer;
+pub mod event;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod offer;
+pub mod order;
+pub mod tax;
+
+pub use jiff::{SignedDuration, Timestamp};
+pub use rust_decimal::Decimal;
+
+/// Where the current time comes from. The domain never reads the clock; callers pass a
+/// timestamp taken from a `Clock` (the system clock in the app, a fixed one in tests).
+pub trait Clock {
+    /// Now.
+    fn now(&self) -> Timestamp;
+}

@@ -1,0 +1,90 @@
+//! Opening the database: pragmas, integrity check, migrations.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+
+use crate::error::{Result, StoreError};
+
+/// Every migration, oldest first. Never edit a released one: add the next.
+pub const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/device/0001_init.sql")];
+
+/// The migrations as rusqlite_migration wants them.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The pragmas of DESIGN §5, set on every connection.
+pub(crate) fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+/// The schema version a database file has (0 for a new one).
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Runs `PRAGMA quick_check` (or the full `integrity_check`) and returns SQLite's complaints.
+pub fn integrity_problems(conn: &Connection, full: bool) -> Result<Vec<String>> {
+    let pragma = if full { "PRAGMA integrity_check" } else { "PRAGMA quick_check" };
+    let mut stmt = conn.prepare(pragma)?;
+    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows.into_iter().filter(|r| r != "ok").collect())
+}
+
+/// Copies a database file (and its WAL, if any) aside with a timestamped name. Never deletes.
+pub fn copy_aside(path: &Path, label: &str) -> Result<PathBuf> {
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.3fZ").to_string();
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "fairtill.db".into());
+    let target = path.with_file_name(format!("{file}.{label}-{stamp}"));
+    std::fs::copy(path, &target)?;
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+        if side.exists() {
+            std::fs::copy(&side, PathBuf::from(format!("{}{suffix}", target.display())))?;
+        }
+    }
+    Ok(target)
+}
+
+/// Opens (creating if needed) and migrates a device database. A newer schema is refused
+/// untouched; a database failing its quick check is copied aside and reported.
+pub fn open_connection(path: &Path) -> Result<Connection> {
+    let existed = path.exists();
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    let supported = MIGRATIONS.len() as i64;
+    let checked = (|| -> Result<()> {
+        let found = schema_version(&conn)?;
+        if found > supported {
+            return Err(StoreError::TooNew { found, supported });
+        }
+        if existed {
+            let problems = integrity_problems(&conn, false)?;
+            if !problems.is_empty() {
+                return Err(StoreError::Invalid(problems.join("; ")));
+            }
+        }
+        Ok(())
+    })();
+    match checked {
+        Ok(()) => {}
+        Err(StoreError::Invalid(detail)) => return corrupt(conn, path, detail),
+        Err(StoreError::Sqlite(e)) if existed => return corrupt(conn, path, e.to_string()),
+        Err(other) => return Err(other),
+    }
+    configure(&conn)?;
+    migrations().to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+fn corrupt(conn: Connection, path: &Path, detail: String) -> Result<Connection> {
+    drop(conn);
+    let copied_to = copy_aside(path, "corrupt")?;
+    Err(StoreError::Corrupt { copied_to, detail })
+}

@@ -1,0 +1,154 @@
+-- Fairtill device database, version 1.
+-- Money is INTEGER minor units plus a currency code, so SUM() is exact.
+-- Times are INTEGER milliseconds since the Unix epoch (UTC).
+-- Orders, transactions and their facts are append-only: triggers refuse UPDATE and DELETE,
+-- except a transaction's current `result`, a projection of result_changes that may only move
+-- away from 'unknown'.
+
+CREATE TABLE device (
+    singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+    device_id    TEXT NOT NULL CHECK (length(device_id) = 36),
+    code         TEXT NOT NULL CHECK (length(code) BETWEEN 1 AND 8 AND code NOT GLOB '*[^A-Z0-9]*'),
+    name         TEXT NOT NULL CHECK (length(name) > 0),
+    next_receipt INTEGER NOT NULL CHECK (next_receipt >= 1),
+    created_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE events (
+    id                  TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    name                TEXT NOT NULL CHECK (length(name) > 0),
+    currency            TEXT NOT NULL CHECK (length(currency) = 3),
+    body                TEXT NOT NULL CHECK (json_valid(body)),
+    created_at          INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE products (
+    sku              TEXT PRIMARY KEY NOT NULL CHECK (length(sku) > 0),
+    name             TEXT NOT NULL CHECK (length(name) > 0),
+    unit_price_minor INTEGER NOT NULL CHECK (unit_price_minor >= 0),
+    currency         TEXT NOT NULL CHECK (length(currency) = 3),
+    tax_category     TEXT NOT NULL CHECK (tax_category IN ('standard', 'reduced', 'exempt')),
+    barcode          TEXT UNIQUE CHECK (barcode IS NULL OR (length(barcode) > 0 AND barcode NOT GLOB '*[^0-9]*')),
+    favourite        INTEGER NOT NULL DEFAULT 0 CHECK (favourite IN (0, 1)),
+    updated_at       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX products_name ON products (name COLLATE NOCASE);
+
+CREATE TABLE offers (
+    id         TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    name       TEXT NOT NULL CHECK (length(name) > 0),
+    currency   TEXT NOT NULL CHECK (length(currency) = 3),
+    body       TEXT NOT NULL CHECK (json_valid(body)),
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE offer_retirements (
+    offer_id   TEXT PRIMARY KEY NOT NULL REFERENCES offers (id),
+    retired_at INTEGER NOT NULL,
+    staff      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE orders (
+    id             TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    receipt        TEXT NOT NULL UNIQUE,
+    device_id      TEXT NOT NULL,
+    event_id       TEXT,
+    staff          TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    currency       TEXT NOT NULL CHECK (length(currency) = 3),
+    total_minor    INTEGER NOT NULL CHECK (total_minor >= 0),
+    customer_name  TEXT,
+    customer_email TEXT,
+    body           TEXT NOT NULL CHECK (json_valid(body))
+) STRICT;
+
+CREATE TABLE transactions (
+    id                 TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    kind               TEXT NOT NULL CHECK (kind IN ('authorize', 'capture', 'sale', 'void', 'refund', 'credit')),
+    parent_id          TEXT REFERENCES transactions (id),
+    parent_kind        TEXT CHECK (parent_kind IN ('authorize', 'capture', 'sale', 'void', 'refund', 'credit')),
+    root_id            TEXT NOT NULL,
+    order_id           TEXT REFERENCES orders (id),
+    amount_minor       INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency           TEXT NOT NULL CHECK (length(currency) = 3),
+    method             TEXT NOT NULL CHECK (method IN ('cash', 'card', 'external', 'marked_paid')),
+    external_system    TEXT,
+    external_reference TEXT,
+    result             TEXT NOT NULL CHECK (result IN ('approved', 'declined', 'abandoned', 'canceled', 'unknown')),
+    created_at         INTEGER NOT NULL,
+    expires_at         INTEGER,
+    device_id          TEXT NOT NULL,
+    event_id           TEXT,
+    staff              TEXT NOT NULL,
+    search_text        TEXT NOT NULL,
+    body               TEXT NOT NULL CHECK (json_valid(body)),
+    CHECK ((kind IN ('authorize', 'sale', 'credit')) = (parent_id IS NULL)),
+    CHECK ((parent_id IS NULL) = (parent_kind IS NULL)),
+    CHECK (kind = 'authorize' OR expires_at IS NULL),
+    CHECK ((method = 'external') = (external_reference IS NOT NULL))
+) STRICT;
+CREATE INDEX transactions_created ON transactions (created_at, id);
+CREATE INDEX transactions_parent ON transactions (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX transactions_root ON transactions (root_id);
+CREATE INDEX transactions_summary ON transactions (currency, kind, result, parent_kind, amount_minor);
+CREATE INDEX transactions_external ON transactions (external_system, external_reference) WHERE external_reference IS NOT NULL;
+CREATE INDEX transactions_expiring ON transactions (expires_at) WHERE kind = 'authorize';
+
+CREATE TABLE transaction_orders (
+    transaction_id TEXT NOT NULL REFERENCES transactions (id),
+    position       INTEGER NOT NULL CHECK (position >= 0),
+    order_id       TEXT NOT NULL REFERENCES orders (id),
+    PRIMARY KEY (transaction_id, position)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX transaction_orders_order ON transaction_orders (order_id);
+
+CREATE TABLE result_changes (
+    transaction_id TEXT NOT NULL REFERENCES transactions (id),
+    seq            INTEGER NOT NULL CHECK (seq >= 0),
+    result         TEXT NOT NULL CHECK (result IN ('approved', 'declined', 'abandoned', 'canceled', 'unknown')),
+    at             INTEGER NOT NULL,
+    note           TEXT,
+    PRIMARY KEY (transaction_id, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE write_offs (
+    order_id     TEXT PRIMARY KEY NOT NULL REFERENCES orders (id),
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency     TEXT NOT NULL CHECK (length(currency) = 3),
+    at           INTEGER NOT NULL,
+    body         TEXT NOT NULL CHECK (json_valid(body))
+) STRICT;
+
+-- What has not reached the server yet. A row is removed when the server acknowledges it.
+CREATE TABLE outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_type TEXT NOT NULL CHECK (record_type IN ('order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement')),
+    record_id   TEXT NOT NULL,
+    queued_at   INTEGER NOT NULL,
+    UNIQUE (record_type, record_id)
+) STRICT;
+
+-- Append-only history.
+CREATE TRIGGER orders_append_only_u BEFORE UPDATE ON orders BEGIN SELECT RAISE(ABORT, 'orders are append-only'); END;
+CREATE TRIGGER orders_append_only_d BEFORE DELETE ON orders BEGIN SELECT RAISE(ABORT, 'orders are append-only'); END;
+CREATE TRIGGER offers_append_only_u BEFORE UPDATE ON offers BEGIN SELECT RAISE(ABORT, 'saved offers cannot be edited'); END;
+CREATE TRIGGER offers_append_only_d BEFORE DELETE ON offers BEGIN SELECT RAISE(ABORT, 'saved offers cannot be deleted'); END;
+CREATE TRIGGER retirements_append_only_u BEFORE UPDATE ON offer_retirements BEGIN SELECT RAISE(ABORT, 'offer retirements are append-only'); END;
+CREATE TRIGGER retirements_append_only_d BEFORE DELETE ON offer_retirements BEGIN SELECT RAISE(ABORT, 'offer retirements are append-only'); END;
+CREATE TRIGGER result_changes_append_only_u BEFORE UPDATE ON result_changes BEGIN SELECT RAISE(ABORT, 'result history is append-only'); END;
+CREATE TRIGGER result_changes_append_only_d BEFORE DELETE ON result_changes BEGIN SELECT RAISE(ABORT, 'result history is append-only'); END;
+CREATE TRIGGER transaction_orders_append_only_u BEFORE UPDATE ON transaction_orders BEGIN SELECT RAISE(ABORT, 'transactions are append-only'); END;
+CREATE TRIGGER transaction_orders_append_only_d BEFORE DELETE ON transaction_orders BEGIN SELECT RAISE(ABORT, 'transactions are append-only'); END;
+CREATE TRIGGER write_offs_append_only_u BEFORE UPDATE ON write_offs BEGIN SELECT RAISE(ABORT, 'write-offs are append-only'); END;
+CREATE TRIGGER write_offs_append_only_d BEFORE DELETE ON write_offs BEGIN SELECT RAISE(ABORT, 'write-offs are append-only'); END;
+CREATE TRIGGER transactions_append_only_d BEFORE DELETE ON transactions BEGIN SELECT RAISE(ABORT, 'transactions are append-only'); END;
+CREATE TRIGGER transactions_append_only_u BEFORE UPDATE ON transactions
+WHEN old.result <> 'unknown' OR new.result = 'unknown'
+  OR new.id IS NOT old.id OR new.kind IS NOT old.kind OR new.parent_id IS NOT old.parent_id
+  OR new.amount_minor IS NOT old.amount_minor OR new.currency IS NOT old.currency OR new.body IS NOT old.body
+  OR new.created_at IS NOT old.created_at OR new.method IS NOT old.method OR new.root_id IS NOT old.root_id
+BEGIN SELECT RAISE(ABORT, 'transactions are append-only; only an unknown result may change'); END;
+
+-- The current result follows the history.
+CREATE TRIGGER result_changes_project AFTER INSERT ON result_changes WHEN new.seq > 0
+BEGIN UPDATE transactions SET result = new.result WHERE id = new.transaction_id; END;

@@ -1,0 +1,2 @@
+//! Fairtill desktop shell.
+pub fn run() {}
