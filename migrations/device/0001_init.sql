@@ -10,7 +10,6 @@ CREATE TABLE device (
     device_id    TEXT NOT NULL CHECK (length(device_id) = 36),
     code         TEXT NOT NULL CHECK (length(code) BETWEEN 1 AND 8 AND code NOT GLOB '*[^A-Z0-9]*'),
     name         TEXT NOT NULL CHECK (length(name) > 0),
-    next_receipt INTEGER NOT NULL CHECK (next_receipt >= 1),
     created_at   INTEGER NOT NULL
 ) STRICT;
 
@@ -35,7 +34,8 @@ CREATE TABLE products (
 CREATE INDEX products_name ON products (name COLLATE NOCASE);
 
 CREATE TABLE offers (
-    id         TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    seq        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE CHECK (length(id) = 36),
     name       TEXT NOT NULL CHECK (length(name) > 0),
     currency   TEXT NOT NULL CHECK (length(currency) = 3),
     body       TEXT NOT NULL CHECK (json_valid(body)),
@@ -43,14 +43,17 @@ CREATE TABLE offers (
 ) STRICT;
 
 CREATE TABLE offer_retirements (
-    offer_id   TEXT PRIMARY KEY NOT NULL REFERENCES offers (id),
+    seq        INTEGER PRIMARY KEY,
+    offer_id   TEXT NOT NULL UNIQUE REFERENCES offers (id),
     retired_at INTEGER NOT NULL,
     staff      TEXT NOT NULL
 ) STRICT;
 
 CREATE TABLE orders (
-    id             TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
-    receipt        TEXT NOT NULL UNIQUE,
+    seq            INTEGER PRIMARY KEY,
+    id             TEXT NOT NULL UNIQUE CHECK (length(id) = 36),
+    receipt        TEXT NOT NULL,
+    receipt_seq    INTEGER NOT NULL CHECK (receipt_seq >= 1),
     device_id      TEXT NOT NULL,
     event_id       TEXT,
     staff          TEXT NOT NULL,
@@ -59,11 +62,13 @@ CREATE TABLE orders (
     total_minor    INTEGER NOT NULL CHECK (total_minor >= 0),
     customer_name  TEXT,
     customer_email TEXT,
-    body           TEXT NOT NULL CHECK (json_valid(body))
+    body           TEXT NOT NULL CHECK (json_valid(body)),
+    UNIQUE (device_id, receipt_seq)
 ) STRICT;
 
 CREATE TABLE transactions (
-    id                 TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    seq                INTEGER PRIMARY KEY,
+    id                 TEXT NOT NULL UNIQUE CHECK (length(id) = 36),
     kind               TEXT NOT NULL CHECK (kind IN ('authorize', 'capture', 'sale', 'void', 'refund', 'credit')),
     parent_id          TEXT REFERENCES transactions (id),
     parent_kind        TEXT CHECK (parent_kind IN ('authorize', 'capture', 'sale', 'void', 'refund', 'credit')),
@@ -94,39 +99,44 @@ CREATE INDEX transactions_summary ON transactions (currency, kind, result, paren
 CREATE INDEX transactions_external ON transactions (external_system, external_reference) WHERE external_reference IS NOT NULL;
 CREATE INDEX transactions_expiring ON transactions (expires_at) WHERE kind = 'authorize';
 
+-- The second and further orders of a transaction that pays several (the first is transactions.order_id).
 CREATE TABLE transaction_orders (
     transaction_id TEXT NOT NULL REFERENCES transactions (id),
-    position       INTEGER NOT NULL CHECK (position >= 0),
+    position       INTEGER NOT NULL CHECK (position >= 1),
     order_id       TEXT NOT NULL REFERENCES orders (id),
     PRIMARY KEY (transaction_id, position)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX transaction_orders_order ON transaction_orders (order_id);
 
+-- Changes of result after the first (which is in the transaction's body).
 CREATE TABLE result_changes (
+    seq            INTEGER PRIMARY KEY,
     transaction_id TEXT NOT NULL REFERENCES transactions (id),
-    seq            INTEGER NOT NULL CHECK (seq >= 0),
+    n              INTEGER NOT NULL CHECK (n >= 1),
     result         TEXT NOT NULL CHECK (result IN ('approved', 'declined', 'abandoned', 'canceled', 'unknown')),
     at             INTEGER NOT NULL,
     note           TEXT,
-    PRIMARY KEY (transaction_id, seq)
-) STRICT, WITHOUT ROWID;
+    UNIQUE (transaction_id, n)
+) STRICT;
 
 CREATE TABLE write_offs (
-    order_id     TEXT PRIMARY KEY NOT NULL REFERENCES orders (id),
+    seq          INTEGER PRIMARY KEY,
+    order_id     TEXT NOT NULL UNIQUE REFERENCES orders (id),
     amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
     currency     TEXT NOT NULL CHECK (length(currency) = 3),
     at           INTEGER NOT NULL,
     body         TEXT NOT NULL CHECK (json_valid(body))
 ) STRICT;
 
--- What has not reached the server yet. A row is removed when the server acknowledges it.
-CREATE TABLE outbox (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    record_type TEXT NOT NULL CHECK (record_type IN ('order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement')),
-    record_id   TEXT NOT NULL,
-    queued_at   INTEGER NOT NULL,
-    UNIQUE (record_type, record_id)
+-- The outbox. Every synced table is append-only with an increasing `seq`, so what has not reached
+-- the server is exactly the rows above the last acknowledged seq of each table: no extra write
+-- per sale. Sync is idempotent by record id on the server, so re-sending after a lost ack is safe.
+CREATE TABLE sync_state (
+    record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement')),
+    acked_seq   INTEGER NOT NULL CHECK (acked_seq >= 0)
 ) STRICT;
+INSERT INTO sync_state (record_type, acked_seq) VALUES
+    ('order', 0), ('transaction', 0), ('result_change', 0), ('write_off', 0), ('offer', 0), ('offer_retirement', 0);
 
 -- Append-only history.
 CREATE TRIGGER orders_append_only_u BEFORE UPDATE ON orders BEGIN SELECT RAISE(ABORT, 'orders are append-only'); END;
@@ -144,11 +154,11 @@ CREATE TRIGGER write_offs_append_only_d BEFORE DELETE ON write_offs BEGIN SELECT
 CREATE TRIGGER transactions_append_only_d BEFORE DELETE ON transactions BEGIN SELECT RAISE(ABORT, 'transactions are append-only'); END;
 CREATE TRIGGER transactions_append_only_u BEFORE UPDATE ON transactions
 WHEN old.result <> 'unknown' OR new.result = 'unknown'
-  OR new.id IS NOT old.id OR new.kind IS NOT old.kind OR new.parent_id IS NOT old.parent_id
+  OR new.seq IS NOT old.seq OR new.id IS NOT old.id OR new.kind IS NOT old.kind OR new.parent_id IS NOT old.parent_id
   OR new.amount_minor IS NOT old.amount_minor OR new.currency IS NOT old.currency OR new.body IS NOT old.body
   OR new.created_at IS NOT old.created_at OR new.method IS NOT old.method OR new.root_id IS NOT old.root_id
 BEGIN SELECT RAISE(ABORT, 'transactions are append-only; only an unknown result may change'); END;
 
 -- The current result follows the history.
-CREATE TRIGGER result_changes_project AFTER INSERT ON result_changes WHEN new.seq > 0
+CREATE TRIGGER result_changes_project AFTER INSERT ON result_changes
 BEGIN UPDATE transactions SET result = new.result WHERE id = new.transaction_id; END;

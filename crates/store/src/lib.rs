@@ -1,1 +1,28 @@
-//! placeholder
+//! fairtill-store: the device's SQLite database.
+//!
+//! [`Till`] opens one device's database (WAL, `synchronous=FULL`, foreign keys, STRICT tables,
+//! migrations from `migrations/device/`), records sales durably by letting `fairtill-core`
+//! decide inside one `BEGIN IMMEDIATE` transaction, and answers the queries the app and the
+//! `fairtill` CLI need: the filtered list with keyset pagination, the per-currency summary,
+//! one order with its history, streaming CSV export, all-or-nothing CSV import, backups and
+//! the sync outbox.
+
+mod backup;
+mod catalog;
+pub mod db;
+mod error;
+mod export;
+mod import;
+mod outbox;
+mod query;
+mod records;
+mod till;
+
+pub use backup::restore;
+pub use catalog::SavedOffer;
+pub use error::{Result, StoreError};
+pub use export::EXPORT_HEADER;
+pub use import::{ImportErrors, ImportReport, RowError};
+pub use outbox::{OutboxStatus, RECORD_TYPES};
+pub use query::{Page, TxFilter, TxRow, METHODS};
+pub use till::{truncate_ms, Actor, DeviceInfo, DeviceSetup, RecordedSale, SystemClock, Tender, Till};

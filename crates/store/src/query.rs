@@ -1,0 +1,272 @@
+//! Reading the transaction list: filters, keyset pagination, the per-currency summary.
+
+use fairtill_core::ids::{EventId, OrderId, TxId};
+use fairtill_core::ledger::{Summary, SummaryBuilder, SummaryRow, TxKind, TxResult};
+use fairtill_core::money::{Currency, Money};
+use fairtill_core::Timestamp;
+use rusqlite::types::Value;
+use rusqlite::Row;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::records::{from_ms, ms};
+use crate::till::Till;
+
+/// Which transactions to show. Empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxFilter {
+    /// Created at or after.
+    pub from: Option<Timestamp>,
+    /// Created before.
+    pub to: Option<Timestamp>,
+    /// At this event.
+    pub event_id: Option<EventId>,
+    /// By this staff member.
+    pub staff: Option<String>,
+    /// Of these kinds.
+    #[serde(default)]
+    pub kinds: Vec<TxKind>,
+    /// With these current results.
+    #[serde(default)]
+    pub results: Vec<TxResult>,
+    /// In this currency.
+    pub currency: Option<Currency>,
+    /// Paid by this method (`cash`, `card`, `external`, `marked_paid`).
+    pub method: Option<String>,
+    /// Text in the customer's name, email or phone, the receipt, or the external reference.
+    pub text: Option<String>,
+}
+
+/// One row of the transaction list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxRow {
+    /// Transaction id.
+    pub id: TxId,
+    /// Receipt of its order.
+    pub receipt: Option<String>,
+    /// Its (first) order.
+    pub order_id: Option<OrderId>,
+    /// The transaction it operates on.
+    pub parent_id: Option<TxId>,
+    /// Kind.
+    pub kind: TxKind,
+    /// Current result.
+    pub result: TxResult,
+    /// Amount.
+    pub amount: Money,
+    /// Payment method name.
+    pub method: String,
+    /// External system, for logged payments.
+    pub external_system: Option<String>,
+    /// External reference, for logged payments.
+    pub external_reference: Option<String>,
+    /// Customer name from the order.
+    pub customer_name: Option<String>,
+    /// Customer email from the order.
+    pub customer_email: Option<String>,
+    /// Staff.
+    pub staff: String,
+    /// Event.
+    pub event_id: Option<EventId>,
+    /// Device.
+    pub device_id: String,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A page of the list, newest first, with the cursor for the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// Rows.
+    pub rows: Vec<TxRow>,
+    /// Pass to get the next page; `None` at the end.
+    pub next: Option<String>,
+}
+
+/// The method names the list can filter by.
+pub const METHODS: &[&str] = &["cash", "card", "external", "marked_paid"];
+
+impl TxFilter {
+    /// SQL conditions on table alias `t` and their parameters.
+    pub(crate) fn to_sql(&self) -> Result<(String, Vec<Value>)> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut params: Vec<Value> = Vec::new();
+        let mut push = |clause: &str, value: Value| {
+            params.push(value);
+            clauses.push(clause.replace('?', &format!("?{}", params.len())));
+        };
+        if let Some(f) = self.from {
+            push("t.created_at >= ?", Value::Integer(ms(f)));
+        }
+        if let Some(to) = self.to {
+            push("t.created_at < ?", Value::Integer(ms(to)));
+        }
+        if let Some(e) = self.event_id {
+            push("t.event_id = ?", Value::Text(e.0.to_string()));
+        }
+        if let Some(s) = self.staff.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            push("t.staff = ?", Value::Text(s.to_string()));
+        }
+        if let Some(c) = self.currency {
+            push("t.currency = ?", Value::Text(c.code().to_string()));
+        }
+        if let Some(m) = self.method.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            if !METHODS.contains(&m) {
+                return Err(StoreError::Invalid(format!("unknown payment method {m:?}; use one of {}", METHODS.join(", "))));
+            }
+            push("t.method = ?", Value::Text(m.to_string()));
+        }
+        if let Some(text) = self.text.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            push("t.search_text LIKE ? ESCAPE '\\'", Value::Text(format!("%{escaped}%")));
+        }
+        let list = |values: Vec<&'static str>| values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+        if !self.kinds.is_empty() {
+            clauses.push(format!("t.kind IN ({})", list(self.kinds.iter().map(|k| k.as_str()).collect())));
+        }
+        if !self.results.is_empty() {
+            clauses.push(format!("t.result IN ({})", list(self.results.iter().map(|r| r.as_str()).collect())));
+        }
+        let sql = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+        Ok((sql, params))
+    }
+}
+
+/// Columns of [`TxRow`], selected from `transactions t LEFT JOIN orders o`.
+pub(crate) const ROW_COLUMNS: &str = "t.id, o.receipt, t.order_id, t.parent_id, t.kind, t.result, t.amount_minor, t.currency, t.method,
+    t.external_system, t.external_reference, o.customer_name, o.customer_email, t.staff, t.event_id, t.device_id, t.created_at";
+
+fn parse_id<T: std::str::FromStr>(v: Option<String>) -> Result<Option<T>> {
+    v.map(|s| s.parse::<T>().map_err(|_| StoreError::Decode(format!("id {s:?}")))).transpose()
+}
+
+pub(crate) fn read_row(r: &Row<'_>) -> Result<TxRow> {
+    let kind: String = r.get(4)?;
+    let result: String = r.get(5)?;
+    let currency: String = r.get(7)?;
+    let currency = Currency::from_code(&currency)?;
+    let id: String = r.get(0)?;
+    Ok(TxRow {
+        id: id.parse().map_err(|_| StoreError::Decode(format!("id {id:?}")))?,
+        receipt: r.get(1)?,
+        order_id: parse_id(r.get(2)?)?,
+        parent_id: parse_id(r.get(3)?)?,
+        kind: TxKind::parse(&kind).ok_or_else(|| StoreError::Decode(kind.clone()))?,
+        result: TxResult::parse(&result).ok_or_else(|| StoreError::Decode(result.clone()))?,
+        amount: Money::from_minor(r.get(6)?, currency),
+        method: r.get(8)?,
+        external_system: r.get(9)?,
+        external_reference: r.get(10)?,
+        customer_name: r.get(11)?,
+        customer_email: r.get(12)?,
+        staff: r.get(13)?,
+        event_id: parse_id(r.get(14)?)?,
+        device_id: r.get(15)?,
+        created_at: from_ms(r.get(16)?)?,
+    })
+}
+
+fn encode_cursor(row: &TxRow) -> String {
+    format!("{}:{}", ms(row.created_at), row.id)
+}
+
+fn decode_cursor(cursor: &str) -> Result<(i64, String)> {
+    let bad = || StoreError::Invalid("that page cursor is not valid; start from the first page".into());
+    let (at, id) = cursor.split_once(':').ok_or_else(bad)?;
+    let at: i64 = at.parse().map_err(|_| bad())?;
+    let id: uuid::Uuid = id.parse().map_err(|_| bad())?;
+    Ok((at, id.to_string()))
+}
+
+impl Till {
+    /// A page of the transaction list, newest first. Pass the previous page's `next` as `after`.
+    pub fn list(&self, filter: &TxFilter, after: Option<&str>, limit: usize) -> Result<Page> {
+        let (mut sql, mut params) = filter.to_sql()?;
+        if let Some(cursor) = after {
+            let (at, id) = decode_cursor(cursor)?;
+            params.push(Value::Integer(at));
+            params.push(Value::Text(id));
+            sql.push_str(&format!(" AND (t.created_at, t.id) < (?{}, ?{})", params.len() - 1, params.len()));
+        }
+        let limit = limit.clamp(1, 1000);
+        let query = format!(
+            "SELECT {ROW_COLUMNS} FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
+             WHERE {sql} ORDER BY t.created_at DESC, t.id DESC LIMIT {}",
+            limit + 1
+        );
+        let mut stmt = self.conn.prepare_cached(&query)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut out = Vec::with_capacity(limit + 1);
+        while let Some(r) = rows.next()? {
+            out.push(read_row(r)?);
+        }
+        let next = if out.len() > limit {
+            out.truncate(limit);
+            out.last().map(encode_cursor)
+        } else {
+            None
+        };
+        Ok(Page { rows: out, next })
+    }
+
+    /// The per-currency summary of every transaction the filter selects, at the till's now.
+    pub fn summary(&self, filter: &TxFilter) -> Result<Summary> {
+        self.summary_at(filter, self.now())
+    }
+
+    /// The per-currency summary at a given time (expiry of authorizations depends on it).
+    pub fn summary_at(&self, filter: &TxFilter, now: Timestamp) -> Result<Summary> {
+        let (sql, params) = filter.to_sql()?;
+        let mut builder = SummaryBuilder::default();
+        let grouped = format!(
+            "SELECT t.currency, t.kind, t.parent_kind, t.result, count(*), sum(t.amount_minor)
+             FROM transactions t WHERE {sql} GROUP BY t.currency, t.kind, t.result, t.parent_kind"
+        );
+        let mut stmt = self.conn.prepare_cached(&grouped)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            let currency: String = r.get(0)?;
+            let kind: String = r.get(1)?;
+            let parent_kind: Option<String> = r.get(2)?;
+            let result: String = r.get(3)?;
+            builder.add(SummaryRow {
+                currency: Currency::from_code(&currency)?,
+                kind: TxKind::parse(&kind).ok_or_else(|| StoreError::Decode(kind.clone()))?,
+                parent_kind: parent_kind.as_deref().and_then(TxKind::parse),
+                result: TxResult::parse(&result).ok_or_else(|| StoreError::Decode(result.clone()))?,
+                count: r.get::<_, i64>(4)?.max(0) as u64,
+                amount_minor: r.get(5)?,
+                expired_minor: 0,
+            });
+        }
+        // Authorizations past their window with money uncaptured and no void: the remainder
+        // counts as canceled (DESIGN §4 rule 3). Captures are counted whatever the filter.
+        let mut params = params;
+        params.push(Value::Integer(ms(now)));
+        let expired = format!(
+            "SELECT currency, sum(remainder) FROM (
+               SELECT t.currency, t.amount_minor - coalesce((SELECT sum(c.amount_minor) FROM transactions c
+                   WHERE c.parent_id = t.id AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0) AS remainder
+               FROM transactions t
+               WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.expires_at <= ?{}
+                 AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
+             ) WHERE remainder > 0 GROUP BY currency",
+            params.len()
+        );
+        let mut stmt = self.conn.prepare_cached(&expired)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        while let Some(r) = rows.next()? {
+            let currency: String = r.get(0)?;
+            builder.add(SummaryRow {
+                currency: Currency::from_code(&currency)?,
+                kind: TxKind::Authorize,
+                parent_kind: None,
+                result: TxResult::Approved,
+                count: 0,
+                amount_minor: 0,
+                expired_minor: r.get(1)?,
+            });
+        }
+        Ok(builder.finish())
+    }
+}

@@ -1,0 +1,34 @@
+//! Migrations: every step from the first yields the same schema as a fresh database.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use fairtill_store::db::{migrations, MIGRATIONS};
+use rusqlite::Connection;
+
+fn schema(conn: &Connection) -> Vec<(String, String, String)> {
+    let mut stmt = conn
+        .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn the_migration_list_is_valid() {
+    migrations().validate().unwrap();
+}
+
+#[test]
+fn upgrading_from_every_earlier_version_equals_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh_path = dir.path().join("fresh.db");
+    let mut fresh = Connection::open(&fresh_path).unwrap();
+    migrations().to_latest(&mut fresh).unwrap();
+    let expected = schema(&fresh);
+    for start in 0..=MIGRATIONS.len() {
+        let path = dir.path().join(format!("from-{start}.db"));
+        let mut conn = Connection::open(&path).unwrap();
+        migrations().to_version(&mut conn, start).unwrap();
+        drop(conn);
+        let till = fairtill_store::Till::open(&path).unwrap();
+        assert_eq!(schema(till.connection()), expected, "upgrading from version {start}");
+    }
+}
