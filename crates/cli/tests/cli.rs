@@ -1,0 +1,106 @@
+//! The `fairtill` binary end to end on a temporary database: what a script would run.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fairtill(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fairtill")).arg("--db").arg(db).args(args).output().unwrap()
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = fairtill(db, args);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(db: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(db, &all)).unwrap()
+}
+
+#[test]
+fn record_list_summarize_export_and_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let sale = json(&db, &["--device-code", "B3", "record", "--item", "Mug:12.50:2", "--item", "Poster: A3:9.50", "--customer-name", "Ada"]);
+    assert_eq!(sale["receipt"], "B3-000001");
+    assert_eq!(sale["total"]["amount"], "34.50");
+    ok(&db, &["record", "--item", "Print:40", "--method", "external", "--system", "Shopify", "--reference", "#1042"]);
+    ok(&db, &["record", "--item", "Tea:1200", "--currency", "JPY"]);
+    ok(&db, &["record", "--item", "Mug:5", "--method", "card", "--result", "declined"]);
+
+    let page = json(&db, &["list", "--method", "external"]);
+    assert_eq!(page["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(page["rows"][0]["external_reference"], "#1042");
+    let by_text = json(&db, &["list", "--text", "ada"]);
+    assert_eq!(by_text["rows"].as_array().unwrap().len(), 1);
+
+    let summary = json(&db, &["summary"]);
+    let currencies = summary["currencies"].as_array().unwrap();
+    assert_eq!(currencies.len(), 2);
+    let usd = currencies.iter().find(|c| c["currency"] == "USD").unwrap();
+    assert_eq!(usd["net"]["amount"], "74.50");
+    assert_eq!(usd["declined_count"], 1);
+    let text = ok(&db, &["summary", "--currency", "JPY"]);
+    assert!(text.contains("JPY") && text.contains("1200"), "{text}");
+
+    let csv_path = dir.path().join("out.csv");
+    ok(&db, &["export", "--out", csv_path.to_str().unwrap(), "--currency", "USD"]);
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert_eq!(csv.lines().count(), 4, "header + 3 USD rows:\n{csv}");
+    assert!(csv.starts_with("id,receipt,created_at,kind,result,amount,currency"));
+
+    let shown = ok(&db, &["show", "B3-000001"]);
+    assert!(shown.contains("paid") && shown.contains("Poster: A3"), "{shown}");
+
+    let import = dir.path().join("in.csv");
+    std::fs::write(&import, "created_at,amount,currency,method,external_system,external_reference\n2026-05-01T10:00:00Z,20.00,EUR,external,Etsy,E-77\n").unwrap();
+    let report = json(&db, &["import", import.to_str().unwrap()]);
+    assert_eq!(report["imported"], 1);
+    let again = fairtill(&db, &["import", import.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("line 2"));
+}
+
+#[test]
+fn bad_input_and_refusals_have_clear_errors_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let out = fairtill(&db, &["record", "--item", "Tea:1000.5", "--currency", "JPY"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1000.5") && err.contains("JPY"), "{err}");
+    let out = fairtill(&db, &["record", "--item", "Mug:5", "--method", "external", "--system", "Shop"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--reference"));
+    ok(&db, &["record", "--item", "Print:40", "--method", "external", "--system", "Shopify", "--reference", "#1"]);
+    let dup = fairtill(&db, &["record", "--item", "Print:40", "--method", "external", "--system", "Shopify", "--reference", "#1"]);
+    assert_eq!(dup.status.code(), Some(3), "a refusal by a rule");
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already logged"));
+    let help = ok(&db, &["export", "--help"]);
+    assert!(help.contains("--currency"));
+}
+
+#[test]
+fn offers_backup_restore_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let offer = json(&db, &["offers", "save", "--name", "Two mugs", "--item", "Mug:8:2"]);
+    let id = offer["id"].as_str().unwrap().to_string();
+    assert_eq!(json(&db, &["offers", "list"]).as_array().unwrap().len(), 1);
+    ok(&db, &["offers", "retire", &id]);
+    assert_eq!(json(&db, &["offers", "list"]).as_array().unwrap().len(), 0);
+    assert_eq!(json(&db, &["offers", "list", "--all"]).as_array().unwrap().len(), 1);
+
+    ok(&db, &["record", "--item", "Mug:5"]);
+    let backup = dir.path().join("b.db");
+    ok(&db, &["backup", "--out", backup.to_str().unwrap()]);
+    ok(&db, &["record", "--item", "Mug:6"]);
+    let restored = ok(&db, &["restore", "--from", backup.to_str().unwrap()]);
+    assert!(restored.contains("kept at"), "{restored}");
+    assert_eq!(json(&db, &["list"])["rows"].as_array().unwrap().len(), 1);
+    let check = json(&db, &["check"]);
+    assert_eq!(check["integrity_ok"], true);
+}
