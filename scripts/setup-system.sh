@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Fairtill needs, skipping what is already installed.
+# Usage: scripts/setup-system.sh app|test
+set -euo pipefail
+want=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev libdbus-1-dev)
+if [ "${1:-app}" = test ]; then
+  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is not installed: Fairtill needs the Rust toolchain (1.95) on the PATH" >&2
+  exit 1
+fi

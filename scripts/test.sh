@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite: format, lints, every crate's tests (including the
+# crash test and the app-window start test under Xvfb).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-system.sh test
+# PostgreSQL is used by the server suites; start it if this machine has it and it is down.
+if command -v pg_lsclusters >/dev/null 2>&1 && ! pg_lsclusters -h 2>/dev/null | grep -q online; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
