@@ -45,6 +45,9 @@ impl From<StoreError> for ApiError {
             | StoreError::Io(_)
             | StoreError::Csv(_) => ErrorCode::Storage,
         };
-        ApiError { code, message: e.to_string() }
+        ApiError {
+            code,
+            message: e.to_string(),
+        }
     }
 }

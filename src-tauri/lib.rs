@@ -44,7 +44,9 @@ pub fn run() {
         .setup(|app| {
             let path = database_path(app)?;
             let till = Till::open(&path)?;
-            app.manage(AppState { till: Mutex::new(till) });
+            app.manage(AppState {
+                till: Mutex::new(till),
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![commands::till_status])

@@ -30,7 +30,14 @@ fn the_app_opens_its_window_and_its_database() {
     let display = format!(":{}", 90 + std::process::id() % 100);
     let _xvfb = Killed(
         Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -64,8 +71,15 @@ fn the_app_opens_its_window_and_its_database() {
     std::thread::sleep(Duration::from_secs(2));
     assert!(app.0.try_wait().unwrap().is_none(), "the app keeps running");
     let till = fairtill_store::Till::open(&db).unwrap();
-    assert_eq!(till.device().code, "T1", "the app created its database at the --db path");
+    assert_eq!(
+        till.device().code,
+        "T1",
+        "the app created its database at the --db path"
+    );
     if let Ok(shot) = std::env::var("FAIRTILL_SCREENSHOT") {
-        let _ = Command::new("import").args(["-window", "root", &shot]).env("DISPLAY", &display).status();
+        let _ = Command::new("import")
+            .args(["-window", "root", &shot])
+            .env("DISPLAY", &display)
+            .status();
     }
 }

@@ -24,10 +24,10 @@ pub struct TillStatus {
 /// The till's device, database and sync backlog.
 #[tauri::command]
 pub fn till_status(state: tauri::State<'_, AppState>) -> Result<TillStatus, ApiError> {
-    let till = state
-        .till
-        .lock()
-        .map_err(|_| ApiError { code: ErrorCode::Storage, message: "the till is busy after an earlier failure; restart Fairtill".into() })?;
+    let till = state.till.lock().map_err(|_| ApiError {
+        code: ErrorCode::Storage,
+        message: "the till is busy after an earlier failure; restart Fairtill".into(),
+    })?;
     let outbox = till.outbox()?;
     let page = till.list(&TxFilter::default(), None, 1000)?;
     Ok(TillStatus {

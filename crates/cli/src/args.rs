@@ -31,7 +31,12 @@ fn input(msg: impl Into<String>) -> anyhow::Error {
 #[command(name = "fairtill", version)]
 pub struct Cli {
     /// The device database file (created if it does not exist).
-    #[arg(long, env = "FAIRTILL_DB", global = true, default_value = "fairtill.db")]
+    #[arg(
+        long,
+        env = "FAIRTILL_DB",
+        global = true,
+        default_value = "fairtill.db"
+    )]
     pub db: PathBuf,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
@@ -130,7 +135,12 @@ struct SaleJson {
 }
 
 fn parse_line(spec: &str, currency: Currency) -> anyhow::Result<OrderLine> {
-    let parts: Vec<&str> = spec.rsplitn(3, ':').collect::<Vec<_>>().into_iter().rev().collect();
+    let parts: Vec<&str> = spec
+        .rsplitn(3, ':')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let (name, price, quantity) = match parts.as_slice() {
         [name, price] => (*name, *price, "1"),
         [name, price, quantity] if quantity.parse::<u32>().is_ok() => (*name, *price, *quantity),
@@ -142,11 +152,18 @@ fn parse_line(spec: &str, currency: Currency) -> anyhow::Result<OrderLine> {
                 l
             });
         }
-        _ => return Err(input(format!("--item {spec:?} must look like NAME:PRICE or NAME:PRICE:QTY"))),
+        _ => {
+            return Err(input(format!(
+                "--item {spec:?} must look like NAME:PRICE or NAME:PRICE:QTY"
+            )))
+        }
     };
     let unit_price = Money::parse(price, currency)?;
-    let quantity: u32 =
-        quantity.parse().ok().filter(|q| *q >= 1).ok_or_else(|| input(format!("quantity {quantity:?} must be a whole number of at least 1")))?;
+    let quantity: u32 = quantity.parse().ok().filter(|q| *q >= 1).ok_or_else(|| {
+        input(format!(
+            "quantity {quantity:?} must be a whole number of at least 1"
+        ))
+    })?;
     let name = name.trim();
     if name.is_empty() {
         return Err(input(format!("--item {spec:?} has no name")));
@@ -163,18 +180,29 @@ fn parse_line(spec: &str, currency: Currency) -> anyhow::Result<OrderLine> {
 }
 
 fn parse_result(text: &str) -> anyhow::Result<TxResult> {
-    TxResult::parse(&text.to_ascii_lowercase())
-        .ok_or_else(|| input(format!("result {text:?} must be approved, declined, abandoned, canceled or unknown")))
+    TxResult::parse(&text.to_ascii_lowercase()).ok_or_else(|| {
+        input(format!(
+            "result {text:?} must be approved, declined, abandoned, canceled or unknown"
+        ))
+    })
 }
 
 fn parse_event(text: &Option<String>) -> anyhow::Result<Option<EventId>> {
-    text.as_deref().map(|e| e.parse().map_err(|_| input(format!("{e:?} is not an event id")))).transpose()
+    text.as_deref()
+        .map(|e| {
+            e.parse()
+                .map_err(|_| input(format!("{e:?} is not an event id")))
+        })
+        .transpose()
 }
 
 impl Record {
     /// Who records.
     pub fn actor(&self) -> Actor {
-        Actor { staff: self.staff.clone(), event_id: parse_event(&self.event).ok().flatten() }
+        Actor {
+            staff: self.staff.clone(),
+            event_id: parse_event(&self.event).ok().flatten(),
+        }
     }
 
     /// The order draft and how it is paid.
@@ -184,24 +212,43 @@ impl Record {
             let text = if path.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())?
             } else {
-                std::fs::read_to_string(path).map_err(|e| input(format!("cannot read {}: {e}", path.display())))?
+                std::fs::read_to_string(path)
+                    .map_err(|e| input(format!("cannot read {}: {e}", path.display())))?
             };
-            let sale: SaleJson = serde_json::from_str(&text).map_err(|e| input(format!("the sale JSON is not valid: {e}")))?;
+            let sale: SaleJson = serde_json::from_str(&text)
+                .map_err(|e| input(format!("the sale JSON is not valid: {e}")))?;
             return Ok((sale.draft, sale.tender));
         }
         if self.items.is_empty() {
-            return Err(input("give at least one --item NAME:PRICE[:QTY], or --from-json FILE"));
+            return Err(input(
+                "give at least one --item NAME:PRICE[:QTY], or --from-json FILE",
+            ));
         }
         let currency = Currency::from_code(&self.currency)?;
-        let lines = self.items.iter().map(|i| parse_line(i, currency)).collect::<anyhow::Result<Vec<_>>>()?;
+        let lines = self
+            .items
+            .iter()
+            .map(|i| parse_line(i, currency))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let method = match self.method.to_ascii_lowercase().as_str() {
             "cash" => PaymentMethod::Cash,
-            "card" => PaymentMethod::Card { last4: self.last4.clone(), approval_code: self.approval_code.clone() },
-            "external" => PaymentMethod::External {
-                system: self.system.clone().ok_or_else(|| input("--method external needs --system (which system took the payment)"))?,
-                reference: self.reference.clone().ok_or_else(|| input("--method external needs --reference (its payment reference)"))?,
+            "card" => PaymentMethod::Card {
+                last4: self.last4.clone(),
+                approval_code: self.approval_code.clone(),
             },
-            other => return Err(input(format!("--method {other:?} must be cash, card or external"))),
+            "external" => PaymentMethod::External {
+                system: self.system.clone().ok_or_else(|| {
+                    input("--method external needs --system (which system took the payment)")
+                })?,
+                reference: self.reference.clone().ok_or_else(|| {
+                    input("--method external needs --reference (its payment reference)")
+                })?,
+            },
+            other => {
+                return Err(input(format!(
+                    "--method {other:?} must be cash, card or external"
+                )))
+            }
         };
         let customer = Customer {
             name: self.customer_name.clone(),
@@ -209,13 +256,30 @@ impl Record {
             phone: self.customer_phone.clone(),
             billing_address: None,
         };
-        let draft = OrderDraft { currency, lines, discount: None, tax: TaxPolicy::none(), customer: Some(customer), note: None };
+        let draft = OrderDraft {
+            currency,
+            lines,
+            discount: None,
+            tax: TaxPolicy::none(),
+            customer: Some(customer),
+            note: None,
+        };
         let kind = if self.authorize {
-            PaymentKind::Authorize { capture_window: fairtill_core::event::DEFAULT_CAPTURE_WINDOW }
+            PaymentKind::Authorize {
+                capture_window: fairtill_core::event::DEFAULT_CAPTURE_WINDOW,
+            }
         } else {
             PaymentKind::Sale
         };
-        Ok((draft, Tender { kind, method, result: parse_result(&self.result)?, amount: None }))
+        Ok((
+            draft,
+            Tender {
+                kind,
+                method,
+                result: parse_result(&self.result)?,
+                amount: None,
+            },
+        ))
     }
 }
 
@@ -261,7 +325,9 @@ fn parse_when(text: &str) -> anyhow::Result<Timestamp> {
     if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
         return Ok(dt.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp());
     }
-    Err(input(format!("{text:?} is not a date (use 2026-06-01 or 2026-06-01T09:00:00Z)")))
+    Err(input(format!(
+        "{text:?} is not a date (use 2026-06-01 or 2026-06-01T09:00:00Z)"
+    )))
 }
 
 impl FilterArgs {
@@ -275,10 +341,21 @@ impl FilterArgs {
             kinds: self
                 .kinds
                 .iter()
-                .map(|k| TxKind::parse(&k.to_ascii_lowercase()).ok_or_else(|| input(format!("kind {k:?} is not a transaction kind"))))
+                .map(|k| {
+                    TxKind::parse(&k.to_ascii_lowercase())
+                        .ok_or_else(|| input(format!("kind {k:?} is not a transaction kind")))
+                })
                 .collect::<anyhow::Result<_>>()?,
-            results: self.results.iter().map(|r| parse_result(r)).collect::<anyhow::Result<_>>()?,
-            currency: self.currency.as_deref().map(Currency::from_code).transpose()?,
+            results: self
+                .results
+                .iter()
+                .map(|r| parse_result(r))
+                .collect::<anyhow::Result<_>>()?,
+            currency: self
+                .currency
+                .as_deref()
+                .map(Currency::from_code)
+                .transpose()?,
             method: self.method.clone(),
             text: self.text.clone(),
         })
@@ -323,14 +400,24 @@ pub fn resolve_order(till: &Till, id: &str) -> anyhow::Result<OrderView> {
         if let Some(order) = till.order_of(TxId(order.0))? {
             return Ok(till.order(order)?);
         }
-        return Err(input(format!("{id} is not an order, or a transaction of an order, in this database")));
+        return Err(input(format!(
+            "{id} is not an order, or a transaction of an order, in this database"
+        )));
     }
     let found: Option<String> = till
         .connection()
-        .query_row("SELECT id FROM orders WHERE receipt = ?1", [id.trim()], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM orders WHERE receipt = ?1",
+            [id.trim()],
+            |r| r.get(0),
+        )
         .ok();
     let order = found.ok_or_else(|| input(format!("no order with receipt {id:?}")))?;
-    Ok(till.order(order.parse().map_err(|_| input("stored order id is not valid"))?)?)
+    Ok(till.order(
+        order
+            .parse()
+            .map_err(|_| input("stored order id is not valid"))?,
+    )?)
 }
 
 /// `export` arguments.
@@ -430,4 +517,3 @@ pub struct Restore {
     #[arg(long)]
     pub from: PathBuf,
 }
-

@@ -6,7 +6,6 @@ mod args;
 mod output;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -36,8 +35,12 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             | StoreError::Csv(_),
         ) => 1,
         None if err.downcast_ref::<args::InputError>().is_some()
-            || err.downcast_ref::<fairtill_core::money::MoneyError>().is_some()
-            || err.downcast_ref::<fairtill_core::order::OrderError>().is_some() =>
+            || err
+                .downcast_ref::<fairtill_core::money::MoneyError>()
+                .is_some()
+            || err
+                .downcast_ref::<fairtill_core::order::OrderError>()
+                .is_some() =>
         {
             2
         }
@@ -60,8 +63,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn open(db: &PathBuf, cli: &Cli) -> anyhow::Result<Till> {
-    let setup = DeviceSetup { code: cli.device_code.clone(), name: cli.device_name.clone() };
+fn open(db: &std::path::Path, cli: &Cli) -> anyhow::Result<Till> {
+    let setup = DeviceSetup {
+        code: cli.device_code.clone(),
+        name: cli.device_name.clone(),
+    };
     Ok(Till::open_with(db, &setup, Box::new(SystemClock))?)
 }
 
@@ -96,21 +102,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let filter = e.filter.to_filter()?;
             let count = match &e.out {
                 Some(path) => {
-                    let file = std::fs::File::create_new(path)
-                        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+                    let file = std::fs::File::create_new(path).with_context(|| {
+                        format!("cannot create {} (it must not exist yet)", path.display())
+                    })?;
                     till.export_csv(&filter, std::io::BufWriter::new(file))?
                 }
                 None => till.export_csv(&filter, &mut out)?,
             };
             if e.out.is_some() {
-                output::message(&mut out, json, &format!("exported {count} transactions"), serde_json::json!({ "exported": count }))?;
+                output::message(
+                    &mut out,
+                    json,
+                    &format!("exported {count} transactions"),
+                    serde_json::json!({ "exported": count }),
+                )?;
             }
         }
         Cmd::Import(i) => {
             let mut till = open(&db, &cli)?;
-            let file = std::fs::File::open(&i.file).with_context(|| format!("cannot read {}", i.file.display()))?;
+            let file = std::fs::File::open(&i.file)
+                .with_context(|| format!("cannot read {}", i.file.display()))?;
             let report = till.import_csv(std::io::BufReader::new(file))?;
-            output::message(&mut out, json, &format!("imported {} sales", report.imported), serde_json::to_value(&report)?)?;
+            output::message(
+                &mut out,
+                json,
+                &format!("imported {} sales", report.imported),
+                serde_json::to_value(&report)?,
+            )?;
         }
         Cmd::Offers(cmd) => {
             let mut till = open(&db, &cli)?;
@@ -119,12 +137,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 OfferCmd::Save(s) => {
                     let (name, currency, lines) = s.to_offer()?;
                     let offer = till.save_offer(&name, currency, lines)?;
-                    output::message(&mut out, json, &format!("saved offer {} ({})", offer.name(), offer.id()), serde_json::to_value(&offer)?)?;
+                    output::message(
+                        &mut out,
+                        json,
+                        &format!("saved offer {} ({})", offer.name(), offer.id()),
+                        serde_json::to_value(&offer)?,
+                    )?;
                 }
                 OfferCmd::Retire { id, staff } => {
-                    let id = id.parse().map_err(|_| args::InputError(format!("{id:?} is not an offer id")))?;
-                    till.retire_offer(&fairtill_store::Actor { staff: staff.clone(), event_id: None }, id)?;
-                    output::message(&mut out, json, "offer retired", serde_json::json!({ "retired": id }))?;
+                    let id = id
+                        .parse()
+                        .map_err(|_| args::InputError(format!("{id:?} is not an offer id")))?;
+                    till.retire_offer(
+                        &fairtill_store::Actor {
+                            staff: staff.clone(),
+                            event_id: None,
+                        },
+                        id,
+                    )?;
+                    output::message(
+                        &mut out,
+                        json,
+                        "offer retired",
+                        serde_json::json!({ "retired": id }),
+                    )?;
                 }
             }
         }
@@ -136,17 +172,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     path.clone()
                 }
                 (None, Some(dir)) => till.rolling_backup(dir, b.keep)?,
-                _ => return Err(args::InputError("give either --out FILE or --dir DIR".into()).into()),
+                _ => {
+                    return Err(
+                        args::InputError("give either --out FILE or --dir DIR".into()).into(),
+                    )
+                }
             };
-            output::message(&mut out, json, &format!("backed up to {}", path.display()), serde_json::json!({ "backup": path }))?;
+            output::message(
+                &mut out,
+                json,
+                &format!("backed up to {}", path.display()),
+                serde_json::json!({ "backup": path }),
+            )?;
         }
         Cmd::Restore(r) => {
             let kept = fairtill_store::restore(&r.from, &db)?;
             let text = match &kept {
-                Some(k) => format!("restored {} into {}; the previous database was kept at {}", r.from.display(), db.display(), k.display()),
+                Some(k) => format!(
+                    "restored {} into {}; the previous database was kept at {}",
+                    r.from.display(),
+                    db.display(),
+                    k.display()
+                ),
                 None => format!("restored {} into {}", r.from.display(), db.display()),
             };
-            output::message(&mut out, json, &text, serde_json::json!({ "restored": r.from, "previous_kept_at": kept }))?;
+            output::message(
+                &mut out,
+                json,
+                &text,
+                serde_json::json!({ "restored": r.from, "previous_kept_at": kept }),
+            )?;
         }
         Cmd::Check => {
             let till = open(&db, &cli)?;

@@ -13,7 +13,12 @@ fn json<W: Write, T: Serialize>(out: &mut W, value: &T) -> anyhow::Result<()> {
 }
 
 /// A one-line message, or its JSON form.
-pub fn message<W: Write>(out: &mut W, as_json: bool, text: &str, value: serde_json::Value) -> anyhow::Result<()> {
+pub fn message<W: Write>(
+    out: &mut W,
+    as_json: bool,
+    text: &str,
+    value: serde_json::Value,
+) -> anyhow::Result<()> {
     if as_json {
         json(out, &value)
     } else {
@@ -27,7 +32,11 @@ pub fn recorded<W: Write>(out: &mut W, sale: &RecordedSale, as_json: bool) -> an
     if as_json {
         return json(out, sale);
     }
-    writeln!(out, "recorded {} for {} (transaction {})", sale.receipt, sale.total, sale.transaction_id)?;
+    writeln!(
+        out,
+        "recorded {} for {} (transaction {})",
+        sale.receipt, sale.total, sale.transaction_id
+    )?;
     Ok(())
 }
 
@@ -36,7 +45,11 @@ pub fn page<W: Write>(out: &mut W, page: &Page, as_json: bool) -> anyhow::Result
     if as_json {
         return json(out, page);
     }
-    writeln!(out, "{:<24}  {:<11}  {:<9}  {:<9}  {:>14}  {:<11}  {:<20}  {}", "created", "receipt", "kind", "result", "amount", "method", "customer", "id")?;
+    writeln!(
+        out,
+        "{:<24}  {:<11}  {:<9}  {:<9}  {:>14}  {:<11}  {:<20}  id",
+        "created", "receipt", "kind", "result", "amount", "method", "customer"
+    )?;
     for r in &page.rows {
         let created = r.created_at.strftime("%Y-%m-%d %H:%M:%S").to_string();
         writeln!(
@@ -84,7 +97,11 @@ pub fn summary<W: Write>(out: &mut W, summary: &Summary, as_json: bool) -> anyho
         writeln!(
             out,
             "  attempts        {} approved, {} declined, {} abandoned, {} canceled, {} unknown",
-            c.approved_count, c.declined_count, c.abandoned_count, c.canceled_count, c.unknown_count
+            c.approved_count,
+            c.declined_count,
+            c.abandoned_count,
+            c.canceled_count,
+            c.unknown_count
         )?;
     }
     Ok(())
@@ -96,15 +113,41 @@ pub fn order<W: Write>(out: &mut W, view: &OrderView, as_json: bool) -> anyhow::
         return json(out, view);
     }
     let o = &view.order;
-    writeln!(out, "order {} ({})  {}  by {}", o.receipt, o.id, view.status.label(), o.context.staff)?;
+    writeln!(
+        out,
+        "order {} ({})  {}  by {}",
+        o.receipt,
+        o.id,
+        view.status.label(),
+        o.context.staff
+    )?;
     for (line, t) in o.draft.lines.iter().zip(&view.totals.lines) {
-        writeln!(out, "  {:>3} x {:<30} {:>12}", line.quantity, line.name, t.payable.to_string())?;
+        writeln!(
+            out,
+            "  {:>3} x {:<30} {:>12}",
+            line.quantity,
+            line.name,
+            t.payable.to_string()
+        )?;
     }
-    writeln!(out, "  total {}  paid {}  refunded {}  due {}", view.totals.total, view.paid, view.refunded, view.balance_due)?;
+    writeln!(
+        out,
+        "  total {}  paid {}  refunded {}  due {}",
+        view.totals.total, view.paid, view.refunded, view.balance_due
+    )?;
     writeln!(out, "history:")?;
     for t in &view.transactions {
         let results: Vec<&str> = t.history.iter().map(|h| h.result.as_str()).collect();
-        writeln!(out, "  {}  {:<9} {:>14}  {:<11} {}  {}", t.created_at.strftime("%Y-%m-%d %H:%M:%S"), t.kind.as_str(), t.amount.to_string(), t.method.name(), results.join(" -> "), t.id)?;
+        writeln!(
+            out,
+            "  {}  {:<9} {:>14}  {:<11} {}  {}",
+            t.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            t.kind.as_str(),
+            t.amount.to_string(),
+            t.method.name(),
+            results.join(" -> "),
+            t.id
+        )?;
     }
     Ok(())
 }
@@ -115,9 +158,24 @@ pub fn offers<W: Write>(out: &mut W, offers: &[SavedOffer], as_json: bool) -> an
         return json(out, &offers);
     }
     for s in offers {
-        let retired = if s.retired_at.is_some() { "  (retired)" } else { "" };
-        let total = s.offer.list_total().map(|m| m.to_string()).unwrap_or_default();
-        writeln!(out, "{}  {}  {}{}", s.offer.id(), s.offer.name(), total, retired)?;
+        let retired = if s.retired_at.is_some() {
+            "  (retired)"
+        } else {
+            ""
+        };
+        let total = s
+            .offer
+            .list_total()
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {}  {}{}",
+            s.offer.id(),
+            s.offer.name(),
+            total,
+            retired
+        )?;
         for l in s.offer.lines() {
             writeln!(out, "    {} x {} @ {}", l.quantity, l.name, l.unit_price)?;
         }
@@ -126,9 +184,17 @@ pub fn offers<W: Write>(out: &mut W, offers: &[SavedOffer], as_json: bool) -> an
 }
 
 /// Integrity and outbox.
-pub fn check<W: Write>(out: &mut W, problems: &[String], outbox: &OutboxStatus, as_json: bool) -> anyhow::Result<()> {
+pub fn check<W: Write>(
+    out: &mut W,
+    problems: &[String],
+    outbox: &OutboxStatus,
+    as_json: bool,
+) -> anyhow::Result<()> {
     if as_json {
-        return json(out, &serde_json::json!({ "integrity_ok": problems.is_empty(), "problems": problems, "waiting_to_sync": outbox }));
+        return json(
+            out,
+            &serde_json::json!({ "integrity_ok": problems.is_empty(), "problems": problems, "waiting_to_sync": outbox }),
+        );
     }
     if problems.is_empty() {
         writeln!(out, "integrity: ok")?;

@@ -5,12 +5,21 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn fairtill(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fairtill")).arg("--db").arg(db).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_fairtill"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn ok(db: &Path, args: &[&str]) -> String {
     let out = fairtill(db, args);
-    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -24,12 +33,43 @@ fn json(db: &Path, args: &[&str]) -> serde_json::Value {
 fn record_list_summarize_export_and_import() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("till.db");
-    let sale = json(&db, &["--device-code", "B3", "record", "--item", "Mug:12.50:2", "--item", "Poster: A3:9.50", "--customer-name", "Ada"]);
+    let sale = json(
+        &db,
+        &[
+            "--device-code",
+            "B3",
+            "record",
+            "--item",
+            "Mug:12.50:2",
+            "--item",
+            "Poster: A3:9.50",
+            "--customer-name",
+            "Ada",
+        ],
+    );
     assert_eq!(sale["receipt"], "B3-000001");
     assert_eq!(sale["total"]["amount"], "34.50");
-    ok(&db, &["record", "--item", "Print:40", "--method", "external", "--system", "Shopify", "--reference", "#1042"]);
+    ok(
+        &db,
+        &[
+            "record",
+            "--item",
+            "Print:40",
+            "--method",
+            "external",
+            "--system",
+            "Shopify",
+            "--reference",
+            "#1042",
+        ],
+    );
     ok(&db, &["record", "--item", "Tea:1200", "--currency", "JPY"]);
-    ok(&db, &["record", "--item", "Mug:5", "--method", "card", "--result", "declined"]);
+    ok(
+        &db,
+        &[
+            "record", "--item", "Mug:5", "--method", "card", "--result", "declined",
+        ],
+    );
 
     let page = json(&db, &["list", "--method", "external"]);
     assert_eq!(page["rows"].as_array().unwrap().len(), 1);
@@ -47,13 +87,25 @@ fn record_list_summarize_export_and_import() {
     assert!(text.contains("JPY") && text.contains("1200"), "{text}");
 
     let csv_path = dir.path().join("out.csv");
-    ok(&db, &["export", "--out", csv_path.to_str().unwrap(), "--currency", "USD"]);
+    ok(
+        &db,
+        &[
+            "export",
+            "--out",
+            csv_path.to_str().unwrap(),
+            "--currency",
+            "USD",
+        ],
+    );
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert_eq!(csv.lines().count(), 4, "header + 3 USD rows:\n{csv}");
     assert!(csv.starts_with("id,receipt,created_at,kind,result,amount,currency"));
 
     let shown = ok(&db, &["show", "B3-000001"]);
-    assert!(shown.contains("paid") && shown.contains("Poster: A3"), "{shown}");
+    assert!(
+        shown.contains("paid") && shown.contains("Poster: A3"),
+        "{shown}"
+    );
 
     let import = dir.path().join("in.csv");
     std::fs::write(&import, "created_at,amount,currency,method,external_system,external_reference\n2026-05-01T10:00:00Z,20.00,EUR,external,Etsy,E-77\n").unwrap();
@@ -68,15 +120,49 @@ fn record_list_summarize_export_and_import() {
 fn bad_input_and_refusals_have_clear_errors_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("till.db");
-    let out = fairtill(&db, &["record", "--item", "Tea:1000.5", "--currency", "JPY"]);
+    let out = fairtill(
+        &db,
+        &["record", "--item", "Tea:1000.5", "--currency", "JPY"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1000.5") && err.contains("JPY"), "{err}");
-    let out = fairtill(&db, &["record", "--item", "Mug:5", "--method", "external", "--system", "Shop"]);
+    let out = fairtill(
+        &db,
+        &[
+            "record", "--item", "Mug:5", "--method", "external", "--system", "Shop",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--reference"));
-    ok(&db, &["record", "--item", "Print:40", "--method", "external", "--system", "Shopify", "--reference", "#1"]);
-    let dup = fairtill(&db, &["record", "--item", "Print:40", "--method", "external", "--system", "Shopify", "--reference", "#1"]);
+    ok(
+        &db,
+        &[
+            "record",
+            "--item",
+            "Print:40",
+            "--method",
+            "external",
+            "--system",
+            "Shopify",
+            "--reference",
+            "#1",
+        ],
+    );
+    let dup = fairtill(
+        &db,
+        &[
+            "record",
+            "--item",
+            "Print:40",
+            "--method",
+            "external",
+            "--system",
+            "Shopify",
+            "--reference",
+            "#1",
+        ],
+    );
     assert_eq!(dup.status.code(), Some(3), "a refusal by a rule");
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already logged"));
     let help = ok(&db, &["export", "--help"]);
@@ -87,12 +173,21 @@ fn bad_input_and_refusals_have_clear_errors_and_exit_codes() {
 fn offers_backup_restore_and_check() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("till.db");
-    let offer = json(&db, &["offers", "save", "--name", "Two mugs", "--item", "Mug:8:2"]);
+    let offer = json(
+        &db,
+        &["offers", "save", "--name", "Two mugs", "--item", "Mug:8:2"],
+    );
     let id = offer["id"].as_str().unwrap().to_string();
     assert_eq!(json(&db, &["offers", "list"]).as_array().unwrap().len(), 1);
     ok(&db, &["offers", "retire", &id]);
     assert_eq!(json(&db, &["offers", "list"]).as_array().unwrap().len(), 0);
-    assert_eq!(json(&db, &["offers", "list", "--all"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        json(&db, &["offers", "list", "--all"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     ok(&db, &["record", "--item", "Mug:5"]);
     let backup = dir.path().join("b.db");

@@ -50,7 +50,11 @@ pub enum CustomerError {
 }
 
 fn clean(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 impl Customer {
@@ -67,7 +71,9 @@ impl Customer {
         }
         let phone = clean(&self.phone);
         if let Some(p) = &phone {
-            let ok = p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            let ok = p
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
                 && p.chars().filter(char::is_ascii_digit).count() >= 4;
             if !ok {
                 return Err(CustomerError::BadPhone(p.clone()));
@@ -93,7 +99,12 @@ impl Customer {
             }
             None => None,
         };
-        let customer = Customer { name: clean(&self.name), email, phone, billing_address: address };
+        let customer = Customer {
+            name: clean(&self.name),
+            email,
+            phone,
+            billing_address: address,
+        };
         if customer == Customer::default() {
             return Err(CustomerError::Empty);
         }
@@ -107,16 +118,29 @@ mod tests {
 
     #[test]
     fn bad_details_are_refused_with_what_is_wrong() {
-        let c = Customer { email: Some("not-an-email".into()), ..Default::default() };
+        let c = Customer {
+            email: Some("not-an-email".into()),
+            ..Default::default()
+        };
         assert!(matches!(c.validated(), Err(CustomerError::BadEmail(_))));
-        let c = Customer { phone: Some("call me".into()), ..Default::default() };
+        let c = Customer {
+            phone: Some("call me".into()),
+            ..Default::default()
+        };
         assert!(matches!(c.validated(), Err(CustomerError::BadPhone(_))));
-        assert!(matches!(Customer::default().validated(), Err(CustomerError::Empty)));
+        assert!(matches!(
+            Customer::default().validated(),
+            Err(CustomerError::Empty)
+        ));
     }
 
     #[test]
     fn details_are_trimmed() {
-        let c = Customer { name: Some("  Ada Lovelace ".into()), email: Some(" ada@example.org".into()), ..Default::default() };
+        let c = Customer {
+            name: Some("  Ada Lovelace ".into()),
+            email: Some(" ada@example.org".into()),
+            ..Default::default()
+        };
         let v = c.validated().expect("valid");
         assert_eq!(v.name.as_deref(), Some("Ada Lovelace"));
         assert_eq!(v.email.as_deref(), Some("ada@example.org"));

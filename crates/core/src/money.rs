@@ -131,7 +131,8 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, MoneyError> {
 /// Rounds a decimal to the currency's minor unit, half away from zero: the one rounding rule
 /// for retail totals, tax and allocated discounts.
 pub fn round_to_currency(value: Decimal, currency: Currency) -> Result<Money, MoneyError> {
-    let rounded = value.round_dp_with_strategy(currency.exponent(), RoundingStrategy::MidpointAwayFromZero);
+    let rounded =
+        value.round_dp_with_strategy(currency.exponent(), RoundingStrategy::MidpointAwayFromZero);
     Money::from_decimal(rounded, currency)
 }
 
@@ -175,7 +176,9 @@ impl Money {
     pub fn parse(amount: &str, currency: Currency) -> Result<Self, MoneyError> {
         let value = parse_decimal(amount)?;
         Money::from_decimal(value, currency).map_err(|e| match e {
-            MoneyError::TooPrecise { currency, exponent, .. } => MoneyError::TooPrecise {
+            MoneyError::TooPrecise {
+                currency, exponent, ..
+            } => MoneyError::TooPrecise {
                 amount: amount.trim().to_string(),
                 currency,
                 exponent,
@@ -219,7 +222,10 @@ impl Money {
         if self.is_positive() {
             Ok(self)
         } else {
-            Err(MoneyError::NotPositive { what, amount: self.to_string() })
+            Err(MoneyError::NotPositive {
+                what,
+                amount: self.to_string(),
+            })
         }
     }
 
@@ -227,28 +233,49 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(MoneyError::CurrencyMismatch { left: self.currency.code(), right: other.currency.code() })
+            Err(MoneyError::CurrencyMismatch {
+                left: self.currency.code(),
+                right: other.currency.code(),
+            })
         }
     }
 
     /// Adds two amounts of the same currency.
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
-        Ok(Money { minor, currency: self.currency })
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     /// Subtracts an amount of the same currency.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
-        Ok(Money { minor, currency: self.currency })
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     /// Multiplies by a whole quantity.
     pub fn checked_mul(self, quantity: i64) -> Result<Money, MoneyError> {
-        let minor = self.minor.checked_mul(quantity).ok_or(MoneyError::Overflow)?;
-        Ok(Money { minor, currency: self.currency })
+        let minor = self
+            .minor
+            .checked_mul(quantity)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     /// The smaller of two amounts of the same currency.
@@ -282,7 +309,11 @@ struct MoneyWire {
 
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        MoneyWire { amount: self.amount_string(), currency: self.currency }.serialize(s)
+        MoneyWire {
+            amount: self.amount_string(),
+            currency: self.currency,
+        }
+        .serialize(s)
     }
 }
 
@@ -312,45 +343,82 @@ mod tests {
     #[test]
     fn wrong_precision_is_an_error_not_a_rounding() {
         let err = Money::parse("1000.5", cur("JPY")).unwrap_err();
-        assert!(matches!(err, MoneyError::TooPrecise { exponent: 0, .. }), "{err:?}");
+        assert!(
+            matches!(err, MoneyError::TooPrecise { exponent: 0, .. }),
+            "{err:?}"
+        );
         assert!(Money::parse("12.345", cur("USD")).is_err());
-        assert_eq!(Money::parse("12.345", cur("KWD")).map(Money::minor), Ok(12345));
-        assert_eq!(Money::parse("1000.0", cur("JPY")).map(Money::minor), Ok(1000));
+        assert_eq!(
+            Money::parse("12.345", cur("KWD")).map(Money::minor),
+            Ok(12345)
+        );
+        assert_eq!(
+            Money::parse("1000.0", cur("JPY")).map(Money::minor),
+            Ok(1000)
+        );
     }
 
     #[test]
     fn unknown_and_unsupported_currencies_are_refused() {
-        assert!(matches!(Currency::from_code("ABC"), Err(MoneyError::UnknownCurrency(_))));
-        assert!(matches!(Currency::from_code("XAU"), Err(MoneyError::UnsupportedCurrency(_))));
+        assert!(matches!(
+            Currency::from_code("ABC"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
+        assert!(matches!(
+            Currency::from_code("XAU"),
+            Err(MoneyError::UnsupportedCurrency(_))
+        ));
     }
 
     #[test]
     fn amounts_are_strict_decimals() {
         for bad in ["", "abc", "1e5", "1.2.3", "12,50", "-", "."] {
-            assert!(Money::parse(bad, cur("USD")).is_err(), "{bad:?} should be refused");
+            assert!(
+                Money::parse(bad, cur("USD")).is_err(),
+                "{bad:?} should be refused"
+            );
         }
-        assert_eq!(Money::parse(" 12.5 ", cur("USD")).map(Money::minor), Ok(1250));
+        assert_eq!(
+            Money::parse(" 12.5 ", cur("USD")).map(Money::minor),
+            Ok(1250)
+        );
     }
 
     #[test]
     fn mixing_currencies_is_an_error() {
         let a = Money::from_minor(100, cur("USD"));
         let b = Money::from_minor(100, cur("EUR"));
-        assert!(matches!(a.checked_add(b), Err(MoneyError::CurrencyMismatch { .. })));
+        assert!(matches!(
+            a.checked_add(b),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
     }
 
     #[test]
     fn zero_or_negative_is_refused_where_it_makes_no_sense() {
-        assert!(Money::zero(cur("USD")).require_positive("sale amount").is_err());
-        assert!(Money::from_minor(-5, cur("USD")).require_positive("sale amount").is_err());
+        assert!(Money::zero(cur("USD"))
+            .require_positive("sale amount")
+            .is_err());
+        assert!(Money::from_minor(-5, cur("USD"))
+            .require_positive("sale amount")
+            .is_err());
     }
 
     #[test]
     fn rounding_is_half_away_from_zero() {
         let usd = cur("USD");
-        assert_eq!(round_to_currency(Decimal::new(1005, 3), usd).map(Money::minor), Ok(101));
-        assert_eq!(round_to_currency(Decimal::new(-1005, 3), usd).map(Money::minor), Ok(-101));
-        assert_eq!(round_to_currency(Decimal::new(1004, 3), usd).map(Money::minor), Ok(100));
+        assert_eq!(
+            round_to_currency(Decimal::new(1005, 3), usd).map(Money::minor),
+            Ok(101)
+        );
+        assert_eq!(
+            round_to_currency(Decimal::new(-1005, 3), usd).map(Money::minor),
+            Ok(-101)
+        );
+        assert_eq!(
+            round_to_currency(Decimal::new(1004, 3), usd).map(Money::minor),
+            Ok(100)
+        );
     }
 
     #[test]

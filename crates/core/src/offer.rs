@@ -89,13 +89,22 @@ impl Offer {
                 return Err(OfferError::ZeroQuantity { line });
             }
             if l.unit_price.currency() != currency {
-                return Err(OfferError::MixedCurrency { line, expected: currency });
+                return Err(OfferError::MixedCurrency {
+                    line,
+                    expected: currency,
+                });
             }
             if l.unit_price.minor() < 0 {
                 return Err(OfferError::NegativePrice { line });
             }
         }
-        Ok(Offer { id, name: name.to_string(), currency, lines, created_at })
+        Ok(Offer {
+            id,
+            name: name.to_string(),
+            currency,
+            lines,
+            created_at,
+        })
     }
 
     /// Identifier.
@@ -121,9 +130,11 @@ impl Offer {
 
     /// List price of the whole offer before tax and discounts.
     pub fn list_total(&self) -> Result<Money, MoneyError> {
-        self.lines.iter().try_fold(Money::zero(self.currency), |sum, l| {
-            sum.checked_add(l.unit_price.checked_mul(i64::from(l.quantity))?)
-        })
+        self.lines
+            .iter()
+            .try_fold(Money::zero(self.currency), |sum, l| {
+                sum.checked_add(l.unit_price.checked_mul(i64::from(l.quantity))?)
+            })
     }
 }
 
@@ -136,7 +147,13 @@ mod tests {
     }
 
     fn line(price: &str, quantity: u32) -> OfferLine {
-        OfferLine { sku: "MUG".into(), name: "Mug".into(), unit_price: usd(price), quantity, tax_category: TaxCategory::Standard }
+        OfferLine {
+            sku: "MUG".into(),
+            name: "Mug".into(),
+            unit_price: usd(price),
+            quantity,
+            tax_category: TaxCategory::Standard,
+        }
     }
 
     #[test]
@@ -144,9 +161,18 @@ mod tests {
         let usd_cur = Currency::from_code("USD").expect("usd");
         let at = Timestamp::UNIX_EPOCH;
         let id = OfferId(uuid::Uuid::nil());
-        assert_eq!(Offer::new(id, " ", usd_cur, vec![line("1", 1)], at), Err(OfferError::NoName));
-        assert_eq!(Offer::new(id, "Bundle", usd_cur, vec![], at), Err(OfferError::NoLines));
-        assert_eq!(Offer::new(id, "Bundle", usd_cur, vec![line("1", 0)], at), Err(OfferError::ZeroQuantity { line: 1 }));
+        assert_eq!(
+            Offer::new(id, " ", usd_cur, vec![line("1", 1)], at),
+            Err(OfferError::NoName)
+        );
+        assert_eq!(
+            Offer::new(id, "Bundle", usd_cur, vec![], at),
+            Err(OfferError::NoLines)
+        );
+        assert_eq!(
+            Offer::new(id, "Bundle", usd_cur, vec![line("1", 0)], at),
+            Err(OfferError::ZeroQuantity { line: 1 })
+        );
         let offer = Offer::new(id, "Two mugs", usd_cur, vec![line("7.50", 2)], at).expect("valid");
         assert_eq!(offer.list_total(), Ok(usd("15.00")));
     }

@@ -200,29 +200,43 @@ pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
 }
 
 fn discount_amount(discount: &Discount, base: Money, target: &str) -> Result<Money, OrderError> {
-    let bad = |problem: String| OrderError::BadDiscount { target: target.to_string(), problem };
+    let bad = |problem: String| OrderError::BadDiscount {
+        target: target.to_string(),
+        problem,
+    };
     if discount.reason.trim().is_empty() {
         return Err(bad("a discount needs a reason".into()));
     }
     let amount = match &discount.value {
         DiscountValue::Amount { amount } => {
             if amount.currency() != base.currency() {
-                return Err(bad(format!("discount is in {}, the order is in {}", amount.currency(), base.currency())));
+                return Err(bad(format!(
+                    "discount is in {}, the order is in {}",
+                    amount.currency(),
+                    base.currency()
+                )));
             }
             *amount
         }
         DiscountValue::Percent { percent } => {
             if *percent <= Decimal::ZERO || *percent > Decimal::ONE_HUNDRED {
-                return Err(bad(format!("{percent}% must be more than 0 and at most 100")));
+                return Err(bad(format!(
+                    "{percent}% must be more than 0 and at most 100"
+                )));
             }
-            round_to_currency(base.to_decimal() * percent / Decimal::ONE_HUNDRED, base.currency())?
+            round_to_currency(
+                base.to_decimal() * percent / Decimal::ONE_HUNDRED,
+                base.currency(),
+            )?
         }
     };
     if !amount.is_positive() {
         return Err(bad("discount must be more than zero".into()));
     }
     if amount.minor() > base.minor() {
-        return Err(bad(format!("discount {amount} is more than the {base} it applies to")));
+        return Err(bad(format!(
+            "discount {amount} is more than the {base} it applies to"
+        )));
     }
     Ok(amount)
 }
@@ -242,12 +256,19 @@ impl OrderDraft {
                 return Err(OrderError::ZeroQuantity { line });
             }
             if l.unit_price.currency() != currency {
-                return Err(OrderError::MixedCurrency { line, expected: currency, found: l.unit_price.currency() });
+                return Err(OrderError::MixedCurrency {
+                    line,
+                    expected: currency,
+                    found: l.unit_price.currency(),
+                });
             }
             if l.unit_price.minor() < 0 {
                 return Err(OrderError::NegativePrice { line });
             }
-            if l.price_override_reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            if l.price_override_reason
+                .as_deref()
+                .is_some_and(|r| r.trim().is_empty())
+            {
                 return Err(OrderError::OverrideWithoutReason { line });
             }
             let gross = l.unit_price.checked_mul(i64::from(l.quantity))?;
@@ -266,8 +287,11 @@ impl OrderDraft {
         };
         let shares = allocate(order_discount.minor(), &after_line);
         let mut lines = Vec::with_capacity(self.lines.len());
-        for ((l, (gross, line_discount)), (net_before, share)) in
-            self.lines.iter().zip(partial).zip(after_line.iter().zip(shares))
+        for ((l, (gross, line_discount)), (net_before, share)) in self
+            .lines
+            .iter()
+            .zip(partial)
+            .zip(after_line.iter().zip(shares))
         {
             let net = Money::from_minor(net_before - share, currency);
             let split = self.tax.split(net, l.tax_category)?;
@@ -280,7 +304,9 @@ impl OrderDraft {
             });
         }
         let sum = |f: fn(&LineTotals) -> Money| -> Result<Money, MoneyError> {
-            lines.iter().try_fold(Money::zero(currency), |acc, l| acc.checked_add(f(l)))
+            lines
+                .iter()
+                .try_fold(Money::zero(currency), |acc, l| acc.checked_add(f(l)))
         };
         Ok(OrderTotals {
             subtotal: sum(|l| l.gross)?,
@@ -316,7 +342,13 @@ impl Order {
     ) -> Result<Self, OrderError> {
         let draft = draft.with_checked_customer()?;
         draft.totals()?;
-        Ok(Order { id, receipt, context, created_at, draft })
+        Ok(Order {
+            id,
+            receipt,
+            context,
+            created_at,
+            draft,
+        })
     }
 
     /// The order's totals.
@@ -333,10 +365,20 @@ impl Order {
 /// The payable amount of `quantity` more units of a line of which `already` units were refunded
 /// before. Computed as a difference of cumulative rounded shares, so refunding every unit gives
 /// back the line's payable amount to the cent, whatever the order of partial refunds.
-pub fn units_share(line: &LineTotals, line_quantity: u32, already: u32, quantity: u32) -> Result<Money, MoneyError> {
+pub fn units_share(
+    line: &LineTotals,
+    line_quantity: u32,
+    already: u32,
+    quantity: u32,
+) -> Result<Money, MoneyError> {
     let payable = line.payable;
     let q = Decimal::from(line_quantity);
-    let cumulative = |units: u32| round_to_currency(payable.to_decimal() * Decimal::from(units) / q, payable.currency());
+    let cumulative = |units: u32| {
+        round_to_currency(
+            payable.to_decimal() * Decimal::from(units) / q,
+            payable.currency(),
+        )
+    };
     cumulative(already + quantity)?.checked_sub(cumulative(already)?)
 }
 
@@ -384,10 +426,17 @@ mod tests {
 
     #[test]
     fn order_discount_is_shared_across_lines_to_the_cent() {
-        let d = Discount { value: DiscountValue::Percent { percent: dec!(10) }, reason: "show special".into() };
-        let t = draft(vec![line("3.33", 1), line("3.33", 1), line("3.34", 1)], Some(d), TaxPolicy::none())
-            .totals()
-            .expect("totals");
+        let d = Discount {
+            value: DiscountValue::Percent { percent: dec!(10) },
+            reason: "show special".into(),
+        };
+        let t = draft(
+            vec![line("3.33", 1), line("3.33", 1), line("3.34", 1)],
+            Some(d),
+            TaxPolicy::none(),
+        )
+        .totals()
+        .expect("totals");
         assert_eq!(t.subtotal, usd("10.00"));
         assert_eq!(t.discount, usd("1.00"));
         assert_eq!(t.total, usd("9.00"));
@@ -398,7 +447,12 @@ mod tests {
     #[test]
     fn line_discount_then_exclusive_tax() {
         let mut l = line("10.00", 3);
-        l.discount = Some(Discount { value: DiscountValue::Amount { amount: usd("5.00") }, reason: "damaged box".into() });
+        l.discount = Some(Discount {
+            value: DiscountValue::Amount {
+                amount: usd("5.00"),
+            },
+            reason: "damaged box".into(),
+        });
         let tax = TaxPolicy::new(TaxMode::Exclusive, dec!(10), dec!(0)).expect("policy");
         let t = draft(vec![l], None, tax).totals().expect("totals");
         assert_eq!(t.lines[0].gross, usd("30.00"));
@@ -408,14 +462,37 @@ mod tests {
 
     #[test]
     fn bad_discounts_are_refused() {
-        let no_reason = Discount { value: DiscountValue::Percent { percent: dec!(5) }, reason: " ".into() };
-        assert!(matches!(draft(vec![line("1", 1)], Some(no_reason), TaxPolicy::none()).totals(), Err(OrderError::BadDiscount { .. })));
-        let too_big = Discount { value: DiscountValue::Amount { amount: usd("2") }, reason: "x".into() };
-        assert!(matches!(draft(vec![line("1", 1)], Some(too_big), TaxPolicy::none()).totals(), Err(OrderError::BadDiscount { .. })));
-        let over_100 = Discount { value: DiscountValue::Percent { percent: dec!(150) }, reason: "x".into() };
-        assert!(draft(vec![line("1", 1)], Some(over_100), TaxPolicy::none()).totals().is_err());
-        assert!(matches!(draft(vec![], None, TaxPolicy::none()).totals(), Err(OrderError::Empty)));
-        assert!(matches!(draft(vec![line("1", 0)], None, TaxPolicy::none()).totals(), Err(OrderError::ZeroQuantity { line: 1 })));
+        let no_reason = Discount {
+            value: DiscountValue::Percent { percent: dec!(5) },
+            reason: " ".into(),
+        };
+        assert!(matches!(
+            draft(vec![line("1", 1)], Some(no_reason), TaxPolicy::none()).totals(),
+            Err(OrderError::BadDiscount { .. })
+        ));
+        let too_big = Discount {
+            value: DiscountValue::Amount { amount: usd("2") },
+            reason: "x".into(),
+        };
+        assert!(matches!(
+            draft(vec![line("1", 1)], Some(too_big), TaxPolicy::none()).totals(),
+            Err(OrderError::BadDiscount { .. })
+        ));
+        let over_100 = Discount {
+            value: DiscountValue::Percent { percent: dec!(150) },
+            reason: "x".into(),
+        };
+        assert!(draft(vec![line("1", 1)], Some(over_100), TaxPolicy::none())
+            .totals()
+            .is_err());
+        assert!(matches!(
+            draft(vec![], None, TaxPolicy::none()).totals(),
+            Err(OrderError::Empty)
+        ));
+        assert!(matches!(
+            draft(vec![line("1", 0)], None, TaxPolicy::none()).totals(),
+            Err(OrderError::ZeroQuantity { line: 1 })
+        ));
     }
 
     #[test]

@@ -82,17 +82,29 @@ pub struct TaxSplit {
 impl TaxPolicy {
     /// A policy with no tax at all.
     pub fn none() -> Self {
-        TaxPolicy { mode: TaxMode::Inclusive, standard_rate: Decimal::ZERO, reduced_rate: Decimal::ZERO }
+        TaxPolicy {
+            mode: TaxMode::Inclusive,
+            standard_rate: Decimal::ZERO,
+            reduced_rate: Decimal::ZERO,
+        }
     }
 
     /// A checked policy.
-    pub fn new(mode: TaxMode, standard_rate: Decimal, reduced_rate: Decimal) -> Result<Self, TaxError> {
+    pub fn new(
+        mode: TaxMode,
+        standard_rate: Decimal,
+        reduced_rate: Decimal,
+    ) -> Result<Self, TaxError> {
         for rate in [standard_rate, reduced_rate] {
             if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
                 return Err(TaxError::RateOutOfRange(rate));
             }
         }
-        Ok(TaxPolicy { mode, standard_rate, reduced_rate })
+        Ok(TaxPolicy {
+            mode,
+            standard_rate,
+            reduced_rate,
+        })
     }
 
     /// The rate in percent for a category.
@@ -110,12 +122,22 @@ impl TaxPolicy {
         let value = amount.to_decimal();
         match self.mode {
             TaxMode::Exclusive => {
-                let tax = round_to_currency(value * rate / Decimal::ONE_HUNDRED, amount.currency())?;
-                Ok(TaxSplit { tax, payable: amount.checked_add(tax)? })
+                let tax =
+                    round_to_currency(value * rate / Decimal::ONE_HUNDRED, amount.currency())?;
+                Ok(TaxSplit {
+                    tax,
+                    payable: amount.checked_add(tax)?,
+                })
             }
             TaxMode::Inclusive => {
-                let tax = round_to_currency(value * rate / (Decimal::ONE_HUNDRED + rate), amount.currency())?;
-                Ok(TaxSplit { tax, payable: amount })
+                let tax = round_to_currency(
+                    value * rate / (Decimal::ONE_HUNDRED + rate),
+                    amount.currency(),
+                )?;
+                Ok(TaxSplit {
+                    tax,
+                    payable: amount,
+                })
             }
         }
     }
@@ -134,7 +156,9 @@ mod tests {
     #[test]
     fn exclusive_tax_is_added_and_rounded_half_away_from_zero() {
         let policy = TaxPolicy::new(TaxMode::Exclusive, dec!(8.875), dec!(0)).expect("policy");
-        let split = policy.split(usd("10.00"), TaxCategory::Standard).expect("split");
+        let split = policy
+            .split(usd("10.00"), TaxCategory::Standard)
+            .expect("split");
         assert_eq!(split.tax, usd("0.89")); // 0.8875 -> 0.89
         assert_eq!(split.payable, usd("10.89"));
     }
@@ -142,12 +166,22 @@ mod tests {
     #[test]
     fn inclusive_tax_is_the_part_of_the_price() {
         let policy = TaxPolicy::new(TaxMode::Inclusive, dec!(20), dec!(5)).expect("policy");
-        let split = policy.split(usd("12.00"), TaxCategory::Standard).expect("split");
+        let split = policy
+            .split(usd("12.00"), TaxCategory::Standard)
+            .expect("split");
         assert_eq!(split.tax, usd("2.00"));
         assert_eq!(split.payable, usd("12.00"));
-        let reduced = policy.split(usd("10.50"), TaxCategory::Reduced).expect("split");
+        let reduced = policy
+            .split(usd("10.50"), TaxCategory::Reduced)
+            .expect("split");
         assert_eq!(reduced.tax, usd("0.50"));
-        assert_eq!(policy.split(usd("10.50"), TaxCategory::Exempt).expect("split").tax, usd("0"));
+        assert_eq!(
+            policy
+                .split(usd("10.50"), TaxCategory::Exempt)
+                .expect("split")
+                .tax,
+            usd("0")
+        );
     }
 
     #[test]

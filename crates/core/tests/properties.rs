@@ -13,15 +13,43 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    NewOrder { cents: i64, quantity: u32 },
-    Pay { order: usize, authorize: bool, cents: i64, method: u8, result: u8 },
-    Capture { tx: usize, cents: i64 },
-    Void { tx: usize },
-    Refund { tx: usize, cents: i64, strategy: u8, pending: bool },
-    Resolve { tx: usize, result: u8 },
-    Advance { hours: i64 },
-    MarkPaid { order: usize },
-    WriteOff { order: usize },
+    NewOrder {
+        cents: i64,
+        quantity: u32,
+    },
+    Pay {
+        order: usize,
+        authorize: bool,
+        cents: i64,
+        method: u8,
+        result: u8,
+    },
+    Capture {
+        tx: usize,
+        cents: i64,
+    },
+    Void {
+        tx: usize,
+    },
+    Refund {
+        tx: usize,
+        cents: i64,
+        strategy: u8,
+        pending: bool,
+    },
+    Resolve {
+        tx: usize,
+        result: u8,
+    },
+    Advance {
+        hours: i64,
+    },
+    MarkPaid {
+        order: usize,
+    },
+    WriteOff {
+        order: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -60,14 +88,22 @@ fn command(op: &Op, orders: &[OrderId], txs: &[TxId], t: &Till) -> Option<Comman
     let pick_order = |i: usize| (!orders.is_empty()).then(|| orders[i % orders.len()]);
     Some(match op {
         Op::NewOrder { .. } | Op::Advance { .. } => return None,
-        Op::Pay { order, authorize, cents: c, method, result } => {
+        Op::Pay {
+            order,
+            authorize,
+            cents: c,
+            method,
+            result,
+        } => {
             let method = match method {
                 0 => PaymentMethod::Cash,
                 1 => card(),
                 _ => external("REF-1"),
             };
             let kind = if *authorize {
-                PaymentKind::Authorize { capture_window: SignedDuration::from_hours(24 * 7) }
+                PaymentKind::Authorize {
+                    capture_window: SignedDuration::from_hours(24 * 7),
+                }
             } else {
                 PaymentKind::Sale
             };
@@ -75,32 +111,100 @@ fn command(op: &Op, orders: &[OrderId], txs: &[TxId], t: &Till) -> Option<Comman
             if method.is_logged() && result == TxResult::Unknown {
                 result = TxResult::Approved;
             }
-            Command::Pay(Payment { kind, order_ids: vec![pick_order(*order)?], amount: cents(*c), method, result, replaces: None })
+            Command::Pay(Payment {
+                kind,
+                order_ids: vec![pick_order(*order)?],
+                amount: cents(*c),
+                method,
+                result,
+                replaces: None,
+            })
         }
         Op::Capture { tx, cents: c } => {
             // Mostly aim at authorizations, so captures are exercised, sometimes at anything.
-            let auths: Vec<TxId> = txs.iter().copied().filter(|id| t.ledger.transaction(*id).is_some_and(|x| x.kind == TxKind::Authorize)).collect();
-            let target = if auths.is_empty() || tx % 5 == 0 { pick_tx(*tx)? } else { auths[tx % auths.len()] };
-            Command::Capture { authorization: target, amount: cents(*c / 2 + 1), result: TxResult::Approved }
+            let auths: Vec<TxId> = txs
+                .iter()
+                .copied()
+                .filter(|id| {
+                    t.ledger
+                        .transaction(*id)
+                        .is_some_and(|x| x.kind == TxKind::Authorize)
+                })
+                .collect();
+            let target = if auths.is_empty() || tx % 5 == 0 {
+                pick_tx(*tx)?
+            } else {
+                auths[tx % auths.len()]
+            };
+            Command::Capture {
+                authorization: target,
+                amount: cents(*c / 2 + 1),
+                result: TxResult::Approved,
+            }
         }
-        Op::Void { tx } => Command::Void { target: pick_tx(*tx)?, reason: None },
-        Op::Refund { tx, cents: c, strategy, pending } => {
-            let paid: Vec<TxId> = txs.iter().copied().filter(|id| t.ledger.transaction(*id).is_some_and(|x| matches!(x.kind, TxKind::Sale | TxKind::Capture))).collect();
-            let parent = if paid.is_empty() || tx % 5 == 0 { pick_tx(*tx)? } else { paid[tx % paid.len()] };
+        Op::Void { tx } => Command::Void {
+            target: pick_tx(*tx)?,
+            reason: None,
+        },
+        Op::Refund {
+            tx,
+            cents: c,
+            strategy,
+            pending,
+        } => {
+            let paid: Vec<TxId> = txs
+                .iter()
+                .copied()
+                .filter(|id| {
+                    t.ledger
+                        .transaction(*id)
+                        .is_some_and(|x| matches!(x.kind, TxKind::Sale | TxKind::Capture))
+                })
+                .collect();
+            let parent = if paid.is_empty() || tx % 5 == 0 {
+                pick_tx(*tx)?
+            } else {
+                paid[tx % paid.len()]
+            };
             let strategy = match strategy {
                 0 => RefundStrategy::Full,
                 1 => RefundStrategy::Amount { amount: cents(*c) },
                 _ => {
                     let order = t.ledger.transaction(parent)?.order_ids.first().copied()?;
-                    RefundStrategy::Items { items: vec![RefundItem { order_id: order, line: 0, quantity: 1 }] }
+                    RefundStrategy::Items {
+                        items: vec![RefundItem {
+                            order_id: order,
+                            line: 0,
+                            quantity: 1,
+                        }],
+                    }
                 }
             };
-            let progress = if *pending { RefundProgress::Pending } else { RefundProgress::Complete };
-            Command::Refund { parent, strategy, progress, reason: None }
+            let progress = if *pending {
+                RefundProgress::Pending
+            } else {
+                RefundProgress::Complete
+            };
+            Command::Refund {
+                parent,
+                strategy,
+                progress,
+                reason: None,
+            }
         }
-        Op::Resolve { tx, result } => Command::ResolveResult { tx: pick_tx(*tx)?, result: result_of(*result), note: None },
-        Op::MarkPaid { order } => Command::MarkPaid { order: pick_order(*order)?, note: "paid by transfer".into() },
-        Op::WriteOff { order } => Command::WriteOff { order: pick_order(*order)?, reason: "uncollectible".into() },
+        Op::Resolve { tx, result } => Command::ResolveResult {
+            tx: pick_tx(*tx)?,
+            result: result_of(*result),
+            note: None,
+        },
+        Op::MarkPaid { order } => Command::MarkPaid {
+            order: pick_order(*order)?,
+            note: "paid by transfer".into(),
+        },
+        Op::WriteOff { order } => Command::WriteOff {
+            order: pick_order(*order)?,
+            reason: "uncollectible".into(),
+        },
     })
 }
 
@@ -113,13 +217,23 @@ fn check_invariants(t: &Till) -> Result<(), TestCaseError> {
             TxKind::Authorize => {
                 let held: i64 = children
                     .iter()
-                    .filter(|c| c.kind == TxKind::Capture && matches!(c.result(), TxResult::Approved | TxResult::Unknown))
+                    .filter(|c| {
+                        c.kind == TxKind::Capture
+                            && matches!(c.result(), TxResult::Approved | TxResult::Unknown)
+                    })
                     .map(|c| c.amount.minor())
                     .sum();
-                prop_assert!(held <= tx.amount.minor(), "captures {held} exceed authorization {}", tx.amount);
+                prop_assert!(
+                    held <= tx.amount.minor(),
+                    "captures {held} exceed authorization {}",
+                    tx.amount
+                );
                 for cap in children.iter().filter(|c| c.kind == TxKind::Capture) {
                     prop_assert!(tx.is_approved(), "capture of an unapproved authorization");
-                    prop_assert!(cap.created_at < tx.expires_at.unwrap(), "capture after expiry");
+                    prop_assert!(
+                        cap.created_at < tx.expires_at.unwrap(),
+                        "capture after expiry"
+                    );
                     if let Some(v) = children.iter().find(|c| c.kind == TxKind::Void) {
                         prop_assert!(cap.created_at < v.created_at, "capture after void");
                     }
@@ -129,10 +243,19 @@ fn check_invariants(t: &Till) -> Result<(), TestCaseError> {
                 let held: i64 = children
                     .iter()
                     .filter(|c| c.kind == TxKind::Refund)
-                    .filter(|c| matches!(l.refund_status(c), RefundStatus::Pending | RefundStatus::Complete))
+                    .filter(|c| {
+                        matches!(
+                            l.refund_status(c),
+                            RefundStatus::Pending | RefundStatus::Complete
+                        )
+                    })
                     .map(|c| c.amount.minor())
                     .sum();
-                prop_assert!(held <= tx.amount.minor(), "refunds {held} exceed payment {}", tx.amount);
+                prop_assert!(
+                    held <= tx.amount.minor(),
+                    "refunds {held} exceed payment {}",
+                    tx.amount
+                );
                 for r in children.iter().filter(|c| c.kind == TxKind::Refund) {
                     prop_assert_eq!(r.amount.currency(), tx.amount.currency());
                     prop_assert!(tx.is_approved(), "refund of an unapproved payment");
@@ -156,7 +279,11 @@ fn check_invariants(t: &Till) -> Result<(), TestCaseError> {
     }
     let summary = l.summary(t.now, |_| true);
     let net = summary.currencies.first().map_or(0, |c| c.net.minor());
-    prop_assert_eq!(net, expected_net, "summary net equals the sum of approved movements");
+    prop_assert_eq!(
+        net,
+        expected_net,
+        "summary net equals the sum of approved movements"
+    );
     for order in l.orders() {
         let v = l.order_view(order.id, t.now).unwrap();
         prop_assert!(v.refunded.minor() <= v.paid.minor());

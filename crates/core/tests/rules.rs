@@ -17,8 +17,14 @@ fn rule_01_authorization_captured_in_partial_captures_never_beyond_amount() {
     assert_eq!(t.status(order), OrderStatus::PartlyCaptured);
     t.capture(auth, usd("50.00")).unwrap();
     let err = t.capture(auth, usd("20.01")).unwrap_err();
-    assert!(matches!(err, LedgerError::CaptureExceedsAuthorization { .. }), "{err}");
-    assert!(err.to_string().contains("20.00 USD"), "message names what is left: {err}");
+    assert!(
+        matches!(err, LedgerError::CaptureExceedsAuthorization { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("20.00 USD"),
+        "message names what is left: {err}"
+    );
     t.capture(auth, usd("20.00")).unwrap();
     assert_eq!(t.status(order), OrderStatus::Paid);
     assert_eq!(t.view(order).paid, usd("100.00"));
@@ -28,11 +34,21 @@ fn rule_01_authorization_captured_in_partial_captures_never_beyond_amount() {
 fn rule_01_only_approved_authorizations_are_captured() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "10.00", 1)]);
-    let kind = PaymentKind::Authorize { capture_window: SignedDuration::from_hours(1) };
-    let declined = t.pay(order, kind, usd("10.00"), card(), TxResult::Declined).unwrap();
-    assert!(matches!(t.capture(declined, usd("10.00")), Err(LedgerError::NotApproved { .. })));
+    let kind = PaymentKind::Authorize {
+        capture_window: SignedDuration::from_hours(1),
+    };
+    let declined = t
+        .pay(order, kind, usd("10.00"), card(), TxResult::Declined)
+        .unwrap();
+    assert!(matches!(
+        t.capture(declined, usd("10.00")),
+        Err(LedgerError::NotApproved { .. })
+    ));
     let sale = t.sale(order, usd("10.00"));
-    assert!(matches!(t.capture(sale, usd("1.00")), Err(LedgerError::NotAnAuthorization("a sale"))));
+    assert!(matches!(
+        t.capture(sale, usd("1.00")),
+        Err(LedgerError::NotAnAuthorization("a sale"))
+    ));
 }
 
 #[test]
@@ -44,7 +60,10 @@ fn rule_02_void_after_partial_capture_releases_only_the_remainder() {
     t.capture(auth, usd("25.00")).unwrap();
     let void = t.void(auth).unwrap();
     assert_eq!(t.ledger.transaction(void).unwrap().amount, usd("45.00"));
-    assert!(matches!(t.capture(auth, usd("1.00")), Err(LedgerError::AuthorizationVoided)));
+    assert!(matches!(
+        t.capture(auth, usd("1.00")),
+        Err(LedgerError::AuthorizationVoided)
+    ));
     assert!(matches!(t.void(auth), Err(LedgerError::AlreadyVoided)));
     let v = t.view(order);
     assert_eq!(v.paid, usd("55.00"));
@@ -68,11 +87,21 @@ fn rule_03_authorization_expires_after_the_capture_window_and_counts_as_canceled
     let auth = t.authorize(order, usd("100.00"));
     t.capture(auth, usd("40.00")).unwrap();
     t.advance(SignedDuration::from_hours(24 * 7));
-    assert!(matches!(t.capture(auth, usd("1.00")), Err(LedgerError::AuthorizationExpired(_))));
-    assert!(matches!(t.void(auth), Err(LedgerError::AuthorizationExpired(_))));
+    assert!(matches!(
+        t.capture(auth, usd("1.00")),
+        Err(LedgerError::AuthorizationExpired(_))
+    ));
+    assert!(matches!(
+        t.void(auth),
+        Err(LedgerError::AuthorizationExpired(_))
+    ));
     let s = t.ledger.summary(t.now, |_| true);
     let usd_sum = &s.currencies[0];
-    assert_eq!(usd_sum.canceled, usd("60.00"), "the uncaptured remainder counts as canceled");
+    assert_eq!(
+        usd_sum.canceled,
+        usd("60.00"),
+        "the uncaptured remainder counts as canceled"
+    );
     assert_eq!(usd_sum.captured, usd("40.00"));
     assert_eq!(t.status(order), OrderStatus::PartlyPaid);
     let untouched = t.order(vec![line("card", "5.00", 1)]);
@@ -90,15 +119,34 @@ fn rule_04_a_sale_is_refunded_not_voided() {
     assert!(matches!(err, LedgerError::RefundInstead("sale")), "{err}");
     assert!(err.to_string().contains("refund"));
     let card_order = t.order(vec![line("mug", "12.00", 1)]);
-    let card_sale = t.pay(card_order, PaymentKind::Sale, usd("12.00"), card(), TxResult::Approved).unwrap();
-    assert!(matches!(t.void(card_sale), Err(LedgerError::RefundInstead("sale"))));
+    let card_sale = t
+        .pay(
+            card_order,
+            PaymentKind::Sale,
+            usd("12.00"),
+            card(),
+            TxResult::Approved,
+        )
+        .unwrap();
+    assert!(matches!(
+        t.void(card_sale),
+        Err(LedgerError::RefundInstead("sale"))
+    ));
 }
 
 #[test]
 fn rule_04_a_logged_sale_entered_by_mistake_can_be_voided_and_replaced() {
     let mut t = Till::new();
     let order = t.order(vec![line("mug", "12.00", 1)]);
-    let wrong = t.pay(order, PaymentKind::Sale, usd("12.00"), external("SHOP-1001"), TxResult::Approved).unwrap();
+    let wrong = t
+        .pay(
+            order,
+            PaymentKind::Sale,
+            usd("12.00"),
+            external("SHOP-1001"),
+            TxResult::Approved,
+        )
+        .unwrap();
     t.void(wrong).unwrap();
     assert_eq!(t.status(order), OrderStatus::Voided);
     let facts = t
@@ -114,7 +162,11 @@ fn rule_04_a_logged_sale_entered_by_mistake_can_be_voided_and_replaced() {
     let replacement = Till::tx_id(&facts);
     let tx = t.ledger.transaction(replacement).unwrap();
     assert_eq!(tx.replaces, Some(wrong));
-    assert_eq!(tx.order_ids, vec![order], "the replacement inherits the order");
+    assert_eq!(
+        tx.order_ids,
+        vec![order],
+        "the replacement inherits the order"
+    );
     assert_eq!(t.status(order), OrderStatus::Paid);
     let again = t.run(Command::Pay(Payment {
         kind: PaymentKind::Sale,
@@ -135,19 +187,42 @@ fn rule_05_refunds_only_approved_sales_and_captures_up_to_the_balance_in_their_c
     t.refund_amount(sale, usd("40.00")).unwrap();
     t.refund_amount(sale, usd("35.00")).unwrap();
     let err = t.refund_amount(sale, usd("25.01")).unwrap_err();
-    assert!(matches!(err, LedgerError::RefundExceedsBalance { .. }), "{err}");
-    assert!(matches!(t.refund_amount(sale, eur("1.00")), Err(LedgerError::WrongCurrency { .. })));
+    assert!(
+        matches!(err, LedgerError::RefundExceedsBalance { .. }),
+        "{err}"
+    );
+    assert!(matches!(
+        t.refund_amount(sale, eur("1.00")),
+        Err(LedgerError::WrongCurrency { .. })
+    ));
     t.refund_amount(sale, usd("25.00")).unwrap();
     assert_eq!(t.status(order), OrderStatus::Refunded);
 
     let o2 = t.order(vec![line("print", "50.00", 1)]);
     let auth = t.authorize(o2, usd("50.00"));
-    assert!(matches!(t.refund_amount(auth, usd("1.00")), Err(LedgerError::NotRefundable("an authorization"))));
+    assert!(matches!(
+        t.refund_amount(auth, usd("1.00")),
+        Err(LedgerError::NotRefundable("an authorization"))
+    ));
     let cap = t.capture(auth, usd("20.00")).unwrap();
-    assert!(matches!(t.refund_amount(cap, usd("20.01")), Err(LedgerError::RefundExceedsBalance { .. })));
+    assert!(matches!(
+        t.refund_amount(cap, usd("20.01")),
+        Err(LedgerError::RefundExceedsBalance { .. })
+    ));
     t.refund_amount(cap, usd("20.00")).unwrap();
-    let declined = t.pay(o2, PaymentKind::Sale, usd("30.00"), card(), TxResult::Declined).unwrap();
-    assert!(matches!(t.refund_amount(declined, usd("1.00")), Err(LedgerError::NotApproved { .. })));
+    let declined = t
+        .pay(
+            o2,
+            PaymentKind::Sale,
+            usd("30.00"),
+            card(),
+            TxResult::Declined,
+        )
+        .unwrap();
+    assert!(matches!(
+        t.refund_amount(declined, usd("1.00")),
+        Err(LedgerError::NotApproved { .. })
+    ));
 }
 
 #[test]
@@ -155,7 +230,9 @@ fn rule_06_refund_full_amount() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "80.00", 1)]);
     let sale = t.sale(order, usd("80.00"));
-    let r = t.refund(sale, RefundStrategy::Full, RefundProgress::Complete).unwrap();
+    let r = t
+        .refund(sale, RefundStrategy::Full, RefundProgress::Complete)
+        .unwrap();
     assert_eq!(t.ledger.transaction(r).unwrap().amount, usd("80.00"));
     assert_eq!(t.status(order), OrderStatus::Refunded);
     assert_eq!(t.view(order).refunds[0].status, RefundStatus::Complete);
@@ -167,8 +244,13 @@ fn rule_06_full_refund_after_a_partial_one_is_refused() {
     let order = t.order(vec![line("print", "80.00", 1)]);
     let sale = t.sale(order, usd("80.00"));
     t.refund_amount(sale, usd("10.00")).unwrap();
-    let err = t.refund(sale, RefundStrategy::Full, RefundProgress::Complete).unwrap_err();
-    assert!(matches!(err, LedgerError::AlreadyPartlyRefunded(m) if m == usd("70.00")), "{err}");
+    let err = t
+        .refund(sale, RefundStrategy::Full, RefundProgress::Complete)
+        .unwrap_err();
+    assert!(
+        matches!(err, LedgerError::AlreadyPartlyRefunded(m) if m == usd("70.00")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -176,18 +258,42 @@ fn rule_06_refund_items_with_their_share_of_discount_and_then_the_remaining_bala
     use fairtill_core::order::{Discount, DiscountValue};
     let mut t = Till::new();
     let mut mug = line("mug", "10.00", 3);
-    mug.discount = Some(Discount { value: DiscountValue::Amount { amount: usd("3.00") }, reason: "chipped".into() });
+    mug.discount = Some(Discount {
+        value: DiscountValue::Amount {
+            amount: usd("3.00"),
+        },
+        reason: "chipped".into(),
+    });
     let order = t.order(vec![mug, line("print", "20.00", 1)]);
     let total = t.view(order).totals.total;
     assert_eq!(total, usd("47.00"));
     let sale = t.sale(order, total);
-    let items = |quantity| RefundStrategy::Items { items: vec![RefundItem { order_id: order, line: 0, quantity }] };
+    let items = |quantity| RefundStrategy::Items {
+        items: vec![RefundItem {
+            order_id: order,
+            line: 0,
+            quantity,
+        }],
+    };
     let first = t.refund(sale, items(2), RefundProgress::Complete).unwrap();
-    assert_eq!(t.ledger.transaction(first).unwrap().amount, usd("18.00"), "2 of 3 mugs at 27.00 after discount");
-    let err = t.refund(sale, items(2), RefundProgress::Complete).unwrap_err();
-    assert!(matches!(err, LedgerError::BadRefundItem(_)), "only one mug left: {err}");
+    assert_eq!(
+        t.ledger.transaction(first).unwrap().amount,
+        usd("18.00"),
+        "2 of 3 mugs at 27.00 after discount"
+    );
+    let err = t
+        .refund(sale, items(2), RefundProgress::Complete)
+        .unwrap_err();
+    assert!(
+        matches!(err, LedgerError::BadRefundItem(_)),
+        "only one mug left: {err}"
+    );
     assert_eq!(t.status(order), OrderStatus::PartlyRefunded);
-    let rest = t.view(order).paid.checked_sub(t.view(order).refunded).unwrap();
+    let rest = t
+        .view(order)
+        .paid
+        .checked_sub(t.view(order).refunded)
+        .unwrap();
     t.refund_amount(sale, rest).unwrap();
     assert_eq!(t.status(order), OrderStatus::Refunded);
     assert_eq!(t.view(order).refunds.len(), 2);
@@ -198,18 +304,61 @@ fn rule_06_refund_is_pending_then_complete_or_failed() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "30.00", 1)]);
     let sale = t.sale(order, usd("30.00"));
-    let r = t.refund(sale, RefundStrategy::Amount { amount: usd("30.00") }, RefundProgress::Pending).unwrap();
+    let r = t
+        .refund(
+            sale,
+            RefundStrategy::Amount {
+                amount: usd("30.00"),
+            },
+            RefundProgress::Pending,
+        )
+        .unwrap();
     assert_eq!(t.view(order).refunds[0].status, RefundStatus::Pending);
-    assert_eq!(t.status(order), OrderStatus::Paid, "a pending refund has not given money back yet");
-    assert!(matches!(t.refund_amount(sale, usd("0.01")), Err(LedgerError::RefundExceedsBalance { .. })), "pending holds the balance");
-    t.run(Command::ResolveResult { tx: r, result: TxResult::Declined, note: Some("terminal refused".into()) }).unwrap();
+    assert_eq!(
+        t.status(order),
+        OrderStatus::Paid,
+        "a pending refund has not given money back yet"
+    );
+    assert!(
+        matches!(
+            t.refund_amount(sale, usd("0.01")),
+            Err(LedgerError::RefundExceedsBalance { .. })
+        ),
+        "pending holds the balance"
+    );
+    t.run(Command::ResolveResult {
+        tx: r,
+        result: TxResult::Declined,
+        note: Some("terminal refused".into()),
+    })
+    .unwrap();
     assert_eq!(t.view(order).refunds[0].status, RefundStatus::Failed);
-    let r2 = t.refund(sale, RefundStrategy::Amount { amount: usd("30.00") }, RefundProgress::Pending).unwrap();
-    t.run(Command::ResolveResult { tx: r2, result: TxResult::Approved, note: None }).unwrap();
+    let r2 = t
+        .refund(
+            sale,
+            RefundStrategy::Amount {
+                amount: usd("30.00"),
+            },
+            RefundProgress::Pending,
+        )
+        .unwrap();
+    t.run(Command::ResolveResult {
+        tx: r2,
+        result: TxResult::Approved,
+        note: None,
+    })
+    .unwrap();
     assert_eq!(t.status(order), OrderStatus::Refunded);
     let history = &t.ledger.transaction(r2).unwrap().history;
-    assert_eq!(history.iter().map(|h| h.result).collect::<Vec<_>>(), vec![TxResult::Unknown, TxResult::Approved]);
-    let again = t.run(Command::ResolveResult { tx: r2, result: TxResult::Declined, note: None });
+    assert_eq!(
+        history.iter().map(|h| h.result).collect::<Vec<_>>(),
+        vec![TxResult::Unknown, TxResult::Approved]
+    );
+    let again = t.run(Command::ResolveResult {
+        tx: r2,
+        result: TxResult::Declined,
+        note: None,
+    });
     assert!(matches!(again, Err(LedgerError::ResultFinal("approved"))));
 }
 
@@ -218,13 +367,28 @@ fn rule_07_a_pending_refund_can_be_voided_a_complete_one_cannot() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "30.00", 1)]);
     let sale = t.sale(order, usd("30.00"));
-    let pending = t.refund(sale, RefundStrategy::Amount { amount: usd("10.00") }, RefundProgress::Pending).unwrap();
+    let pending = t
+        .refund(
+            sale,
+            RefundStrategy::Amount {
+                amount: usd("10.00"),
+            },
+            RefundProgress::Pending,
+        )
+        .unwrap();
     t.void(pending).unwrap();
     assert_eq!(t.view(order).refunds[0].status, RefundStatus::Voided);
-    let resolve = t.run(Command::ResolveResult { tx: pending, result: TxResult::Approved, note: None });
+    let resolve = t.run(Command::ResolveResult {
+        tx: pending,
+        result: TxResult::Approved,
+        note: None,
+    });
     assert!(matches!(resolve, Err(LedgerError::AlreadyVoided)));
     let complete = t.refund_amount(sale, usd("30.00")).unwrap();
-    assert!(matches!(t.void(complete), Err(LedgerError::RefundNotPending("complete"))));
+    assert!(matches!(
+        t.void(complete),
+        Err(LedgerError::RefundNotPending("complete"))
+    ));
 }
 
 #[test]
@@ -255,18 +419,51 @@ fn rule_08_a_credit_needs_a_manager() {
 fn rule_09_only_approved_transactions_move_money_the_rest_are_attempts() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "40.00", 1)]);
-    t.pay(order, PaymentKind::Sale, usd("40.00"), card(), TxResult::Declined).unwrap();
-    t.pay(order, PaymentKind::Sale, usd("40.00"), card(), TxResult::Abandoned).unwrap();
-    t.pay(order, PaymentKind::Sale, usd("40.00"), card(), TxResult::Canceled).unwrap();
+    t.pay(
+        order,
+        PaymentKind::Sale,
+        usd("40.00"),
+        card(),
+        TxResult::Declined,
+    )
+    .unwrap();
+    t.pay(
+        order,
+        PaymentKind::Sale,
+        usd("40.00"),
+        card(),
+        TxResult::Abandoned,
+    )
+    .unwrap();
+    t.pay(
+        order,
+        PaymentKind::Sale,
+        usd("40.00"),
+        card(),
+        TxResult::Canceled,
+    )
+    .unwrap();
     assert_eq!(t.status(order), OrderStatus::Open);
     t.sale(order, usd("40.00"));
     let s = t.ledger.summary(t.now, |_| true);
     let u = &s.currencies[0];
     assert_eq!(u.gross_sales, usd("40.00"));
     assert_eq!(u.net, usd("40.00"));
-    assert_eq!((u.approved_count, u.declined_count, u.abandoned_count, u.canceled_count), (1, 1, 1, 1));
+    assert_eq!(
+        (
+            u.approved_count,
+            u.declined_count,
+            u.abandoned_count,
+            u.canceled_count
+        ),
+        (1, 1, 1, 1)
+    );
     assert_eq!(u.canceled, usd("40.00"));
-    assert_eq!(t.view(order).transactions.len(), 4, "every attempt stays in the history");
+    assert_eq!(
+        t.view(order).transactions.len(),
+        4,
+        "every attempt stays in the history"
+    );
 }
 
 #[test]
@@ -274,7 +471,14 @@ fn rule_10_one_payment_for_several_orders_and_several_attempts_for_one_order() {
     let mut t = Till::new();
     let a = t.order(vec![line("print", "60.00", 1)]);
     let b = t.order(vec![line("mug", "40.00", 1)]);
-    t.pay(a, PaymentKind::Sale, usd("60.00"), card(), TxResult::Declined).unwrap();
+    t.pay(
+        a,
+        PaymentKind::Sale,
+        usd("60.00"),
+        card(),
+        TxResult::Declined,
+    )
+    .unwrap();
     let facts = t
         .run(Command::Pay(Payment {
             kind: PaymentKind::Sale,
@@ -288,7 +492,11 @@ fn rule_10_one_payment_for_several_orders_and_several_attempts_for_one_order() {
     let both = Till::tx_id(&facts);
     assert_eq!(t.status(a), OrderStatus::Paid);
     assert_eq!(t.status(b), OrderStatus::Paid);
-    assert_eq!(t.view(a).transactions.len(), 2, "a declined attempt and the payment");
+    assert_eq!(
+        t.view(a).transactions.len(),
+        2,
+        "a declined attempt and the payment"
+    );
     t.refund_amount(both, usd("30.00")).unwrap();
     assert_eq!(t.status(a), OrderStatus::Paid);
     assert_eq!(t.status(b), OrderStatus::PartlyRefunded);
@@ -309,7 +517,15 @@ fn rule_10_paying_more_than_is_due_is_refused() {
     let order = t.order(vec![line("print", "60.00", 1)]);
     t.sale(order, usd("50.00"));
     assert_eq!(t.status(order), OrderStatus::PartlyPaid);
-    let err = t.pay(order, PaymentKind::Sale, usd("10.01"), PaymentMethod::Cash, TxResult::Approved).unwrap_err();
+    let err = t
+        .pay(
+            order,
+            PaymentKind::Sale,
+            usd("10.01"),
+            PaymentMethod::Cash,
+            TxResult::Approved,
+        )
+        .unwrap_err();
     assert!(matches!(err, LedgerError::Overpayment { .. }), "{err}");
     t.sale(order, usd("10.00"));
     assert_eq!(t.status(order), OrderStatus::Paid);
@@ -319,13 +535,30 @@ fn rule_10_paying_more_than_is_due_is_refused() {
 fn rule_11_log_dont_charge_is_a_sale_with_its_reference() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "25.00", 1)]);
-    let tx = t.pay(order, PaymentKind::Sale, usd("25.00"), external("INV-2041"), TxResult::Approved).unwrap();
+    let tx = t
+        .pay(
+            order,
+            PaymentKind::Sale,
+            usd("25.00"),
+            external("INV-2041"),
+            TxResult::Approved,
+        )
+        .unwrap();
     let recorded = t.ledger.transaction(tx).unwrap();
     assert!(recorded.method.is_logged());
     assert_eq!(recorded.kind, TxKind::Sale);
     assert_eq!(t.status(order), OrderStatus::Paid);
-    assert_eq!(t.ledger.summary(t.now, |_| true).currencies[0].gross_sales, usd("25.00"));
-    let no_ref = t.pay(order, PaymentKind::Sale, usd("1.00"), external(" "), TxResult::Approved);
+    assert_eq!(
+        t.ledger.summary(t.now, |_| true).currencies[0].gross_sales,
+        usd("25.00")
+    );
+    let no_ref = t.pay(
+        order,
+        PaymentKind::Sale,
+        usd("1.00"),
+        external(" "),
+        TxResult::Approved,
+    );
     assert!(matches!(no_ref, Err(LedgerError::ReasonRequired(_))));
 }
 
@@ -334,11 +567,19 @@ fn rule_12_mark_an_open_order_as_paid() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "25.00", 2)]);
     t.sale(order, usd("20.00"));
-    let facts = t.run(Command::MarkPaid { order, note: "paid by bank transfer".into() }).unwrap();
+    let facts = t
+        .run(Command::MarkPaid {
+            order,
+            note: "paid by bank transfer".into(),
+        })
+        .unwrap();
     let tx = t.ledger.transaction(Till::tx_id(&facts)).unwrap();
     assert_eq!(tx.amount, usd("30.00"), "marks what is still due");
     assert_eq!(t.status(order), OrderStatus::Paid);
-    let again = t.run(Command::MarkPaid { order, note: "twice".into() });
+    let again = t.run(Command::MarkPaid {
+        order,
+        note: "twice".into(),
+    });
     assert!(matches!(again, Err(LedgerError::OrderNotOpen("paid"))));
 }
 
@@ -346,16 +587,38 @@ fn rule_12_mark_an_open_order_as_paid() {
 fn rule_12_write_off_an_open_order_with_a_reason() {
     let mut t = Till::new();
     let order = t.order(vec![line("print", "25.00", 1)]);
-    assert!(matches!(t.run(Command::WriteOff { order, reason: "".into() }), Err(LedgerError::ReasonRequired(_))));
-    t.run(Command::WriteOff { order, reason: "customer left without paying".into() }).unwrap();
+    assert!(matches!(
+        t.run(Command::WriteOff {
+            order,
+            reason: "".into()
+        }),
+        Err(LedgerError::ReasonRequired(_))
+    ));
+    t.run(Command::WriteOff {
+        order,
+        reason: "customer left without paying".into(),
+    })
+    .unwrap();
     let v = t.view(order);
     assert_eq!(v.status, OrderStatus::WrittenOff);
     assert_eq!(v.write_off.unwrap().amount, usd("25.00"));
-    let pay = t.pay(order, PaymentKind::Sale, usd("25.00"), PaymentMethod::Cash, TxResult::Approved);
+    let pay = t.pay(
+        order,
+        PaymentKind::Sale,
+        usd("25.00"),
+        PaymentMethod::Cash,
+        TxResult::Approved,
+    );
     assert!(matches!(pay, Err(LedgerError::OrderNotOpen("written off"))));
     let paid = t.order(vec![line("mug", "5.00", 1)]);
     t.sale(paid, usd("5.00"));
-    assert!(matches!(t.run(Command::WriteOff { order: paid, reason: "x".into() }), Err(LedgerError::OrderNotOpen("paid"))));
+    assert!(matches!(
+        t.run(Command::WriteOff {
+            order: paid,
+            reason: "x".into()
+        }),
+        Err(LedgerError::OrderNotOpen("paid"))
+    ));
 }
 
 #[test]
@@ -379,7 +642,10 @@ fn summary_is_per_currency_and_never_adds_currencies() {
     let order = t.order(vec![line("print", "25.00", 1)]);
     t.sale(order, usd("25.00"));
     let stamp = t.stamp();
-    let eur_line = fairtill_core::order::OrderLine { unit_price: eur("9.50"), ..line("mug", "1", 1) };
+    let eur_line = fairtill_core::order::OrderLine {
+        unit_price: eur("9.50"),
+        ..line("mug", "1", 1)
+    };
     let draft = OrderDraft {
         currency: Currency::from_code("EUR").unwrap(),
         lines: vec![eur_line],
@@ -388,9 +654,30 @@ fn summary_is_per_currency_and_never_adds_currencies() {
         customer: None,
         note: None,
     };
-    let eur_order = Order::place(fairtill_core::ids::OrderId(stamp.id), "T1-9".into(), stamp.context.clone(), stamp.at, draft).unwrap();
-    t.ledger.execute(&Command::PlaceOrder { order: Box::new(eur_order) }, &stamp).unwrap();
-    t.pay(fairtill_core::ids::OrderId(stamp.id), PaymentKind::Sale, eur("9.50"), PaymentMethod::Cash, TxResult::Approved).unwrap();
+    let eur_order = Order::place(
+        fairtill_core::ids::OrderId(stamp.id),
+        "T1-9".into(),
+        stamp.context.clone(),
+        stamp.at,
+        draft,
+    )
+    .unwrap();
+    t.ledger
+        .execute(
+            &Command::PlaceOrder {
+                order: Box::new(eur_order),
+            },
+            &stamp,
+        )
+        .unwrap();
+    t.pay(
+        fairtill_core::ids::OrderId(stamp.id),
+        PaymentKind::Sale,
+        eur("9.50"),
+        PaymentMethod::Cash,
+        TxResult::Approved,
+    )
+    .unwrap();
     let s = t.ledger.summary(t.now, |_| true);
     let codes: Vec<_> = s.currencies.iter().map(|c| c.currency.code()).collect();
     assert_eq!(codes, vec!["EUR", "USD"]);

@@ -74,8 +74,16 @@ fn bare_connection(path: &Path) -> Connection {
 fn sales(report: &mut String, n: usize) {
     let d = dir();
     let mut till = Till::open(&d.join("sales.db")).unwrap();
-    let actor = Actor { staff: "ana".into(), event_id: None };
-    let tender = Tender { kind: PaymentKind::Sale, method: PaymentMethod::Cash, result: TxResult::Approved, amount: None };
+    let actor = Actor {
+        staff: "ana".into(),
+        event_id: None,
+    };
+    let tender = Tender {
+        kind: PaymentKind::Sale,
+        method: PaymentMethod::Cash,
+        result: TxResult::Approved,
+        amount: None,
+    };
     for _ in 0..20 {
         till.record_sale(&actor, draft(), tender.clone()).unwrap();
     }
@@ -91,13 +99,15 @@ fn sales(report: &mut String, n: usize) {
         .map(|v| v as i64)
         .unwrap();
     let bare = bare_connection(&d.join("bare.db"));
-    bare.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)").unwrap();
+    bare.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        .unwrap();
     let blob = vec![7u8; bytes as usize];
     let mut raw = Vec::with_capacity(n);
     for i in 0..(n + 20) {
         let t = Instant::now();
         bare.execute_batch("BEGIN IMMEDIATE").unwrap();
-        bare.execute("INSERT INTO t (body) VALUES (?1)", params![blob]).unwrap();
+        bare.execute("INSERT INTO t (body) VALUES (?1)", params![blob])
+            .unwrap();
         bare.execute_batch("COMMIT").unwrap();
         if i >= 20 {
             raw.push(t.elapsed());
@@ -105,7 +115,12 @@ fn sales(report: &mut String, n: usize) {
     }
     ours.sort();
     raw.sort();
-    let (p50, p99, r50, r99) = (percentile(&ours, 0.5), percentile(&ours, 0.99), percentile(&raw, 0.5), percentile(&raw, 0.99));
+    let (p50, p99, r50, r99) = (
+        percentile(&ours, 0.5),
+        percentile(&ours, 0.99),
+        percentile(&raw, 0.5),
+        percentile(&raw, 0.99),
+    );
     writeln!(report, "| record one sale durably (n={n}) | p50 {} · p99 {} | bare INSERT+COMMIT of a {bytes}-byte row, same pragmas: p50 {} · p99 {} | {:.2}x at p50 |",
         ms(p50), ms(p99), ms(r50), ms(r99), p50.as_secs_f64() / r50.as_secs_f64()).unwrap();
 }
@@ -118,11 +133,21 @@ fn import_csv(rows: usize) -> String {
     for i in 0..rows {
         let (cur, amount) = currencies[i % 3];
         let method = methods[(i / 3) % 3];
-        let (sys, reference) = if method == "external" { ("Shopify", format!("S-{i}")) } else { ("", String::new()) };
+        let (sys, reference) = if method == "external" {
+            ("Shopify", format!("S-{i}"))
+        } else {
+            ("", String::new())
+        };
         let result = if i % 17 == 0 { "declined" } else { "approved" };
         let secs = 1_767_225_600 + (i as i64) * 30;
         let when = jiff::Timestamp::from_second(secs).unwrap();
-        writeln!(s, "{when},{amount},{cur},{method},{sys},{reference},{result},Customer {},staff{}", i % 5000, i % 7).unwrap();
+        writeln!(
+            s,
+            "{when},{amount},{cur},{method},{sys},{reference},{result},Customer {},staff{}",
+            i % 5000,
+            i % 7
+        )
+        .unwrap();
     }
     s
 }
@@ -137,8 +162,14 @@ fn import(report: &mut String, n: usize) {
     let ours = t.elapsed();
     // The same rows, written raw: same columns, no indexes, no checks, one transaction.
     let rows: Vec<(String, String)> = {
-        let mut stmt = till.connection().prepare("SELECT o.body, t.body FROM transactions t JOIN orders o ON o.id = t.order_id").unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        let mut stmt = till
+            .connection()
+            .prepare("SELECT o.body, t.body FROM transactions t JOIN orders o ON o.id = t.order_id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     let mut bare = bare_connection(&d.join("raw.db"));
     bare.execute_batch("CREATE TABLE orders (id INTEGER PRIMARY KEY, body TEXT); CREATE TABLE transactions (id INTEGER PRIMARY KEY, body TEXT);").unwrap();
@@ -146,7 +177,9 @@ fn import(report: &mut String, n: usize) {
     let tx = bare.transaction().unwrap();
     {
         let mut a = tx.prepare("INSERT INTO orders (body) VALUES (?1)").unwrap();
-        let mut b = tx.prepare("INSERT INTO transactions (body) VALUES (?1)").unwrap();
+        let mut b = tx
+            .prepare("INSERT INTO transactions (body) VALUES (?1)")
+            .unwrap();
         for (o, x) in &rows {
             a.execute([o]).unwrap();
             b.execute([x]).unwrap();
@@ -186,18 +219,54 @@ fn large(report: &mut String, n: usize) {
         }
     }
     let till = Till::open(&path).unwrap();
-    let count: i64 = till.connection().query_row("SELECT count(*) FROM transactions", [], |r| r.get(0)).unwrap();
-    let raw_scan = median_of(5, || till.connection().query_row("SELECT count(*), sum(amount_minor) FROM transactions", [], |r| r.get::<_, i64>(0)).unwrap());
+    let count: i64 = till
+        .connection()
+        .query_row("SELECT count(*) FROM transactions", [], |r| r.get(0))
+        .unwrap();
+    let raw_scan = median_of(5, || {
+        till.connection()
+            .query_row(
+                "SELECT count(*), sum(amount_minor) FROM transactions",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+    });
     let raw_page = median_of(20, || {
-        let mut s = till.connection().prepare_cached("SELECT id FROM transactions ORDER BY created_at DESC, id DESC LIMIT 50").unwrap();
+        let mut s = till
+            .connection()
+            .prepare_cached(
+                "SELECT id FROM transactions ORDER BY created_at DESC, id DESC LIMIT 50",
+            )
+            .unwrap();
         s.query_map([], |r| r.get::<_, String>(0)).unwrap().count()
     });
     let eur = Some(Currency::from_code("EUR").unwrap());
     let cases: Vec<(&str, TxFilter)> = vec![
         ("no filter", TxFilter::default()),
-        ("card, EUR", TxFilter { method: Some("card".into()), currency: eur, ..Default::default() }),
-        ("one day", TxFilter { from: Some("2026-01-10T00:00:00Z".parse().unwrap()), to: Some("2026-01-11T00:00:00Z".parse().unwrap()), ..Default::default() }),
-        ("text \"customer 42\"", TxFilter { text: Some("customer 42".into()), ..Default::default() }),
+        (
+            "card, EUR",
+            TxFilter {
+                method: Some("card".into()),
+                currency: eur,
+                ..Default::default()
+            },
+        ),
+        (
+            "one day",
+            TxFilter {
+                from: Some("2026-01-10T00:00:00Z".parse().unwrap()),
+                to: Some("2026-01-11T00:00:00Z".parse().unwrap()),
+                ..Default::default()
+            },
+        ),
+        (
+            "text \"customer 42\"",
+            TxFilter {
+                text: Some("customer 42".into()),
+                ..Default::default()
+            },
+        ),
     ];
     for (label, f) in &cases {
         let page = median_of(20, || till.list(f, None, 50).unwrap());
@@ -210,17 +279,27 @@ fn large(report: &mut String, n: usize) {
     drop(till);
     let exe = std::env::current_exe().unwrap();
     let child = |limit: usize| -> (Duration, u64, u64) {
-        let out = std::process::Command::new(&exe).args(["--export-child", path.to_str().unwrap(), &limit.to_string()]).output().unwrap();
+        let out = std::process::Command::new(&exe)
+            .args(["--export-child", path.to_str().unwrap(), &limit.to_string()])
+            .output()
+            .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         let mut parts = text.split_whitespace().map(|v| v.parse::<u64>().unwrap());
-        (Duration::from_micros(parts.next().unwrap()), parts.next().unwrap(), parts.next().unwrap())
+        (
+            Duration::from_micros(parts.next().unwrap()),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        )
     };
     let (small_t, small_rows, small_kb) = child(n / 10);
     let (big_t, big_rows, big_kb) = child(n);
     let raw_read = {
         let till = Till::open(&path).unwrap();
         median_of(3, || {
-            let mut s = till.connection().prepare("SELECT id, amount_minor, currency, created_at FROM transactions").unwrap();
+            let mut s = till
+                .connection()
+                .prepare("SELECT id, amount_minor, currency, created_at FROM transactions")
+                .unwrap();
             s.query_map([], |r| r.get::<_, String>(0)).unwrap().count()
         })
     };
@@ -231,14 +310,28 @@ fn large(report: &mut String, n: usize) {
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
 fn export_child(path: &str, limit: usize) {
     let till = Till::open(Path::new(path)).unwrap();
-    let last: i64 = till.connection().query_row("SELECT created_at FROM transactions ORDER BY created_at LIMIT 1 OFFSET ?1", [limit as i64 - 1], |r| r.get(0)).unwrap();
-    let filter = TxFilter { to: Some(jiff::Timestamp::from_millisecond(last + 1).unwrap()), ..Default::default() };
+    let last: i64 = till
+        .connection()
+        .query_row(
+            "SELECT created_at FROM transactions ORDER BY created_at LIMIT 1 OFFSET ?1",
+            [limit as i64 - 1],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let filter = TxFilter {
+        to: Some(jiff::Timestamp::from_millisecond(last + 1).unwrap()),
+        ..Default::default()
+    };
     let t = Instant::now();
     let rows = till.export_csv(&filter, std::io::sink()).unwrap();
     println!("{} {} {}", t.elapsed().as_micros(), rows, peak_rss_kb());
@@ -251,9 +344,17 @@ fn main() {
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let (sales_n, import_n, large_n) = if quick { (100, 10_000, 100_000) } else { (500, 100_000, 1_000_000) };
+    let (sales_n, import_n, large_n) = if quick {
+        (100, 10_000, 100_000)
+    } else {
+        (500, 100_000, 1_000_000)
+    };
     let mut report = String::new();
-    writeln!(report, "| what | Fairtill | limit, same run | note |\n|---|---|---|---|").unwrap();
+    writeln!(
+        report,
+        "| what | Fairtill | limit, same run | note |\n|---|---|---|---|"
+    )
+    .unwrap();
     sales(&mut report, sales_n);
     import(&mut report, import_n);
     large(&mut report, large_n);

@@ -51,7 +51,10 @@ impl Till {
     /// Products whose SKU, barcode or name starts with `text` (name also matches inside), by name.
     pub fn search_products(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
         let t = text.trim();
-        let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = t
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let mut stmt = self.conn.prepare_cached(
             "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite FROM products
              WHERE ?1 = '' OR sku = ?1 OR barcode = ?1 OR name LIKE ?2 ESCAPE '\\' OR sku LIKE ?2 ESCAPE '\\'
@@ -71,7 +74,8 @@ impl Till {
         let mut out = Vec::new();
         for row in rows {
             let (sku, name, price, currency, tax, barcode, favourite) = row?;
-            let tax_category = TaxCategory::parse(&tax).ok_or_else(|| StoreError::Decode(tax.clone()))?;
+            let tax_category =
+                TaxCategory::parse(&tax).ok_or_else(|| StoreError::Decode(tax.clone()))?;
             out.push(Product {
                 sku,
                 name,
@@ -85,9 +89,16 @@ impl Till {
     }
 
     /// Saves an offer. Offers are never edited: a changed offer is saved as a new one.
-    pub fn save_offer(&mut self, name: &str, currency: Currency, lines: Vec<OfferLine>) -> Result<Offer> {
+    pub fn save_offer(
+        &mut self,
+        name: &str,
+        currency: Currency,
+        lines: Vec<OfferLine>,
+    ) -> Result<Offer> {
         let offer = Offer::new(OfferId(Uuid::now_v7()), name, currency, lines, self.now())?;
-        let db = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let taken: Option<String> = db
             .prepare_cached(
                 "SELECT o.id FROM offers o WHERE o.name = ?1 COLLATE NOCASE
@@ -101,14 +112,16 @@ impl Till {
                 offer.name()
             )));
         }
-        db.prepare_cached("INSERT INTO offers (id, name, currency, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![
-                offer.id().0.to_string(),
-                offer.name(),
-                offer.currency().code(),
-                serde_json::to_string(&offer)?,
-                ms(offer.created_at()),
-            ])?;
+        db.prepare_cached(
+            "INSERT INTO offers (id, name, currency, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            offer.id().0.to_string(),
+            offer.name(),
+            offer.currency().code(),
+            serde_json::to_string(&offer)?,
+            ms(offer.created_at()),
+        ])?;
         db.commit()?;
         Ok(offer)
     }
@@ -116,14 +129,25 @@ impl Till {
     /// Retires an offer: it stays in history, hidden from pickers. Retiring twice is refused.
     pub fn retire_offer(&mut self, actor: &Actor, id: OfferId) -> Result<()> {
         let now = ms(self.now());
-        let db = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: Option<i64> =
-            db.query_row("SELECT 1 FROM offers WHERE id = ?1", [id.0.to_string()], |r| r.get(0)).optional()?;
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: Option<i64> = db
+            .query_row(
+                "SELECT 1 FROM offers WHERE id = ?1",
+                [id.0.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
         if exists.is_none() {
             return Err(StoreError::NotFound(format!("offer {id}")));
         }
         let retired: Option<i64> = db
-            .query_row("SELECT 1 FROM offer_retirements WHERE offer_id = ?1", [id.0.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT 1 FROM offer_retirements WHERE offer_id = ?1",
+                [id.0.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
         if retired.is_some() {
             return Err(StoreError::Invalid("that offer is already retired".into()));
@@ -142,11 +166,16 @@ impl Till {
             "SELECT o.body, r.retired_at FROM offers o LEFT JOIN offer_retirements r ON r.offer_id = o.id
              WHERE ?1 OR r.offer_id IS NULL ORDER BY o.seq",
         )?;
-        let rows = stmt.query_map([include_retired], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)))?;
+        let rows = stmt.query_map([include_retired], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (body, retired) = row?;
-            out.push(SavedOffer { offer: serde_json::from_str(&body)?, retired_at: retired.map(from_ms).transpose()? });
+            out.push(SavedOffer {
+                offer: serde_json::from_str(&body)?,
+                retired_at: retired.map(from_ms).transpose()?,
+            });
         }
         Ok(out)
     }
@@ -163,7 +192,9 @@ impl Till {
 
     /// Every event, newest first.
     pub fn events(&self) -> Result<Vec<Event>> {
-        let mut stmt = self.conn.prepare_cached("SELECT body FROM events ORDER BY created_at DESC")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM events ORDER BY created_at DESC")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|b| Ok(serde_json::from_str(&b?)?)).collect()
     }

@@ -31,22 +31,36 @@ pub fn schema_version(conn: &Connection) -> Result<i64> {
 
 /// Runs `PRAGMA quick_check` (or the full `integrity_check`) and returns SQLite's complaints.
 pub fn integrity_problems(conn: &Connection, full: bool) -> Result<Vec<String>> {
-    let pragma = if full { "PRAGMA integrity_check" } else { "PRAGMA quick_check" };
+    let pragma = if full {
+        "PRAGMA integrity_check"
+    } else {
+        "PRAGMA quick_check"
+    };
     let mut stmt = conn.prepare(pragma)?;
-    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows.into_iter().filter(|r| r != "ok").collect())
 }
 
 /// Copies a database file (and its WAL, if any) aside with a timestamped name. Never deletes.
 pub fn copy_aside(path: &Path, label: &str) -> Result<PathBuf> {
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.3fZ").to_string();
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "fairtill.db".into());
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%S%.3fZ")
+        .to_string();
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fairtill.db".into());
     let target = path.with_file_name(format!("{file}.{label}-{stamp}"));
     std::fs::copy(path, &target)?;
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", path.display()));
         if side.exists() {
-            std::fs::copy(&side, PathBuf::from(format!("{}{suffix}", target.display())))?;
+            std::fs::copy(
+                &side,
+                PathBuf::from(format!("{}{suffix}", target.display())),
+            )?;
         }
     }
     Ok(target)
@@ -56,7 +70,9 @@ pub fn copy_aside(path: &Path, label: &str) -> Result<PathBuf> {
 /// untouched; a database failing its quick check is copied aside and reported.
 pub fn open_connection(path: &Path) -> Result<Connection> {
     let existed = path.exists();
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
     let supported = MIGRATIONS.len() as i64;
     let checked = (|| -> Result<()> {

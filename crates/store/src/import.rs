@@ -15,7 +15,9 @@ use std::io::Read;
 use fairtill_core::customer::Customer;
 use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{EventId, OrderId};
-use fairtill_core::ledger::{Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxResult};
+use fairtill_core::ledger::{
+    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxResult,
+};
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::{Order, OrderDraft, OrderLine};
 use fairtill_core::tax::{TaxCategory, TaxPolicy};
@@ -46,7 +48,11 @@ pub struct ImportErrors {
 
 impl fmt::Display for ImportErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "nothing was imported: {} row(s) have problems", self.rows.len())?;
+        write!(
+            f,
+            "nothing was imported: {} row(s) have problems",
+            self.rows.len()
+        )?;
         for r in self.rows.iter().take(50) {
             write!(f, "\n  line {}: {}", r.line, r.reason)?;
         }
@@ -82,7 +88,9 @@ fn parse_time(text: &str) -> std::result::Result<Timestamp, String> {
         .ok()
         .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
         .map(|z| truncate_ms(z.timestamp()))
-        .ok_or_else(|| format!("created_at {t:?} is not a date and time (use 2026-06-01T14:30:00Z)"))
+        .ok_or_else(|| {
+            format!("created_at {t:?} is not a date and time (use 2026-06-01T14:30:00Z)")
+        })
 }
 
 fn parse_row(get: &dyn Fn(&str) -> Option<String>) -> std::result::Result<Row, String> {
@@ -90,42 +98,68 @@ fn parse_row(get: &dyn Fn(&str) -> Option<String>) -> std::result::Result<Row, S
     let created_at = parse_time(&required("created_at")?)?;
     let currency = Currency::from_code(&required("currency")?).map_err(|e| e.to_string())?;
     let amount = Money::parse(&required("amount")?, currency).map_err(|e| e.to_string())?;
-    amount.require_positive("amount").map_err(|e| e.to_string())?;
+    amount
+        .require_positive("amount")
+        .map_err(|e| e.to_string())?;
     if let Some(kind) = get("kind") {
         if !kind.eq_ignore_ascii_case("sale") {
             return Err(format!("kind {kind:?}: only sales can be imported"));
         }
     }
     let quantity: u32 = match get("quantity") {
-        Some(q) => q.parse().ok().filter(|q| *q >= 1).ok_or_else(|| format!("quantity {q:?} must be a whole number of at least 1"))?,
+        Some(q) => q
+            .parse()
+            .ok()
+            .filter(|q| *q >= 1)
+            .ok_or_else(|| format!("quantity {q:?} must be a whole number of at least 1"))?,
         None => 1,
     };
     if amount.minor() % i64::from(quantity) != 0 {
-        return Err(format!("amount {amount} does not divide evenly into {quantity} units"));
+        return Err(format!(
+            "amount {amount} does not divide evenly into {quantity} units"
+        ));
     }
     let unit_price = Money::from_minor(amount.minor() / i64::from(quantity), currency);
     let reference = get("external_reference");
     let method = match get("method").map(|m| m.to_ascii_lowercase()).as_deref() {
         Some("cash") => PaymentMethod::Cash,
-        Some("card") => PaymentMethod::Card { last4: get("card_last4"), approval_code: get("approval_code") },
+        Some("card") => PaymentMethod::Card {
+            last4: get("card_last4"),
+            approval_code: get("approval_code"),
+        },
         Some("external") | None if reference.is_some() => PaymentMethod::External {
-            system: get("external_system").ok_or("external_system is empty (which system took the payment?)")?,
+            system: get("external_system")
+                .ok_or("external_system is empty (which system took the payment?)")?,
             reference: reference.clone().unwrap_or_default(),
         },
-        Some("external") => return Err("external_reference is empty for an external payment".into()),
+        Some("external") => {
+            return Err("external_reference is empty for an external payment".into())
+        }
         None => PaymentMethod::Cash,
         Some(other) => return Err(format!("method {other:?} must be cash, card or external")),
     };
     let result = match get("result") {
-        Some(r) => TxResult::parse(&r.to_ascii_lowercase()).ok_or_else(|| format!("result {r:?} is not one of approved, declined, abandoned, canceled"))?,
+        Some(r) => TxResult::parse(&r.to_ascii_lowercase()).ok_or_else(|| {
+            format!("result {r:?} is not one of approved, declined, abandoned, canceled")
+        })?,
         None => TxResult::Approved,
     };
     if result == TxResult::Unknown {
-        return Err("result unknown cannot be imported; import sales whose outcome is known".into());
+        return Err(
+            "result unknown cannot be imported; import sales whose outcome is known".into(),
+        );
     }
-    let customer = Customer { name: get("customer_name"), email: get("customer_email"), phone: get("customer_phone"), billing_address: None };
+    let customer = Customer {
+        name: get("customer_name"),
+        email: get("customer_email"),
+        phone: get("customer_phone"),
+        billing_address: None,
+    };
     let event_id = get("event_id")
-        .map(|e| e.parse::<EventId>().map_err(|_| format!("event_id {e:?} is not an event id")))
+        .map(|e| {
+            e.parse::<EventId>()
+                .map_err(|_| format!("event_id {e:?} is not an event id"))
+        })
         .transpose()?;
     let draft = OrderDraft {
         currency,
@@ -146,24 +180,51 @@ fn parse_row(get: &dyn Fn(&str) -> Option<String>) -> std::result::Result<Row, S
     .with_checked_customer()
     .map_err(|e| e.to_string())?;
     draft.totals().map_err(|e| e.to_string())?;
-    Ok(Row { created_at, draft, payment_method: method, result, staff: get("staff").unwrap_or_else(|| "import".into()), event_id })
+    Ok(Row {
+        created_at,
+        draft,
+        payment_method: method,
+        result,
+        staff: get("staff").unwrap_or_else(|| "import".into()),
+        event_id,
+    })
 }
 
 impl Till {
     /// Imports sales from CSV: all rows, or none with every bad row reported.
     pub fn import_csv<R: Read>(&mut self, input: R) -> Result<ImportReport> {
-        let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .trim(csv::Trim::All)
+            .from_reader(input);
         let headers: BTreeMap<String, usize> = reader
             .headers()
-            .map_err(|e| StoreError::Import(ImportErrors { rows: vec![RowError { line: 1, reason: e.to_string() }] }))?
+            .map_err(|e| {
+                StoreError::Import(ImportErrors {
+                    rows: vec![RowError {
+                        line: 1,
+                        reason: e.to_string(),
+                    }],
+                })
+            })?
             .iter()
             .enumerate()
-            .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(), i))
+            .map(|(i, h)| {
+                (
+                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                    i,
+                )
+            })
             .collect();
-        let missing: Vec<&str> = ["created_at", "amount", "currency"].into_iter().filter(|c| !headers.contains_key(*c)).collect();
+        let missing: Vec<&str> = ["created_at", "amount", "currency"]
+            .into_iter()
+            .filter(|c| !headers.contains_key(*c))
+            .collect();
         if !missing.is_empty() {
             let reason = format!("the header has no {} column", missing.join(", "));
-            return Err(StoreError::Import(ImportErrors { rows: vec![RowError { line: 1, reason }] }));
+            return Err(StoreError::Import(ImportErrors {
+                rows: vec![RowError { line: 1, reason }],
+            }));
         }
         let mut rows = Vec::new();
         let mut errors = Vec::new();
@@ -173,7 +234,10 @@ impl Till {
                 Ok(r) => r,
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    errors.push(RowError { line, reason: format!("not a valid CSV row: {e}") });
+                    errors.push(RowError {
+                        line,
+                        reason: format!("not a valid CSV row: {e}"),
+                    });
                     continue;
                 }
             };
@@ -182,14 +246,24 @@ impl Till {
                 continue;
             }
             let get = |name: &str| -> Option<String> {
-                headers.get(name).and_then(|i| record.get(*i)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+                headers
+                    .get(name)
+                    .and_then(|i| record.get(*i))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
             };
             match parse_row(&get) {
                 Ok(row) => {
                     if let PaymentMethod::External { system, reference } = &row.payment_method {
                         let key = (system.clone(), reference.clone());
                         if let Some(first) = seen_refs.insert(key, line) {
-                            errors.push(RowError { line, reason: format!("{system} reference {reference} is also on line {first}") });
+                            errors.push(RowError {
+                                line,
+                                reason: format!(
+                                    "{system} reference {reference} is also on line {first}"
+                                ),
+                            });
                             continue;
                         }
                         if let Some(receipt) = self.logged_reference(system, reference)? {
@@ -206,25 +280,47 @@ impl Till {
             return Err(StoreError::Import(ImportErrors { rows: errors }));
         }
         if rows.is_empty() {
-            return Err(StoreError::Import(ImportErrors { rows: vec![RowError { line: 1, reason: "the file has no rows to import".into() }] }));
+            return Err(StoreError::Import(ImportErrors {
+                rows: vec![RowError {
+                    line: 1,
+                    reason: "the file has no rows to import".into(),
+                }],
+            }));
         }
         let device = self.device().clone();
-        let db = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut next: i64 = db.query_row(
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let first: i64 = db.query_row(
             "SELECT coalesce(max(receipt_seq), 0) + 1 FROM orders WHERE device_id = ?1",
             [device.id.0.to_string()],
             |r| r.get(0),
         )?;
         let empty = Ledger::new();
         let mut seen_ids = BTreeSet::new();
-        for row in rows {
-            let context = SaleContext { device_id: device.id, event_id: row.event_id, staff: row.staff };
-            let stamp = Stamp { id: Uuid::now_v7(), at: row.created_at, context };
+        for (next, row) in (first..).zip(rows) {
+            let context = SaleContext {
+                device_id: device.id,
+                event_id: row.event_id,
+                staff: row.staff,
+            };
+            let stamp = Stamp {
+                id: Uuid::now_v7(),
+                at: row.created_at,
+                context,
+            };
             let receipt = format!("{}-{next:06}", device.code);
-            next += 1;
-            let order = Order::place(OrderId(stamp.id), receipt, stamp.context.clone(), stamp.at, row.draft)?;
+            let order = Order::place(
+                OrderId(stamp.id),
+                receipt,
+                stamp.context.clone(),
+                stamp.at,
+                row.draft,
+            )?;
             let total = order.totals()?.total;
-            let mut facts = vec![Fact::OrderPlaced { order: Box::new(order.clone()) }];
+            let mut facts = vec![Fact::OrderPlaced {
+                order: Box::new(order.clone()),
+            }];
             let mut ledger = empty.clone();
             ledger.apply(facts[0].clone())?;
             let payment = Payment {
@@ -235,13 +331,18 @@ impl Till {
                 result: row.result,
                 replaces: None,
             };
-            let pay_stamp = Stamp { id: Uuid::now_v7(), ..stamp };
+            let pay_stamp = Stamp {
+                id: Uuid::now_v7(),
+                ..stamp
+            };
             facts.extend(ledger.decide(&Command::Pay(payment), &pay_stamp)?);
             seen_ids.insert(order.id);
             records::insert_facts(&db, &facts, &ledger)?;
         }
         db.commit()?;
-        Ok(ImportReport { imported: seen_ids.len() as u64 })
+        Ok(ImportReport {
+            imported: seen_ids.len() as u64,
+        })
     }
 
     /// The receipt an external reference was already logged on, if it was (and not voided).

@@ -7,6 +7,8 @@
 //! one order with its history, streaming CSV export, all-or-nothing CSV import, backups and
 //! the sync outbox.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod backup;
 mod catalog;
 pub mod db;
@@ -25,4 +27,6 @@ pub use export::EXPORT_HEADER;
 pub use import::{ImportErrors, ImportReport, RowError};
 pub use outbox::{OutboxStatus, RECORD_TYPES};
 pub use query::{Page, TxFilter, TxRow, METHODS};
-pub use till::{truncate_ms, Actor, DeviceInfo, DeviceSetup, RecordedSale, SystemClock, Tender, Till};
+pub use till::{
+    truncate_ms, Actor, DeviceInfo, DeviceSetup, RecordedSale, SystemClock, Tender, Till,
+};

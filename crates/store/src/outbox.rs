@@ -65,7 +65,9 @@ impl Till {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT seq, {body} FROM {table} WHERE seq > (SELECT acked_seq FROM sync_state WHERE record_type = ?1) ORDER BY seq LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![record_type, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map(params![record_type, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

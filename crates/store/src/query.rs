@@ -104,30 +104,71 @@ impl TxFilter {
         if let Some(e) = self.event_id {
             push("t.event_id = ?", Value::Text(e.0.to_string()));
         }
-        if let Some(s) = self.staff.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(s) = self
+            .staff
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             push("t.staff = ?", Value::Text(s.to_string()));
         }
         if let Some(c) = self.currency {
             push("t.currency = ?", Value::Text(c.code().to_string()));
         }
-        if let Some(m) = self.method.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(m) = self
+            .method
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             if !METHODS.contains(&m) {
-                return Err(StoreError::Invalid(format!("unknown payment method {m:?}; use one of {}", METHODS.join(", "))));
+                return Err(StoreError::Invalid(format!(
+                    "unknown payment method {m:?}; use one of {}",
+                    METHODS.join(", ")
+                )));
             }
             push("t.method = ?", Value::Text(m.to_string()));
         }
-        if let Some(text) = self.text.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            push("t.search_text LIKE ? ESCAPE '\\'", Value::Text(format!("%{escaped}%")));
+        if let Some(text) = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            push(
+                "t.search_text LIKE ? ESCAPE '\\'",
+                Value::Text(format!("%{escaped}%")),
+            );
         }
-        let list = |values: Vec<&'static str>| values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+        let list = |values: Vec<&'static str>| {
+            values
+                .iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !self.kinds.is_empty() {
-            clauses.push(format!("t.kind IN ({})", list(self.kinds.iter().map(|k| k.as_str()).collect())));
+            clauses.push(format!(
+                "t.kind IN ({})",
+                list(self.kinds.iter().map(|k| k.as_str()).collect())
+            ));
         }
         if !self.results.is_empty() {
-            clauses.push(format!("t.result IN ({})", list(self.results.iter().map(|r| r.as_str()).collect())));
+            clauses.push(format!(
+                "t.result IN ({})",
+                list(self.results.iter().map(|r| r.as_str()).collect())
+            ));
         }
-        let sql = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+        let sql = if clauses.is_empty() {
+            "1".to_string()
+        } else {
+            clauses.join(" AND ")
+        };
         Ok((sql, params))
     }
 }
@@ -137,7 +178,11 @@ pub(crate) const ROW_COLUMNS: &str = "t.id, o.receipt, t.order_id, t.parent_id, 
     t.external_system, t.external_reference, o.customer_name, o.customer_email, t.staff, t.event_id, t.device_id, t.created_at";
 
 fn parse_id<T: std::str::FromStr>(v: Option<String>) -> Result<Option<T>> {
-    v.map(|s| s.parse::<T>().map_err(|_| StoreError::Decode(format!("id {s:?}")))).transpose()
+    v.map(|s| {
+        s.parse::<T>()
+            .map_err(|_| StoreError::Decode(format!("id {s:?}")))
+    })
+    .transpose()
 }
 
 pub(crate) fn read_row(r: &Row<'_>) -> Result<TxRow> {
@@ -147,7 +192,9 @@ pub(crate) fn read_row(r: &Row<'_>) -> Result<TxRow> {
     let currency = Currency::from_code(&currency)?;
     let id: String = r.get(0)?;
     Ok(TxRow {
-        id: id.parse().map_err(|_| StoreError::Decode(format!("id {id:?}")))?,
+        id: id
+            .parse()
+            .map_err(|_| StoreError::Decode(format!("id {id:?}")))?,
         receipt: r.get(1)?,
         order_id: parse_id(r.get(2)?)?,
         parent_id: parse_id(r.get(3)?)?,
@@ -171,7 +218,8 @@ fn encode_cursor(row: &TxRow) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<(i64, String)> {
-    let bad = || StoreError::Invalid("that page cursor is not valid; start from the first page".into());
+    let bad =
+        || StoreError::Invalid("that page cursor is not valid; start from the first page".into());
     let (at, id) = cursor.split_once(':').ok_or_else(bad)?;
     let at: i64 = at.parse().map_err(|_| bad())?;
     let id: uuid::Uuid = id.parse().map_err(|_| bad())?;
@@ -186,7 +234,11 @@ impl Till {
             let (at, id) = decode_cursor(cursor)?;
             params.push(Value::Integer(at));
             params.push(Value::Text(id));
-            sql.push_str(&format!(" AND (t.created_at, t.id) < (?{}, ?{})", params.len() - 1, params.len()));
+            sql.push_str(&format!(
+                " AND (t.created_at, t.id) < (?{}, ?{})",
+                params.len() - 1,
+                params.len()
+            ));
         }
         let limit = limit.clamp(1, 1000);
         let query = format!(
@@ -233,7 +285,8 @@ impl Till {
                 currency: Currency::from_code(&currency)?,
                 kind: TxKind::parse(&kind).ok_or_else(|| StoreError::Decode(kind.clone()))?,
                 parent_kind: parent_kind.as_deref().and_then(TxKind::parse),
-                result: TxResult::parse(&result).ok_or_else(|| StoreError::Decode(result.clone()))?,
+                result: TxResult::parse(&result)
+                    .ok_or_else(|| StoreError::Decode(result.clone()))?,
                 count: r.get::<_, i64>(4)?.max(0) as u64,
                 amount_minor: r.get(5)?,
                 expired_minor: 0,

@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 
 use fairtill_core::ids::{OrderId, TxId};
-use fairtill_core::ledger::{Fact, Ledger, PaymentMethod, ResultChange, Transaction, TxResult, WriteOff};
+use fairtill_core::ledger::{
+    Fact, Ledger, PaymentMethod, ResultChange, Transaction, TxResult, WriteOff,
+};
 use fairtill_core::order::Order;
 use fairtill_core::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -30,14 +32,25 @@ fn search_text(tx: &Transaction, order: Option<&Order>) -> String {
     if let Some(o) = order {
         parts.push(&o.receipt);
         if let Some(c) = &o.draft.customer {
-            parts.extend([c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()].into_iter().flatten());
+            parts.extend(
+                [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()]
+                    .into_iter()
+                    .flatten(),
+            );
         }
     }
     match &tx.method {
-        PaymentMethod::External { system, reference } => parts.extend([system.as_str(), reference.as_str()]),
-        PaymentMethod::Card { last4, approval_code } => {
-            parts.extend([last4.as_deref(), approval_code.as_deref()].into_iter().flatten())
+        PaymentMethod::External { system, reference } => {
+            parts.extend([system.as_str(), reference.as_str()])
         }
+        PaymentMethod::Card {
+            last4,
+            approval_code,
+        } => parts.extend(
+            [last4.as_deref(), approval_code.as_deref()]
+                .into_iter()
+                .flatten(),
+        ),
         PaymentMethod::MarkedPaid { note } => parts.push(note),
         PaymentMethod::Cash => {}
     }
@@ -62,11 +75,16 @@ pub(crate) fn insert_facts(conn: &Connection, facts: &[Fact], ledger: &Ledger) -
         match fact {
             Fact::OrderPlaced { order } => insert_order(conn, order)?,
             Fact::Recorded { tx } => {
-                let order = tx.order_ids.first().and_then(|id| ledger.order(*id).cloned());
+                let order = tx
+                    .order_ids
+                    .first()
+                    .and_then(|id| ledger.order(*id).cloned());
                 let order = match order {
                     Some(o) => Some(o),
                     None => facts.iter().find_map(|f| match f {
-                        Fact::OrderPlaced { order } if tx.order_ids.first() == Some(&order.id) => Some((**order).clone()),
+                        Fact::OrderPlaced { order } if tx.order_ids.first() == Some(&order.id) => {
+                            Some((**order).clone())
+                        }
                         _ => None,
                     }),
                 };
@@ -124,10 +142,18 @@ pub(crate) fn insert_order(conn: &Connection, order: &Order) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn insert_transaction(conn: &Connection, tx: &Transaction, order: Option<&Order>) -> Result<()> {
+pub(crate) fn insert_transaction(
+    conn: &Connection,
+    tx: &Transaction,
+    order: Option<&Order>,
+) -> Result<()> {
     let (system, reference) = match &tx.method {
-        PaymentMethod::External { system, reference } => (Some(system.as_str()), Some(reference.as_str())),
-        PaymentMethod::Cash | PaymentMethod::Card { .. } | PaymentMethod::MarkedPaid { .. } => (None, None),
+        PaymentMethod::External { system, reference } => {
+            (Some(system.as_str()), Some(reference.as_str()))
+        }
+        PaymentMethod::Cash | PaymentMethod::Card { .. } | PaymentMethod::MarkedPaid { .. } => {
+            (None, None)
+        }
     };
     let id = tx.id.0.to_string();
     conn.prepare_cached(
@@ -174,12 +200,25 @@ pub(crate) fn load_transaction(conn: &Connection, id: &str) -> Result<Option<Tra
         .optional()?;
     let Some(body) = body else { return Ok(None) };
     let mut tx: Transaction = serde_json::from_str(&body)?;
-    let mut stmt = conn.prepare_cached("SELECT result, at, note FROM result_changes WHERE transaction_id = ?1 ORDER BY n")?;
-    let changes = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?)))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT result, at, note FROM result_changes WHERE transaction_id = ?1 ORDER BY n",
+    )?;
+    let changes = stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
     for change in changes {
         let (result, at, note) = change?;
-        let result = TxResult::parse(&result).ok_or_else(|| StoreError::Decode(format!("result {result:?}")))?;
-        tx.history.push(ResultChange { result, at: from_ms(at)?, note });
+        let result = TxResult::parse(&result)
+            .ok_or_else(|| StoreError::Decode(format!("result {result:?}")))?;
+        tx.history.push(ResultChange {
+            result,
+            at: from_ms(at)?,
+            note,
+        });
     }
     Ok(Some(tx))
 }
@@ -208,22 +247,42 @@ fn strings(conn: &Connection, sql: &str, key: &str) -> Result<Vec<String>> {
 /// Loads everything a command on these transactions and orders needs: the chains they belong
 /// to, the orders those chains pay, every chain of those orders, and the orders those chains
 /// also pay (for the share of a payment that covers several orders).
-pub(crate) fn load_neighbourhood(conn: &Connection, txs: &[TxId], orders: &[OrderId]) -> Result<Ledger> {
+pub(crate) fn load_neighbourhood(
+    conn: &Connection,
+    txs: &[TxId],
+    orders: &[OrderId],
+) -> Result<Ledger> {
     let mut roots: BTreeSet<String> = BTreeSet::new();
     for t in txs {
-        roots.extend(strings(conn, "SELECT root_id FROM transactions WHERE id = ?1", &t.0.to_string())?);
+        roots.extend(strings(
+            conn,
+            "SELECT root_id FROM transactions WHERE id = ?1",
+            &t.0.to_string(),
+        )?);
     }
     let mut order_ids: BTreeSet<String> = orders.iter().map(|o| o.0.to_string()).collect();
     let orders_of_root = |root: &str| -> Result<Vec<String>> {
-        let mut v = strings(conn, "SELECT order_id FROM transactions WHERE id = ?1 AND order_id IS NOT NULL", root)?;
-        v.extend(strings(conn, "SELECT order_id FROM transaction_orders WHERE transaction_id = ?1", root)?);
+        let mut v = strings(
+            conn,
+            "SELECT order_id FROM transactions WHERE id = ?1 AND order_id IS NOT NULL",
+            root,
+        )?;
+        v.extend(strings(
+            conn,
+            "SELECT order_id FROM transaction_orders WHERE transaction_id = ?1",
+            root,
+        )?);
         Ok(v)
     };
     for r in roots.clone() {
         order_ids.extend(orders_of_root(&r)?);
     }
     for o in order_ids.clone() {
-        roots.extend(strings(conn, "SELECT id FROM transactions WHERE order_id = ?1 AND parent_id IS NULL", &o)?);
+        roots.extend(strings(
+            conn,
+            "SELECT id FROM transactions WHERE order_id = ?1 AND parent_id IS NULL",
+            &o,
+        )?);
         roots.extend(strings(
             conn,
             "SELECT t.id FROM transaction_orders x JOIN transactions t ON t.id = x.transaction_id WHERE x.order_id = ?1 AND t.parent_id IS NULL",
@@ -237,13 +296,16 @@ pub(crate) fn load_neighbourhood(conn: &Connection, txs: &[TxId], orders: &[Orde
     let mut write_offs = Vec::new();
     for o in &order_ids {
         if let Some((order, write_off)) = load_order(conn, o)? {
-            ledger.apply(Fact::OrderPlaced { order: Box::new(order) })?;
+            ledger.apply(Fact::OrderPlaced {
+                order: Box::new(order),
+            })?;
             write_offs.extend(write_off);
         }
     }
     let mut chain: Vec<(i64, String)> = Vec::new();
     {
-        let mut stmt = conn.prepare_cached("SELECT seq, id FROM transactions WHERE root_id = ?1")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT seq, id FROM transactions WHERE root_id = ?1")?;
         for r in &roots {
             let rows = stmt.query_map([r], |row| Ok((row.get(0)?, row.get(1)?)))?;
             for row in rows {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::{
-    Command, Fact, Ledger, OrderView, Payment, PaymentKind, PaymentMethod, RefundProgress, RefundStrategy, Stamp,
-    TxResult,
+    Command, Fact, Ledger, OrderView, Payment, PaymentKind, PaymentMethod, RefundProgress,
+    RefundStrategy, Stamp, TxResult,
 };
 use fairtill_core::money::Money;
 use fairtill_core::order::{Order, OrderDraft};
@@ -59,7 +59,10 @@ pub struct DeviceSetup {
 
 impl Default for DeviceSetup {
     fn default() -> Self {
-        DeviceSetup { code: "T1".into(), name: "Till".into() }
+        DeviceSetup {
+            code: "T1".into(),
+            name: "Till".into(),
+        }
     }
 }
 
@@ -108,14 +111,19 @@ pub struct Till {
 
 impl std::fmt::Debug for Till {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Till").field("device", &self.device).field("path", &self.path).finish()
+        f.debug_struct("Till")
+            .field("device", &self.device)
+            .field("path", &self.path)
+            .finish()
     }
 }
 
 fn check_code(code: &str) -> Result<String> {
     let code = code.trim().to_ascii_uppercase();
     if code.is_empty() || code.len() > 8 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(StoreError::Invalid(format!("device code {code:?} must be 1 to 8 letters or digits, like B3")));
+        return Err(StoreError::Invalid(format!(
+            "device code {code:?} must be 1 to 8 letters or digits, like B3"
+        )));
     }
     Ok(code)
 }
@@ -127,16 +135,27 @@ impl Till {
     }
 
     /// Opens with a device setup (used only when the database is new) and a clock.
-    pub fn open_with(path: &Path, setup: &DeviceSetup, clock: Box<dyn Clock + Send>) -> Result<Till> {
+    pub fn open_with(
+        path: &Path,
+        setup: &DeviceSetup,
+        clock: Box<dyn Clock + Send>,
+    ) -> Result<Till> {
         let conn = db::open_connection(path)?;
         let existing = conn
             .query_row("SELECT device_id, code, name FROM device", [], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })
             .optional()?;
         let device = match existing {
             Some((id, code, name)) => DeviceInfo {
-                id: DeviceId(id.parse().map_err(|_| StoreError::Decode(format!("device id {id:?}")))?),
+                id: DeviceId(
+                    id.parse()
+                        .map_err(|_| StoreError::Decode(format!("device id {id:?}")))?,
+                ),
                 code,
                 name,
             },
@@ -146,7 +165,11 @@ impl Till {
                 if name.is_empty() {
                     return Err(StoreError::Invalid("device name cannot be empty".into()));
                 }
-                let device = DeviceInfo { id: DeviceId(Uuid::now_v7()), code, name: name.to_string() };
+                let device = DeviceInfo {
+                    id: DeviceId(Uuid::now_v7()),
+                    code,
+                    name: name.to_string(),
+                };
                 conn.execute(
                     "INSERT INTO device (singleton, device_id, code, name, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
                     params![device.id.0.to_string(), device.code, device.name, ms(clock.now())],
@@ -154,7 +177,12 @@ impl Till {
                 device
             }
         };
-        Ok(Till { conn, device, path: path.to_path_buf(), clock })
+        Ok(Till {
+            conn,
+            device,
+            path: path.to_path_buf(),
+            clock,
+        })
     }
 
     /// This device.
@@ -179,19 +207,27 @@ impl Till {
 
     fn stamp(&self, actor: &Actor) -> Result<Stamp> {
         if actor.staff.trim().is_empty() {
-            return Err(StoreError::Invalid("say who is at the till (staff name)".into()));
+            return Err(StoreError::Invalid(
+                "say who is at the till (staff name)".into(),
+            ));
         }
         Ok(Stamp {
             id: Uuid::now_v7(),
             at: self.now(),
-            context: SaleContext { device_id: self.device.id, event_id: actor.event_id, staff: actor.staff.trim().to_string() },
+            context: SaleContext {
+                device_id: self.device.id,
+                event_id: actor.event_id,
+                staff: actor.staff.trim().to_string(),
+            },
         })
     }
 
     /// The next receipt number of this device.
     fn next_receipt(conn: &Connection, device: &DeviceInfo) -> Result<String> {
         let next: i64 = conn
-            .prepare_cached("SELECT coalesce(max(receipt_seq), 0) + 1 FROM orders WHERE device_id = ?1")?
+            .prepare_cached(
+                "SELECT coalesce(max(receipt_seq), 0) + 1 FROM orders WHERE device_id = ?1",
+            )?
             .query_row([device.id.0.to_string()], |r| r.get(0))?;
         Ok(format!("{}-{next:06}", device.code))
     }
@@ -199,9 +235,17 @@ impl Till {
     /// Refuses logging an external payment whose reference is already logged and not voided.
     fn check_external_reference(conn: &Connection, facts: &[Fact]) -> Result<()> {
         for fact in facts {
-            let Fact::Recorded { tx } = fact else { continue };
-            let (fairtill_core::ledger::TxKind::Sale | fairtill_core::ledger::TxKind::Authorize) = tx.kind else { continue };
-            let PaymentMethod::External { system, reference } = &tx.method else { continue };
+            let Fact::Recorded { tx } = fact else {
+                continue;
+            };
+            let (fairtill_core::ledger::TxKind::Sale | fairtill_core::ledger::TxKind::Authorize) =
+                tx.kind
+            else {
+                continue;
+            };
+            let PaymentMethod::External { system, reference } = &tx.method else {
+                continue;
+            };
             let clash: Option<String> = conn
                 .prepare_cached(
                     "SELECT coalesce(o.receipt, t.id) FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
@@ -213,7 +257,11 @@ impl Till {
                 .query_row(params![system, reference], |r| r.get(0))
                 .optional()?;
             if let Some(receipt) = clash {
-                return Err(StoreError::DuplicateReference { system: system.clone(), reference: reference.clone(), receipt });
+                return Err(StoreError::DuplicateReference {
+                    system: system.clone(),
+                    reference: reference.clone(),
+                    receipt,
+                });
             }
         }
         Ok(())
@@ -223,7 +271,9 @@ impl Till {
     pub fn execute(&mut self, actor: &Actor, command: Command) -> Result<Vec<Fact>> {
         let stamp = self.stamp(actor)?;
         let (txs, orders) = touched(&command);
-        let db = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ledger = records::load_neighbourhood(&db, &txs, &orders)?;
         let facts = ledger.decide(&command, &stamp)?;
         Self::check_external_reference(&db, &facts)?;
@@ -235,25 +285,56 @@ impl Till {
     /// Places an order (open, to be paid later). Returns it with its receipt number.
     pub fn place_order(&mut self, actor: &Actor, draft: OrderDraft) -> Result<Order> {
         let stamp = self.stamp(actor)?;
-        let db = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let receipt = Self::next_receipt(&db, &self.device)?;
-        let order = Order::place(OrderId(stamp.id), receipt, stamp.context.clone(), stamp.at, draft)?;
+        let order = Order::place(
+            OrderId(stamp.id),
+            receipt,
+            stamp.context.clone(),
+            stamp.at,
+            draft,
+        )?;
         let ledger = Ledger::new();
-        let facts = ledger.decide(&Command::PlaceOrder { order: Box::new(order.clone()) }, &stamp)?;
+        let facts = ledger.decide(
+            &Command::PlaceOrder {
+                order: Box::new(order.clone()),
+            },
+            &stamp,
+        )?;
         records::insert_facts(&db, &facts, &ledger)?;
         db.commit()?;
         Ok(order)
     }
 
     /// Records a sale (or authorization) of a new order: the order and its payment in one commit.
-    pub fn record_sale(&mut self, actor: &Actor, draft: OrderDraft, tender: Tender) -> Result<RecordedSale> {
+    pub fn record_sale(
+        &mut self,
+        actor: &Actor,
+        draft: OrderDraft,
+        tender: Tender,
+    ) -> Result<RecordedSale> {
         let order_stamp = self.stamp(actor)?;
-        let db = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let receipt = Self::next_receipt(&db, &self.device)?;
-        let order = Order::place(OrderId(order_stamp.id), receipt, order_stamp.context.clone(), order_stamp.at, draft)?;
+        let order = Order::place(
+            OrderId(order_stamp.id),
+            receipt,
+            order_stamp.context.clone(),
+            order_stamp.at,
+            draft,
+        )?;
         let total = order.totals()?.total;
         let mut ledger = Ledger::new();
-        let mut facts = ledger.execute(&Command::PlaceOrder { order: Box::new(order.clone()) }, &order_stamp)?;
+        let mut facts = ledger.execute(
+            &Command::PlaceOrder {
+                order: Box::new(order.clone()),
+            },
+            &order_stamp,
+        )?;
         let payment = Payment {
             kind: tender.kind,
             order_ids: vec![order.id],
@@ -262,7 +343,10 @@ impl Till {
             result: tender.result,
             replaces: None,
         };
-        let pay_stamp = Stamp { id: Uuid::now_v7(), ..order_stamp };
+        let pay_stamp = Stamp {
+            id: Uuid::now_v7(),
+            ..order_stamp
+        };
         let paid = ledger.decide(&Command::Pay(payment), &pay_stamp)?;
         Self::check_external_reference(&db, &paid)?;
         let transaction_id = match paid.first() {
@@ -272,14 +356,28 @@ impl Till {
         facts.extend(paid);
         records::insert_facts(&db, &facts, &ledger)?;
         db.commit()?;
-        Ok(RecordedSale { order_id: order.id, receipt: order.receipt, transaction_id, total })
+        Ok(RecordedSale {
+            order_id: order.id,
+            receipt: order.receipt,
+            transaction_id,
+            total,
+        })
     }
 
     /// Logs a sale paid in another system ("log, don't charge").
-    pub fn log_external_sale(&mut self, actor: &Actor, draft: OrderDraft, system: &str, reference: &str) -> Result<RecordedSale> {
+    pub fn log_external_sale(
+        &mut self,
+        actor: &Actor,
+        draft: OrderDraft,
+        system: &str,
+        reference: &str,
+    ) -> Result<RecordedSale> {
         let tender = Tender {
             kind: PaymentKind::Sale,
-            method: PaymentMethod::External { system: system.trim().into(), reference: reference.trim().into() },
+            method: PaymentMethod::External {
+                system: system.trim().into(),
+                reference: reference.trim().into(),
+            },
             result: TxResult::Approved,
             amount: None,
         };
@@ -293,7 +391,14 @@ impl Till {
 
     /// Captures part or all of an authorization.
     pub fn capture(&mut self, actor: &Actor, authorization: TxId, amount: Money) -> Result<TxId> {
-        first_tx(self.execute(actor, Command::Capture { authorization, amount, result: TxResult::Approved })?)
+        first_tx(self.execute(
+            actor,
+            Command::Capture {
+                authorization,
+                amount,
+                result: TxResult::Approved,
+            },
+        )?)
     }
 
     /// Voids an authorization's remainder, a mistaken logged sale, or a pending refund.
@@ -310,7 +415,15 @@ impl Till {
         progress: RefundProgress,
         reason: Option<String>,
     ) -> Result<TxId> {
-        first_tx(self.execute(actor, Command::Refund { parent, strategy, progress, reason })?)
+        first_tx(self.execute(
+            actor,
+            Command::Refund {
+                parent,
+                strategy,
+                progress,
+                reason,
+            },
+        )?)
     }
 
     /// Pays a credit (needs a manager's name).
@@ -325,23 +438,49 @@ impl Till {
     ) -> Result<TxId> {
         first_tx(self.execute(
             actor,
-            Command::Credit { order_ids, amount, method, approved_by: approved_by.into(), reason: reason.into() },
+            Command::Credit {
+                order_ids,
+                amount,
+                method,
+                approved_by: approved_by.into(),
+                reason: reason.into(),
+            },
         )?)
     }
 
     /// Records the final result of a transaction whose result was unknown.
-    pub fn resolve(&mut self, actor: &Actor, tx: TxId, result: TxResult, note: Option<String>) -> Result<()> {
-        self.execute(actor, Command::ResolveResult { tx, result, note }).map(|_| ())
+    pub fn resolve(
+        &mut self,
+        actor: &Actor,
+        tx: TxId,
+        result: TxResult,
+        note: Option<String>,
+    ) -> Result<()> {
+        self.execute(actor, Command::ResolveResult { tx, result, note })
+            .map(|_| ())
     }
 
     /// Writes off what is due on an open order.
     pub fn write_off(&mut self, actor: &Actor, order: OrderId, reason: &str) -> Result<()> {
-        self.execute(actor, Command::WriteOff { order, reason: reason.into() }).map(|_| ())
+        self.execute(
+            actor,
+            Command::WriteOff {
+                order,
+                reason: reason.into(),
+            },
+        )
+        .map(|_| ())
     }
 
     /// Marks an open order as paid.
     pub fn mark_paid(&mut self, actor: &Actor, order: OrderId, note: &str) -> Result<TxId> {
-        first_tx(self.execute(actor, Command::MarkPaid { order, note: note.into() })?)
+        first_tx(self.execute(
+            actor,
+            Command::MarkPaid {
+                order,
+                note: note.into(),
+            },
+        )?)
     }
 
     /// One order with its state and full history, at the till's now.
@@ -360,13 +499,16 @@ impl Till {
         match id {
             None => Err(StoreError::NotFound(format!("transaction {tx}"))),
             Some(None) => Ok(None),
-            Some(Some(o)) => Ok(Some(OrderId(o.parse().map_err(|_| StoreError::Decode(o.clone()))?))),
+            Some(Some(o)) => Ok(Some(OrderId(
+                o.parse().map_err(|_| StoreError::Decode(o.clone()))?,
+            ))),
         }
     }
 
     /// A transaction with its full result history.
     pub fn transaction(&self, id: TxId) -> Result<fairtill_core::ledger::Transaction> {
-        records::load_transaction(&self.conn, &id.0.to_string())?.ok_or_else(|| StoreError::NotFound(format!("transaction {id}")))
+        records::load_transaction(&self.conn, &id.0.to_string())?
+            .ok_or_else(|| StoreError::NotFound(format!("transaction {id}")))
     }
 }
 

@@ -8,7 +8,10 @@ fn schema(conn: &Connection) -> Vec<(String, String, String)> {
     let mut stmt = conn
         .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[test]
@@ -29,6 +32,10 @@ fn upgrading_from_every_earlier_version_equals_a_fresh_database() {
         migrations().to_version(&mut conn, start).unwrap();
         drop(conn);
         let till = fairtill_store::Till::open(&path).unwrap();
-        assert_eq!(schema(till.connection()), expected, "upgrading from version {start}");
+        assert_eq!(
+            schema(till.connection()),
+            expected,
+            "upgrading from version {start}"
+        );
     }
 }

@@ -15,7 +15,8 @@ fn a_recorded_sale_is_there_after_reopening() {
     let db = temp_db();
     let sale = {
         let mut till = open(&db);
-        till.record_sale(&actor(), draft(&[("mug", "12.50", 2)]), cash()).unwrap()
+        till.record_sale(&actor(), draft(&[("mug", "12.50", 2)]), cash())
+            .unwrap()
     };
     assert_eq!(sale.receipt, "T1-000001");
     assert_eq!(sale.total, usd("25.00"));
@@ -25,9 +26,13 @@ fn a_recorded_sale_is_there_after_reopening() {
     assert_eq!(view.paid, usd("25.00"));
     let second = {
         let mut till = till;
-        till.record_sale(&actor(), draft(&[("print", "5", 1)]), cash()).unwrap()
+        till.record_sale(&actor(), draft(&[("print", "5", 1)]), cash())
+            .unwrap()
     };
-    assert_eq!(second.receipt, "T1-000002", "receipt numbers continue per device");
+    assert_eq!(
+        second.receipt, "T1-000002",
+        "receipt numbers continue per device"
+    );
 }
 
 #[test]
@@ -35,9 +40,15 @@ fn pragmas_are_set_for_durability() {
     let db = temp_db();
     let till = open(&db);
     let c = till.connection();
-    let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
-    let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
-    let fk: i64 = c.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    let mode: String = c
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    let sync: i64 = c
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    let fk: i64 = c
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
     assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
 }
 
@@ -46,20 +57,44 @@ fn authorize_capture_twice_void_the_remainder_then_refund() {
     let db = temp_db();
     let mut till = open(&db);
     let tender = Tender {
-        kind: PaymentKind::Authorize { capture_window: SignedDuration::from_hours(168) },
-        method: PaymentMethod::Card { last4: Some("4242".into()), approval_code: Some("A1B2".into()) },
+        kind: PaymentKind::Authorize {
+            capture_window: SignedDuration::from_hours(168),
+        },
+        method: PaymentMethod::Card {
+            last4: Some("4242".into()),
+            approval_code: Some("A1B2".into()),
+        },
         result: TxResult::Approved,
         amount: None,
     };
-    let sale = till.record_sale(&actor(), draft(&[("print", "100.00", 1)]), tender).unwrap();
+    let sale = till
+        .record_sale(&actor(), draft(&[("print", "100.00", 1)]), tender)
+        .unwrap();
     let auth = sale.transaction_id;
     let cap1 = till.capture(&actor(), auth, usd("30.00")).unwrap();
     till.capture(&actor(), auth, usd("20.00")).unwrap();
     let err = till.capture(&actor(), auth, usd("50.01")).unwrap_err();
-    assert!(matches!(err, StoreError::Ledger(LedgerError::CaptureExceedsAuthorization { .. })), "{err}");
-    let void = till.void(&actor(), auth, Some("customer took only two".into())).unwrap();
+    assert!(
+        matches!(
+            err,
+            StoreError::Ledger(LedgerError::CaptureExceedsAuthorization { .. })
+        ),
+        "{err}"
+    );
+    let void = till
+        .void(&actor(), auth, Some("customer took only two".into()))
+        .unwrap();
     assert_eq!(till.transaction(void).unwrap().amount, usd("50.00"));
-    till.refund(&actor(), cap1, RefundStrategy::Amount { amount: usd("10.00") }, RefundProgress::Complete, None).unwrap();
+    till.refund(
+        &actor(),
+        cap1,
+        RefundStrategy::Amount {
+            amount: usd("10.00"),
+        },
+        RefundProgress::Complete,
+        None,
+    )
+    .unwrap();
     let view = open(&db).order(sale.order_id).unwrap();
     assert_eq!(view.status, OrderStatus::PartlyRefunded);
     assert_eq!(view.paid, usd("50.00"));
@@ -71,12 +106,28 @@ fn authorize_capture_twice_void_the_remainder_then_refund() {
 fn a_refused_operation_writes_nothing() {
     let db = temp_db();
     let mut till = open(&db);
-    let sale = till.record_sale(&actor(), draft(&[("mug", "10", 1)]), cash()).unwrap();
-    let count = |t: &Till| -> i64 { t.connection().query_row("SELECT count(*) FROM transactions", [], |r| r.get(0)).unwrap() };
+    let sale = till
+        .record_sale(&actor(), draft(&[("mug", "10", 1)]), cash())
+        .unwrap();
+    let count = |t: &Till| -> i64 {
+        t.connection()
+            .query_row("SELECT count(*) FROM transactions", [], |r| r.get(0))
+            .unwrap()
+    };
     let before = count(&till);
     assert!(till.void(&actor(), sale.transaction_id, None).is_err());
-    let over = RefundStrategy::Amount { amount: usd("10.01") };
-    assert!(till.refund(&actor(), sale.transaction_id, over, RefundProgress::Complete, None).is_err());
+    let over = RefundStrategy::Amount {
+        amount: usd("10.01"),
+    };
+    assert!(till
+        .refund(
+            &actor(),
+            sale.transaction_id,
+            over,
+            RefundProgress::Complete,
+            None
+        )
+        .is_err());
     assert_eq!(count(&till), before);
 }
 
@@ -84,24 +135,46 @@ fn a_refused_operation_writes_nothing() {
 fn logged_external_sales_keep_their_reference_and_refuse_duplicates() {
     let db = temp_db();
     let mut till = open(&db);
-    let sale = till.log_external_sale(&actor(), draft(&[("print", "40", 1)]), "Shopify", "#1042").unwrap();
+    let sale = till
+        .log_external_sale(&actor(), draft(&[("print", "40", 1)]), "Shopify", "#1042")
+        .unwrap();
     let tx = till.transaction(sale.transaction_id).unwrap();
-    assert_eq!(tx.method, PaymentMethod::External { system: "Shopify".into(), reference: "#1042".into() });
-    let again = till.log_external_sale(&actor(), draft(&[("print", "40", 1)]), "Shopify", "#1042").unwrap_err();
-    assert!(matches!(&again, StoreError::DuplicateReference { receipt, .. } if receipt == &sale.receipt), "{again}");
+    assert_eq!(
+        tx.method,
+        PaymentMethod::External {
+            system: "Shopify".into(),
+            reference: "#1042".into()
+        }
+    );
+    let again = till
+        .log_external_sale(&actor(), draft(&[("print", "40", 1)]), "Shopify", "#1042")
+        .unwrap_err();
+    assert!(
+        matches!(&again, StoreError::DuplicateReference { receipt, .. } if receipt == &sale.receipt),
+        "{again}"
+    );
     // Voided by mistake, it can be logged again.
-    till.void(&actor(), sale.transaction_id, Some("wrong customer".into())).unwrap();
-    till.log_external_sale(&actor(), draft(&[("print", "40", 1)]), "Shopify", "#1042").unwrap();
+    till.void(&actor(), sale.transaction_id, Some("wrong customer".into()))
+        .unwrap();
+    till.log_external_sale(&actor(), draft(&[("print", "40", 1)]), "Shopify", "#1042")
+        .unwrap();
 }
 
 #[test]
 fn history_is_append_only_in_the_database_itself() {
     let db = temp_db();
     let mut till = open(&db);
-    till.record_sale(&actor(), draft(&[("mug", "10", 1)]), cash()).unwrap();
+    till.record_sale(&actor(), draft(&[("mug", "10", 1)]), cash())
+        .unwrap();
     let c = till.connection();
-    assert!(c.execute("UPDATE transactions SET amount_minor = 1", []).is_err());
-    assert!(c.execute("UPDATE transactions SET result = 'declined'", []).is_err(), "an approved result is final");
+    assert!(c
+        .execute("UPDATE transactions SET amount_minor = 1", [])
+        .is_err());
+    assert!(
+        c.execute("UPDATE transactions SET result = 'declined'", [])
+            .is_err(),
+        "an approved result is final"
+    );
     assert!(c.execute("DELETE FROM transactions", []).is_err());
     assert!(c.execute("DELETE FROM orders", []).is_err());
     assert!(c.execute("UPDATE orders SET total_minor = 0", []).is_err());
@@ -111,16 +184,39 @@ fn history_is_append_only_in_the_database_itself() {
 fn pending_refund_resolves_through_result_history() {
     let db = temp_db();
     let mut till = open(&db);
-    let sale = till.record_sale(&actor(), draft(&[("mug", "10", 1)]), cash()).unwrap();
-    let r = till
-        .refund(&actor(), sale.transaction_id, RefundStrategy::Full, RefundProgress::Pending, None)
+    let sale = till
+        .record_sale(&actor(), draft(&[("mug", "10", 1)]), cash())
         .unwrap();
-    assert_eq!(till.order(sale.order_id).unwrap().refunds[0].status, RefundStatus::Pending);
-    till.resolve(&actor(), r, TxResult::Approved, Some("processor confirmed".into())).unwrap();
+    let r = till
+        .refund(
+            &actor(),
+            sale.transaction_id,
+            RefundStrategy::Full,
+            RefundProgress::Pending,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        till.order(sale.order_id).unwrap().refunds[0].status,
+        RefundStatus::Pending
+    );
+    till.resolve(
+        &actor(),
+        r,
+        TxResult::Approved,
+        Some("processor confirmed".into()),
+    )
+    .unwrap();
     let till = open(&db);
     let tx = till.transaction(r).unwrap();
-    assert_eq!(tx.history.iter().map(|h| h.result).collect::<Vec<_>>(), vec![TxResult::Unknown, TxResult::Approved]);
-    assert_eq!(till.order(sale.order_id).unwrap().status, OrderStatus::Refunded);
+    assert_eq!(
+        tx.history.iter().map(|h| h.result).collect::<Vec<_>>(),
+        vec![TxResult::Unknown, TxResult::Approved]
+    );
+    assert_eq!(
+        till.order(sale.order_id).unwrap().status,
+        OrderStatus::Refunded
+    );
 }
 
 #[test]
@@ -130,12 +226,24 @@ fn list_filters_and_pages_without_gaps_or_repeats() {
     for i in 0..25 {
         let mut d = draft(&[("mug", "3", 1)]);
         if i % 5 == 0 {
-            d.customer = Some(Customer { name: Some(format!("Grace Hopper {i}")), ..Default::default() });
+            d.customer = Some(Customer {
+                name: Some(format!("Grace Hopper {i}")),
+                ..Default::default()
+            });
         }
-        let method = if i % 2 == 0 { PaymentMethod::Cash } else { PaymentMethod::Card { last4: None, approval_code: None } };
-        till.record_sale(&actor(), d, Tender { method, ..cash() }).unwrap();
+        let method = if i % 2 == 0 {
+            PaymentMethod::Cash
+        } else {
+            PaymentMethod::Card {
+                last4: None,
+                approval_code: None,
+            }
+        };
+        till.record_sale(&actor(), d, Tender { method, ..cash() })
+            .unwrap();
     }
-    till.record_sale(&actor(), draft_in("EUR", &[("mug", "4", 1)]), cash()).unwrap();
+    till.record_sale(&actor(), draft_in("EUR", &[("mug", "4", 1)]), cash())
+        .unwrap();
     let all = TxFilter::default();
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -150,54 +258,125 @@ fn list_filters_and_pages_without_gaps_or_repeats() {
     assert_eq!(seen.len(), 26);
     let unique: std::collections::BTreeSet<_> = seen.iter().collect();
     assert_eq!(unique.len(), 26);
-    let cash_only = TxFilter { method: Some("cash".into()), ..Default::default() };
+    let cash_only = TxFilter {
+        method: Some("cash".into()),
+        ..Default::default()
+    };
     assert_eq!(till.list(&cash_only, None, 100).unwrap().rows.len(), 14);
-    let grace = TxFilter { text: Some("grace".into()), ..Default::default() };
+    let grace = TxFilter {
+        text: Some("grace".into()),
+        ..Default::default()
+    };
     let rows = till.list(&grace, None, 100).unwrap().rows;
     assert_eq!(rows.len(), 5);
-    assert!(rows.iter().all(|r| r.customer_name.as_deref().unwrap().starts_with("Grace")));
-    let eur = TxFilter { currency: Some(usd("1").currency()), ..Default::default() };
+    assert!(rows
+        .iter()
+        .all(|r| r.customer_name.as_deref().unwrap().starts_with("Grace")));
+    let eur = TxFilter {
+        currency: Some(usd("1").currency()),
+        ..Default::default()
+    };
     assert_eq!(till.list(&eur, None, 100).unwrap().rows.len(), 25);
-    let bad = TxFilter { method: Some("cheque".into()), ..Default::default() };
-    assert!(matches!(till.list(&bad, None, 10), Err(StoreError::Invalid(_))));
+    let bad = TxFilter {
+        method: Some("cheque".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        till.list(&bad, None, 10),
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 #[test]
 fn sql_summary_matches_the_ledger_summary() {
     let db = temp_db();
     let mut till = open(&db);
-    let a = till.record_sale(&actor(), draft(&[("print", "100", 1)]), cash()).unwrap();
-    till.refund(&actor(), a.transaction_id, RefundStrategy::Amount { amount: usd("30") }, RefundProgress::Complete, None).unwrap();
-    let declined = Tender { result: TxResult::Declined, method: PaymentMethod::Card { last4: None, approval_code: None }, ..cash() };
-    till.record_sale(&actor(), draft(&[("mug", "5", 1)]), declined).unwrap();
-    let auth = Tender {
-        kind: PaymentKind::Authorize { capture_window: SignedDuration::from_hours(1) },
-        method: PaymentMethod::Card { last4: None, approval_code: None },
+    let a = till
+        .record_sale(&actor(), draft(&[("print", "100", 1)]), cash())
+        .unwrap();
+    till.refund(
+        &actor(),
+        a.transaction_id,
+        RefundStrategy::Amount { amount: usd("30") },
+        RefundProgress::Complete,
+        None,
+    )
+    .unwrap();
+    let declined = Tender {
+        result: TxResult::Declined,
+        method: PaymentMethod::Card {
+            last4: None,
+            approval_code: None,
+        },
         ..cash()
     };
-    let au = till.record_sale(&actor(), draft(&[("print", "50", 1)]), auth).unwrap();
-    till.capture(&actor(), au.transaction_id, usd("20")).unwrap();
-    let logged = till.log_external_sale(&actor(), draft(&[("print", "7", 1)]), "Etsy", "E-9").unwrap();
+    till.record_sale(&actor(), draft(&[("mug", "5", 1)]), declined)
+        .unwrap();
+    let auth = Tender {
+        kind: PaymentKind::Authorize {
+            capture_window: SignedDuration::from_hours(1),
+        },
+        method: PaymentMethod::Card {
+            last4: None,
+            approval_code: None,
+        },
+        ..cash()
+    };
+    let au = till
+        .record_sale(&actor(), draft(&[("print", "50", 1)]), auth)
+        .unwrap();
+    till.capture(&actor(), au.transaction_id, usd("20"))
+        .unwrap();
+    let logged = till
+        .log_external_sale(&actor(), draft(&[("print", "7", 1)]), "Etsy", "E-9")
+        .unwrap();
     till.void(&actor(), logged.transaction_id, None).unwrap();
-    till.record_sale(&actor(), draft_in("JPY", &[("tea", "1200", 1)]), cash()).unwrap();
-    let later = till.now().checked_add(SignedDuration::from_hours(2)).unwrap();
+    till.record_sale(&actor(), draft_in("JPY", &[("tea", "1200", 1)]), cash())
+        .unwrap();
+    let later = till
+        .now()
+        .checked_add(SignedDuration::from_hours(2))
+        .unwrap();
     let sql = till.summary_at(&TxFilter::default(), later).unwrap();
     // The same facts through the in-memory ledger.
     let mut ledger = Ledger::new();
-    let mut stmt = till.connection().prepare("SELECT id FROM orders ORDER BY seq").unwrap();
-    let orders: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut stmt = till
+        .connection()
+        .prepare("SELECT id FROM orders ORDER BY seq")
+        .unwrap();
+    let orders: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     for o in orders {
         let v = till.order(o.parse().unwrap()).unwrap();
-        ledger.apply(Fact::OrderPlaced { order: Box::new(v.order.clone()) }).unwrap();
+        ledger
+            .apply(Fact::OrderPlaced {
+                order: Box::new(v.order.clone()),
+            })
+            .unwrap();
         for t in v.transactions {
             ledger.apply(Fact::Recorded { tx: Box::new(t) }).unwrap();
         }
     }
     let mem = ledger.summary(later, |_| true);
     assert_eq!(sql, mem);
-    let usd_sum = sql.currencies.iter().find(|c| c.currency.code() == "USD").unwrap();
-    assert_eq!(usd_sum.net, usd("90.00"), "100 - 30 refunded + 20 captured; the voided logged sale nets to 0");
-    assert_eq!(usd_sum.canceled, usd("30.00"), "the expired authorization remainder");
+    let usd_sum = sql
+        .currencies
+        .iter()
+        .find(|c| c.currency.code() == "USD")
+        .unwrap();
+    assert_eq!(
+        usd_sum.net,
+        usd("90.00"),
+        "100 - 30 refunded + 20 captured; the voided logged sale nets to 0"
+    );
+    assert_eq!(
+        usd_sum.canceled,
+        usd("30.00"),
+        "the expired authorization remainder"
+    );
     assert_eq!(usd_sum.declined_count, 1);
     assert_eq!(sql.currencies.len(), 2);
 }
@@ -207,9 +386,13 @@ fn csv_export_streams_every_row_and_quotes_properly() {
     let db = temp_db();
     let mut till = open(&db);
     let mut d = draft(&[("mug", "3", 1)]);
-    d.customer = Some(Customer { name: Some("O'Brien, \"Bob\"".into()), ..Default::default() });
+    d.customer = Some(Customer {
+        name: Some("O'Brien, \"Bob\"".into()),
+        ..Default::default()
+    });
     till.record_sale(&actor(), d, cash()).unwrap();
-    till.log_external_sale(&actor(), draft(&[("print", "9.99", 1)]), "Square", "SQ,1").unwrap();
+    till.log_external_sale(&actor(), draft(&[("print", "9.99", 1)]), "Square", "SQ,1")
+        .unwrap();
     let mut out = Vec::new();
     assert_eq!(till.export_csv(&TxFilter::default(), &mut out).unwrap(), 2);
     let text = String::from_utf8(out).unwrap();
@@ -219,7 +402,10 @@ fn csv_export_streams_every_row_and_quotes_properly() {
     assert_eq!(rows.len(), 2);
     assert_eq!(&rows[1][5], "9.99");
     assert_eq!(&rows[1][9], "SQ,1");
-    let external = TxFilter { method: Some("external".into()), ..Default::default() };
+    let external = TxFilter {
+        method: Some("external".into()),
+        ..Default::default()
+    };
     let mut only = Vec::new();
     assert_eq!(till.export_csv(&external, &mut only).unwrap(), 1);
 }
@@ -228,7 +414,8 @@ fn csv_export_streams_every_row_and_quotes_properly() {
 fn csv_import_is_all_or_nothing_with_line_numbers() {
     let db = temp_db();
     let mut till = open(&db);
-    let bad = "created_at,amount,currency,method,external_system,external_reference,customer_email\n\
+    let bad =
+        "created_at,amount,currency,method,external_system,external_reference,customer_email\n\
                2026-05-01T10:00:00Z,12.50,USD,external,Shopify,#1,a@example.org\n\
                2026-05-01T11:00:00Z,1000.5,JPY,cash,,,\n\
                yesterday,5,USD,cash,,,\n\
@@ -236,22 +423,39 @@ fn csv_import_is_all_or_nothing_with_line_numbers() {
                2026-05-01T13:00:00Z,5,XYZ,cash,,,\n\
                2026-05-01T14:00:00Z,5,USD,cash,,,not-an-email\n";
     let err = till.import_csv(bad.as_bytes()).unwrap_err();
-    let StoreError::Import(errors) = err else { panic!("expected import errors, got {err}") };
+    let StoreError::Import(errors) = err else {
+        panic!("expected import errors, got {err}")
+    };
     let lines: Vec<u64> = errors.rows.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![3, 4, 5, 6, 7], "{errors}");
-    assert!(errors.rows[0].reason.contains("JPY"), "{}", errors.rows[0].reason);
-    assert!(errors.rows[2].reason.contains("line 2"), "{}", errors.rows[2].reason);
-    let n: i64 = till.connection().query_row("SELECT count(*) FROM transactions", [], |r| r.get(0)).unwrap();
+    assert!(
+        errors.rows[0].reason.contains("JPY"),
+        "{}",
+        errors.rows[0].reason
+    );
+    assert!(
+        errors.rows[2].reason.contains("line 2"),
+        "{}",
+        errors.rows[2].reason
+    );
+    let n: i64 = till
+        .connection()
+        .query_row("SELECT count(*) FROM transactions", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0, "nothing was imported");
 
-    let good = "created_at,amount,currency,method,external_system,external_reference,item,quantity\n\
+    let good =
+        "created_at,amount,currency,method,external_system,external_reference,item,quantity\n\
                 2026-05-01T10:00:00Z,12.50,USD,external,Shopify,#1,Poster,1\n\
                 2026-05-01 11:00:00,3000,JPY,cash,,,Tea,3\n";
     assert_eq!(till.import_csv(good.as_bytes()).unwrap().imported, 2);
     let s = till.summary(&TxFilter::default()).unwrap();
     assert_eq!(s.currencies.len(), 2);
     let again = till.import_csv(good.as_bytes()).unwrap_err();
-    assert!(again.to_string().contains("already logged"), "re-importing is refused: {again}");
+    assert!(
+        again.to_string().contains("already logged"),
+        "re-importing is refused: {again}"
+    );
 }
 
 #[test]
@@ -260,10 +464,25 @@ fn offers_are_immutable_and_retire() {
     use fairtill_core::tax::TaxCategory;
     let db = temp_db();
     let mut till = open(&db);
-    let line = OfferLine { sku: "MUG".into(), name: "Mug".into(), unit_price: usd("8"), quantity: 2, tax_category: TaxCategory::Standard };
-    let offer = till.save_offer("Two mugs", usd("1").currency(), vec![line.clone()]).unwrap();
-    assert!(till.save_offer("two MUGS", usd("1").currency(), vec![line.clone()]).is_err(), "name taken");
-    assert!(till.connection().execute("UPDATE offers SET name = 'x'", []).is_err());
+    let line = OfferLine {
+        sku: "MUG".into(),
+        name: "Mug".into(),
+        unit_price: usd("8"),
+        quantity: 2,
+        tax_category: TaxCategory::Standard,
+    };
+    let offer = till
+        .save_offer("Two mugs", usd("1").currency(), vec![line.clone()])
+        .unwrap();
+    assert!(
+        till.save_offer("two MUGS", usd("1").currency(), vec![line.clone()])
+            .is_err(),
+        "name taken"
+    );
+    assert!(till
+        .connection()
+        .execute("UPDATE offers SET name = 'x'", [])
+        .is_err());
     assert!(till.connection().execute("DELETE FROM offers", []).is_err());
     till.retire_offer(&actor(), offer.id()).unwrap();
     assert!(till.offers(false).unwrap().is_empty());
@@ -271,15 +490,18 @@ fn offers_are_immutable_and_retire() {
     assert_eq!(all.len(), 1);
     assert!(all[0].retired_at.is_some());
     assert_eq!(all[0].offer, offer);
-    till.save_offer("Two mugs", usd("1").currency(), vec![line]).unwrap();
+    till.save_offer("Two mugs", usd("1").currency(), vec![line])
+        .unwrap();
 }
 
 #[test]
 fn outbox_counts_what_has_not_synced_and_acks_by_watermark() {
     let db = temp_db();
     let mut till = open(&db);
-    till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash()).unwrap();
-    till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash()).unwrap();
+    till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash())
+        .unwrap();
+    till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash())
+        .unwrap();
     assert_eq!(till.outbox().unwrap().total, 4);
     let batch = till.outbox_batch("transaction", 10).unwrap();
     assert_eq!(batch.len(), 2);
@@ -289,7 +511,8 @@ fn outbox_counts_what_has_not_synced_and_acks_by_watermark() {
     let orders = till.outbox_batch("order", 10).unwrap();
     till.outbox_ack("order", orders.last().unwrap().0).unwrap();
     assert_eq!(till.outbox().unwrap().total, 0);
-    till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash()).unwrap();
+    till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash())
+        .unwrap();
     assert_eq!(open(&db).outbox().unwrap().total, 2);
 }
 
@@ -299,19 +522,41 @@ fn backup_and_restore_keep_every_sale_and_never_delete_the_current_file() {
     let backup = db.dir.path().join("backup.db");
     let first = {
         let mut till = open(&db);
-        let first = till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash()).unwrap();
+        let first = till
+            .record_sale(&actor(), draft(&[("mug", "3", 1)]), cash())
+            .unwrap();
         till.backup_to(&backup).unwrap();
         assert!(till.backup_to(&backup).is_err(), "never overwrites");
-        till.record_sale(&actor(), draft(&[("mug", "4", 1)]), cash()).unwrap();
+        till.record_sale(&actor(), draft(&[("mug", "4", 1)]), cash())
+            .unwrap();
         first
     };
     let kept = fairtill_store::restore(&backup, &db.path).unwrap().unwrap();
     assert!(kept.exists(), "the database before the restore is kept");
     let till = open(&db);
-    assert_eq!(till.list(&TxFilter::default(), None, 10).unwrap().rows.len(), 1);
-    assert_eq!(till.order(first.order_id).unwrap().status, OrderStatus::Paid);
-    assert_eq!(Till::open(&kept).unwrap().list(&TxFilter::default(), None, 10).unwrap().rows.len(), 2);
-    let rolled = till.rolling_backup(&db.dir.path().join("rolling"), 2).unwrap();
+    assert_eq!(
+        till.list(&TxFilter::default(), None, 10)
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
+    assert_eq!(
+        till.order(first.order_id).unwrap().status,
+        OrderStatus::Paid
+    );
+    assert_eq!(
+        Till::open(&kept)
+            .unwrap()
+            .list(&TxFilter::default(), None, 10)
+            .unwrap()
+            .rows
+            .len(),
+        2
+    );
+    let rolled = till
+        .rolling_backup(&db.dir.path().join("rolling"), 2)
+        .unwrap();
     assert!(rolled.exists());
 }
 
@@ -321,9 +566,12 @@ fn a_damaged_database_is_copied_aside_and_reported_never_deleted() {
     {
         let mut till = open(&db);
         for _ in 0..200 {
-            till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash()).unwrap();
+            till.record_sale(&actor(), draft(&[("mug", "3", 1)]), cash())
+                .unwrap();
         }
-        till.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        till.connection()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
     }
     // Scribble over pages in the middle of the file.
     let mut bytes = std::fs::read(&db.path).unwrap();
@@ -333,10 +581,20 @@ fn a_damaged_database_is_copied_aside_and_reported_never_deleted() {
     }
     std::fs::write(&db.path, &bytes).unwrap();
     let err = Till::open(&db.path).unwrap_err();
-    let StoreError::Corrupt { copied_to, .. } = &err else { panic!("expected Corrupt, got {err}") };
+    let StoreError::Corrupt { copied_to, .. } = &err else {
+        panic!("expected Corrupt, got {err}")
+    };
     assert!(copied_to.exists());
-    assert_eq!(std::fs::read(copied_to).unwrap(), bytes, "the copy is byte for byte what was there");
-    assert_eq!(std::fs::read(&db.path).unwrap(), bytes, "the original is not rewritten");
+    assert_eq!(
+        std::fs::read(copied_to).unwrap(),
+        bytes,
+        "the copy is byte for byte what was there"
+    );
+    assert_eq!(
+        std::fs::read(&db.path).unwrap(),
+        bytes,
+        "the original is not rewritten"
+    );
     assert!(err.to_string().contains("Do not delete"));
 }
 

@@ -35,7 +35,9 @@ pub enum LedgerError {
     #[error("only an authorization can be captured; this is {0}")]
     NotAnAuthorization(&'static str),
     /// Capturing more than is left.
-    #[error("cannot capture {requested}: only {capturable} of the authorization is left to capture")]
+    #[error(
+        "cannot capture {requested}: only {capturable} of the authorization is left to capture"
+    )]
     CaptureExceedsAuthorization {
         /// Asked for.
         requested: Money,
@@ -135,7 +137,11 @@ pub enum LedgerError {
 
 impl LedgerError {
     pub(crate) fn not_approved(kind: TxKind, result: TxResult, action: &'static str) -> Self {
-        LedgerError::NotApproved { kind: kind.as_str(), result: result.as_str(), action }
+        LedgerError::NotApproved {
+            kind: kind.as_str(),
+            result: result.as_str(),
+            action,
+        }
     }
 
     pub(crate) fn order_not_open(status: OrderStatus) -> Self {

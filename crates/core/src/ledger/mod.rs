@@ -15,12 +15,15 @@ mod transaction;
 
 use std::collections::BTreeMap;
 
-pub use command::{Command, Fact, Payment, PaymentKind, RefundProgress, RefundStrategy, Stamp, WriteOff};
+pub use command::{
+    Command, Fact, Payment, PaymentKind, RefundProgress, RefundStrategy, Stamp, WriteOff,
+};
 pub use error::LedgerError;
 pub use state::{AuthState, OrderStatus, OrderView, PaymentState, RefundStatus, RefundView};
 pub use summary::{CurrencySummary, Summary, SummaryBuilder, SummaryRow};
 pub use transaction::{
-    PaymentMethod, RefundDetail, RefundItem, RefundStrategyKind, ResultChange, Transaction, TxKind, TxResult,
+    PaymentMethod, RefundDetail, RefundItem, RefundStrategyKind, ResultChange, Transaction, TxKind,
+    TxResult,
 };
 
 use crate::ids::{OrderId, TxId};
@@ -61,7 +64,14 @@ impl Ledger {
                     return Err(LedgerError::Duplicate(format!("order {}", order.id)));
                 }
                 let totals = order.totals()?;
-                self.orders.insert(order.id, OrderEntry { order: *order, totals, write_off: None });
+                self.orders.insert(
+                    order.id,
+                    OrderEntry {
+                        order: *order,
+                        totals,
+                        write_off: None,
+                    },
+                );
             }
             Fact::Recorded { tx } => {
                 if self.txs.contains_key(&tx.id) {
@@ -84,12 +94,17 @@ impl Ledger {
                 self.txs.insert(tx.id, *tx);
             }
             Fact::ResultChanged { tx, change } => {
-                let t = self.txs.get_mut(&tx).ok_or(LedgerError::UnknownTransaction(tx))?;
+                let t = self
+                    .txs
+                    .get_mut(&tx)
+                    .ok_or(LedgerError::UnknownTransaction(tx))?;
                 t.history.push(change);
             }
             Fact::WrittenOff { write_off } => {
-                let entry =
-                    self.orders.get_mut(&write_off.order_id).ok_or(LedgerError::UnknownOrder(write_off.order_id))?;
+                let entry = self
+                    .orders
+                    .get_mut(&write_off.order_id)
+                    .ok_or(LedgerError::UnknownOrder(write_off.order_id))?;
                 entry.write_off = Some(write_off);
             }
         }
@@ -130,7 +145,11 @@ impl Ledger {
 
     /// The children of a transaction, in the order recorded.
     pub fn children_of(&self, id: TxId) -> impl Iterator<Item = &Transaction> {
-        self.children.get(&id).into_iter().flatten().filter_map(|c| self.txs.get(c))
+        self.children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| self.txs.get(c))
     }
 
     fn tx(&self, id: TxId) -> Result<&Transaction, LedgerError> {

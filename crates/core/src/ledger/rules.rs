@@ -5,9 +5,12 @@ use crate::ids::{OrderId, TxId};
 use crate::money::Money;
 use crate::order::units_share;
 
-use super::command::{Command, Fact, Payment, PaymentKind, RefundProgress, RefundStrategy, Stamp, WriteOff};
+use super::command::{
+    Command, Fact, Payment, PaymentKind, RefundProgress, RefundStrategy, Stamp, WriteOff,
+};
 use super::transaction::{
-    PaymentMethod, RefundDetail, RefundItem, RefundStrategyKind, ResultChange, Transaction, TxKind, TxResult,
+    PaymentMethod, RefundDetail, RefundItem, RefundStrategyKind, ResultChange, Transaction, TxKind,
+    TxResult,
 };
 use super::{Ledger, LedgerError};
 
@@ -22,7 +25,10 @@ fn same_currency(expected: Money, found: Money) -> Result<(), LedgerError> {
     if expected.currency() == found.currency() {
         Ok(())
     } else {
-        Err(LedgerError::WrongCurrency { expected: expected.currency().code(), found: found.currency().code() })
+        Err(LedgerError::WrongCurrency {
+            expected: expected.currency().code(),
+            found: found.currency().code(),
+        })
     }
 }
 
@@ -30,17 +36,24 @@ fn check_method(method: &PaymentMethod) -> Result<(), LedgerError> {
     let blank = |s: &str| s.trim().is_empty();
     match method {
         PaymentMethod::Cash => Ok(()),
-        PaymentMethod::Card { last4, approval_code: _ } => match last4 {
-            Some(d) if d.len() != 4 || !d.chars().all(|c| c.is_ascii_digit()) => {
-                Err(LedgerError::ReasonRequired("card's last four digits (exactly 4 digits)"))
-            }
+        PaymentMethod::Card {
+            last4,
+            approval_code: _,
+        } => match last4 {
+            Some(d) if d.len() != 4 || !d.chars().all(|c| c.is_ascii_digit()) => Err(
+                LedgerError::ReasonRequired("card's last four digits (exactly 4 digits)"),
+            ),
             Some(_) | None => Ok(()),
         },
         PaymentMethod::External { system, reference } => {
             if blank(system) {
-                Err(LedgerError::ReasonRequired("payment logged from another system's name"))
+                Err(LedgerError::ReasonRequired(
+                    "payment logged from another system's name",
+                ))
             } else if blank(reference) {
-                Err(LedgerError::ReasonRequired("payment logged from another system's reference"))
+                Err(LedgerError::ReasonRequired(
+                    "payment logged from another system's reference",
+                ))
             } else {
                 Ok(())
             }
@@ -64,17 +77,30 @@ impl Ledger {
                     return Err(LedgerError::Duplicate(format!("order {}", order.id)));
                 }
                 order.totals()?;
-                Ok(vec![Fact::OrderPlaced { order: order.clone() }])
+                Ok(vec![Fact::OrderPlaced {
+                    order: order.clone(),
+                }])
             }
             Command::Pay(payment) => self.decide_pay(payment, stamp),
-            Command::Capture { authorization, amount, result } => {
-                self.decide_capture(*authorization, *amount, *result, stamp)
-            }
+            Command::Capture {
+                authorization,
+                amount,
+                result,
+            } => self.decide_capture(*authorization, *amount, *result, stamp),
             Command::Void { target, reason } => self.decide_void(*target, reason, stamp),
-            Command::Refund { parent, strategy, progress, reason } => {
-                self.decide_refund(*parent, strategy, *progress, reason, stamp)
-            }
-            Command::Credit { order_ids, amount, method, approved_by, reason } => {
+            Command::Refund {
+                parent,
+                strategy,
+                progress,
+                reason,
+            } => self.decide_refund(*parent, strategy, *progress, reason, stamp),
+            Command::Credit {
+                order_ids,
+                amount,
+                method,
+                approved_by,
+                reason,
+            } => {
                 // Rule 8: a credit pays out beyond a refund and needs a manager.
                 if approved_by.trim().is_empty() {
                     return Err(LedgerError::CreditNeedsManager);
@@ -83,12 +109,22 @@ impl Ledger {
                 amount.require_positive("credit amount")?;
                 check_method(method)?;
                 if let PaymentMethod::MarkedPaid { .. } = method {
-                    return Err(LedgerError::MethodNotAllowed { method: method.name(), action: "pay out a credit" });
+                    return Err(LedgerError::MethodNotAllowed {
+                        method: method.name(),
+                        action: "pay out a credit",
+                    });
                 }
                 for o in order_ids {
                     self.entry(*o)?;
                 }
-                let mut tx = self.new_tx(stamp, TxKind::Credit, None, order_ids.clone(), *amount, method.clone());
+                let mut tx = self.new_tx(
+                    stamp,
+                    TxKind::Credit,
+                    None,
+                    order_ids.clone(),
+                    *amount,
+                    method.clone(),
+                );
                 tx.approved_by = Some(approved_by.trim().to_string());
                 tx.reason = Some(reason);
                 Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
@@ -106,7 +142,11 @@ impl Ledger {
                 if self.is_voided(t.id) {
                     return Err(LedgerError::AlreadyVoided);
                 }
-                let change = ResultChange { result: *result, at: stamp.at, note: note.clone() };
+                let change = ResultChange {
+                    result: *result,
+                    at: stamp.at,
+                    note: note.clone(),
+                };
                 Ok(vec![Fact::ResultChanged { tx: *tx, change }])
             }
             Command::WriteOff { order, reason } => {
@@ -168,7 +208,11 @@ impl Ledger {
             order_ids,
             amount,
             method,
-            history: vec![ResultChange { result: TxResult::Approved, at: stamp.at, note: None }],
+            history: vec![ResultChange {
+                result: TxResult::Approved,
+                at: stamp.at,
+                note: None,
+            }],
             created_at: stamp.at,
             expires_at: None,
             refund: None,
@@ -183,14 +227,19 @@ impl Ledger {
         p.amount.require_positive("payment amount")?;
         check_method(&p.method)?;
         if p.result == TxResult::Unknown && p.method.is_logged() {
-            return Err(LedgerError::BadResult("unknown for a payment logged from elsewhere"));
+            return Err(LedgerError::BadResult(
+                "unknown for a payment logged from elsewhere",
+            ));
         }
         let kind = match p.kind {
             PaymentKind::Sale => TxKind::Sale,
             PaymentKind::Authorize { .. } => match &p.method {
                 PaymentMethod::Card { .. } | PaymentMethod::External { .. } => TxKind::Authorize,
                 PaymentMethod::Cash | PaymentMethod::MarkedPaid { .. } => {
-                    return Err(LedgerError::MethodNotAllowed { method: p.method.name(), action: "authorize" });
+                    return Err(LedgerError::MethodNotAllowed {
+                        method: p.method.name(),
+                        action: "authorize",
+                    });
                 }
             },
         };
@@ -199,13 +248,19 @@ impl Ledger {
         if let Some(old_id) = p.replaces {
             let old = self.tx(old_id)?;
             if old.kind != TxKind::Sale || !old.is_approved() {
-                return Err(LedgerError::BadReplacement("the transaction replaced is not an approved sale"));
+                return Err(LedgerError::BadReplacement(
+                    "the transaction replaced is not an approved sale",
+                ));
             }
             if !self.is_voided(old_id) {
-                return Err(LedgerError::BadReplacement("the sale replaced has not been voided"));
+                return Err(LedgerError::BadReplacement(
+                    "the sale replaced has not been voided",
+                ));
             }
             if self.replaced_by.contains_key(&old_id) {
-                return Err(LedgerError::BadReplacement("that voided sale was already replaced"));
+                return Err(LedgerError::BadReplacement(
+                    "that voided sale was already replaced",
+                ));
             }
             if order_ids.is_empty() {
                 order_ids = old.order_ids.clone();
@@ -226,18 +281,32 @@ impl Ledger {
             due = due.checked_add(view.balance_due)?;
         }
         if moves_money && !order_ids.is_empty() && p.amount.minor() > due.minor() {
-            return Err(LedgerError::Overpayment { amount: p.amount, due });
+            return Err(LedgerError::Overpayment {
+                amount: p.amount,
+                due,
+            });
         }
         let mut tx = self.new_tx(stamp, kind, None, order_ids, p.amount, p.method.clone());
         tx.history[0].result = p.result;
         tx.replaces = p.replaces;
         if let PaymentKind::Authorize { capture_window } = p.kind {
-            tx.expires_at = Some(stamp.at.saturating_add(capture_window).map_err(|_| crate::money::MoneyError::Overflow)?);
+            tx.expires_at = Some(
+                stamp
+                    .at
+                    .saturating_add(capture_window)
+                    .map_err(|_| crate::money::MoneyError::Overflow)?,
+            );
         }
         Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
     }
 
-    fn decide_capture(&self, auth_id: TxId, amount: Money, result: TxResult, stamp: &Stamp) -> Result<Vec<Fact>, LedgerError> {
+    fn decide_capture(
+        &self,
+        auth_id: TxId,
+        amount: Money,
+        result: TxResult,
+        stamp: &Stamp,
+    ) -> Result<Vec<Fact>, LedgerError> {
         let auth = self.tx(auth_id)?;
         match auth.kind {
             TxKind::Authorize => {}
@@ -246,7 +315,11 @@ impl Ledger {
             }
         }
         if !auth.is_approved() {
-            return Err(LedgerError::not_approved(auth.kind, auth.result(), "captured"));
+            return Err(LedgerError::not_approved(
+                auth.kind,
+                auth.result(),
+                "captured",
+            ));
         }
         same_currency(auth.amount, amount)?;
         amount.require_positive("capture amount")?;
@@ -256,17 +329,34 @@ impl Ledger {
             return Err(LedgerError::AuthorizationVoided);
         }
         if state.expired {
-            return Err(LedgerError::AuthorizationExpired(auth.expires_at.unwrap_or(stamp.at)));
+            return Err(LedgerError::AuthorizationExpired(
+                auth.expires_at.unwrap_or(stamp.at),
+            ));
         }
         if amount.minor() > state.capturable.minor() {
-            return Err(LedgerError::CaptureExceedsAuthorization { requested: amount, capturable: state.capturable });
+            return Err(LedgerError::CaptureExceedsAuthorization {
+                requested: amount,
+                capturable: state.capturable,
+            });
         }
-        let mut tx = self.new_tx(stamp, TxKind::Capture, Some(auth), auth.order_ids.clone(), amount, auth.method.clone());
+        let mut tx = self.new_tx(
+            stamp,
+            TxKind::Capture,
+            Some(auth),
+            auth.order_ids.clone(),
+            amount,
+            auth.method.clone(),
+        );
         tx.history[0].result = result;
         Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
     }
 
-    fn decide_void(&self, target_id: TxId, reason: &Option<String>, stamp: &Stamp) -> Result<Vec<Fact>, LedgerError> {
+    fn decide_void(
+        &self,
+        target_id: TxId,
+        reason: &Option<String>,
+        stamp: &Stamp,
+    ) -> Result<Vec<Fact>, LedgerError> {
         let target = self.tx(target_id)?;
         if self.is_voided(target_id) {
             return Err(LedgerError::AlreadyVoided);
@@ -275,11 +365,17 @@ impl Ledger {
             // Rule 2: a void releases only the uncaptured remainder.
             TxKind::Authorize => {
                 if !target.is_approved() {
-                    return Err(LedgerError::not_approved(target.kind, target.result(), "voided"));
+                    return Err(LedgerError::not_approved(
+                        target.kind,
+                        target.result(),
+                        "voided",
+                    ));
                 }
                 let state = self.auth_state(target, stamp.at);
                 if state.expired {
-                    return Err(LedgerError::AuthorizationExpired(target.expires_at.unwrap_or(stamp.at)));
+                    return Err(LedgerError::AuthorizationExpired(
+                        target.expires_at.unwrap_or(stamp.at),
+                    ));
                 }
                 if !state.capturable.is_positive() {
                     return Err(LedgerError::NothingToVoid);
@@ -289,7 +385,11 @@ impl Ledger {
             // Rule 4: a sale is refunded, not voided — unless it was only logged, by mistake.
             TxKind::Sale => {
                 if !target.is_approved() {
-                    return Err(LedgerError::not_approved(target.kind, target.result(), "voided"));
+                    return Err(LedgerError::not_approved(
+                        target.kind,
+                        target.result(),
+                        "voided",
+                    ));
                 }
                 if !target.method.is_logged() {
                     return Err(LedgerError::RefundInstead("sale"));
@@ -303,7 +403,9 @@ impl Ledger {
             // Rule 7: a pending refund can be voided.
             TxKind::Refund => match self.refund_status(target) {
                 super::RefundStatus::Pending => target.amount,
-                status @ (super::RefundStatus::Complete | super::RefundStatus::Failed | super::RefundStatus::Voided) => {
+                status @ (super::RefundStatus::Complete
+                | super::RefundStatus::Failed
+                | super::RefundStatus::Voided) => {
                     return Err(LedgerError::RefundNotPending(match status {
                         super::RefundStatus::Complete => "complete",
                         super::RefundStatus::Failed => "failed",
@@ -312,10 +414,23 @@ impl Ledger {
                 }
             },
             TxKind::Capture => return Err(LedgerError::RefundInstead("capture")),
-            TxKind::Void | TxKind::Credit => return Err(LedgerError::NotVoidable(target.kind.label())),
+            TxKind::Void | TxKind::Credit => {
+                return Err(LedgerError::NotVoidable(target.kind.label()))
+            }
         };
-        let mut tx = self.new_tx(stamp, TxKind::Void, Some(target), target.order_ids.clone(), amount, target.method.clone());
-        tx.reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        let mut tx = self.new_tx(
+            stamp,
+            TxKind::Void,
+            Some(target),
+            target.order_ids.clone(),
+            amount,
+            target.method.clone(),
+        );
+        tx.reason = reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
         Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
     }
 
@@ -336,7 +451,11 @@ impl Ledger {
             }
         }
         if !parent.is_approved() {
-            return Err(LedgerError::not_approved(parent.kind, parent.result(), "refunded"));
+            return Err(LedgerError::not_approved(
+                parent.kind,
+                parent.result(),
+                "refunded",
+            ));
         }
         let state = self.payment_state(parent);
         if state.voided {
@@ -348,34 +467,70 @@ impl Ledger {
                 if state.refunded.is_positive() || state.refund_pending.is_positive() {
                     return Err(LedgerError::AlreadyPartlyRefunded(state.refundable));
                 }
-                (parent.amount, RefundDetail { strategy: RefundStrategyKind::Full, items: vec![] })
+                (
+                    parent.amount,
+                    RefundDetail {
+                        strategy: RefundStrategyKind::Full,
+                        items: vec![],
+                    },
+                )
             }
             RefundStrategy::Amount { amount } => {
                 same_currency(parent.amount, *amount)?;
                 amount.require_positive("refund amount")?;
-                (*amount, RefundDetail { strategy: RefundStrategyKind::Amount, items: vec![] })
+                (
+                    *amount,
+                    RefundDetail {
+                        strategy: RefundStrategyKind::Amount,
+                        items: vec![],
+                    },
+                )
             }
             RefundStrategy::Items { items } => {
                 let amount = self.items_amount(parent, items)?;
-                (amount, RefundDetail { strategy: RefundStrategyKind::Items, items: items.clone() })
+                (
+                    amount,
+                    RefundDetail {
+                        strategy: RefundStrategyKind::Items,
+                        items: items.clone(),
+                    },
+                )
             }
         };
         if amount.minor() > state.refundable.minor() {
-            return Err(LedgerError::RefundExceedsBalance { requested: amount, refundable: state.refundable });
+            return Err(LedgerError::RefundExceedsBalance {
+                requested: amount,
+                refundable: state.refundable,
+            });
         }
-        let mut tx = self.new_tx(stamp, TxKind::Refund, Some(parent), parent.order_ids.clone(), amount, parent.method.clone());
+        let mut tx = self.new_tx(
+            stamp,
+            TxKind::Refund,
+            Some(parent),
+            parent.order_ids.clone(),
+            amount,
+            parent.method.clone(),
+        );
         tx.history[0].result = match progress {
             RefundProgress::Complete => TxResult::Approved,
             RefundProgress::Pending => TxResult::Unknown,
         };
         tx.refund = Some(detail);
-        tx.reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        tx.reason = reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
         Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
     }
 
     /// The amount of an item refund: each line's payable share for the units, never more units
     /// than were sold less those already refunded.
-    fn items_amount(&self, parent: &Transaction, items: &[RefundItem]) -> Result<Money, LedgerError> {
+    fn items_amount(
+        &self,
+        parent: &Transaction,
+        items: &[RefundItem],
+    ) -> Result<Money, LedgerError> {
         let bad = |m: String| LedgerError::BadRefundItem(m);
         if items.is_empty() {
             return Err(bad("choose at least one item".into()));
@@ -384,14 +539,19 @@ impl Ledger {
         let mut seen = std::collections::BTreeSet::new();
         for item in items {
             if !parent.order_ids.contains(&item.order_id) {
-                return Err(bad("the item is not on an order this payment paid for".into()));
+                return Err(bad(
+                    "the item is not on an order this payment paid for".into()
+                ));
             }
             if !seen.insert((item.order_id, item.line)) {
                 return Err(bad(format!("line {} is listed twice", item.line + 1)));
             }
             let entry = self.entry(item.order_id)?;
             let idx = item.line as usize;
-            let (line, totals) = match (entry.order.draft.lines.get(idx), entry.totals.lines.get(idx)) {
+            let (line, totals) = match (
+                entry.order.draft.lines.get(idx),
+                entry.totals.lines.get(idx),
+            ) {
                 (Some(l), Some(t)) => (l, t),
                 _ => return Err(bad(format!("the order has no line {}", item.line + 1))),
             };
@@ -406,10 +566,13 @@ impl Ledger {
                     line.name, line.quantity, already, left
                 )));
             }
-            total = total.checked_add(units_share(totals, line.quantity, already, item.quantity)?)?;
+            total =
+                total.checked_add(units_share(totals, line.quantity, already, item.quantity)?)?;
         }
         if !total.is_positive() {
-            return Err(bad("those items were free; there is nothing to refund".into()));
+            return Err(bad(
+                "those items were free; there is nothing to refund".into()
+            ));
         }
         Ok(total)
     }

@@ -125,7 +125,10 @@ impl OrderStatus {
     /// True when money may still be taken for the order (mark as paid, write off).
     pub fn is_open(self) -> bool {
         match self {
-            OrderStatus::Open | OrderStatus::PartlyPaid | OrderStatus::Voided | OrderStatus::Expired => true,
+            OrderStatus::Open
+            | OrderStatus::PartlyPaid
+            | OrderStatus::Voided
+            | OrderStatus::Expired => true,
             OrderStatus::PaymentPending
             | OrderStatus::Authorized
             | OrderStatus::PartlyCaptured
@@ -182,7 +185,11 @@ struct ChainMoney {
 fn fill_share(amount: i64, totals: &[i64], index: usize) -> i64 {
     let mut left = amount;
     for (i, total) in totals.iter().enumerate() {
-        let share = if i + 1 == totals.len() { left } else { left.min(*total).max(0) };
+        let share = if i + 1 == totals.len() {
+            left
+        } else {
+            left.min(*total).max(0)
+        };
         if i == index {
             return share;
         }
@@ -198,7 +205,8 @@ impl Ledger {
     }
 
     pub(crate) fn void_of(&self, id: TxId) -> Option<&Transaction> {
-        self.children_of(id).find(|c| c.kind == TxKind::Void && c.is_approved())
+        self.children_of(id)
+            .find(|c| c.kind == TxKind::Void && c.is_approved())
     }
 
     /// Where an authorization stands at `now`.
@@ -206,7 +214,10 @@ impl Ledger {
         let c = auth.amount.currency();
         let zero = Money::zero(c);
         let (mut captured, mut pending) = (0_i64, 0_i64);
-        for child in self.children_of(auth.id).filter(|t| t.kind == TxKind::Capture) {
+        for child in self
+            .children_of(auth.id)
+            .filter(|t| t.kind == TxKind::Capture)
+        {
             match child.result() {
                 TxResult::Approved => captured += child.amount.minor(),
                 TxResult::Unknown => pending += child.amount.minor(),
@@ -226,8 +237,13 @@ impl Ledger {
             };
         }
         let remainder = auth.amount.minor() - captured - pending;
-        let expired = voided.is_none() && remainder > 0 && auth.expires_at.is_some_and(|e| now >= e);
-        let capturable = if voided.is_some() || expired { 0 } else { remainder.max(0) };
+        let expired =
+            voided.is_none() && remainder > 0 && auth.expires_at.is_some_and(|e| now >= e);
+        let capturable = if voided.is_some() || expired {
+            0
+        } else {
+            remainder.max(0)
+        };
         AuthState {
             authorized: auth.amount,
             captured: Money::from_minor(captured, c),
@@ -244,14 +260,21 @@ impl Ledger {
         let c = payment.amount.currency();
         let voided = self.is_voided(payment.id);
         let (mut refunded, mut pending) = (0_i64, 0_i64);
-        for r in self.children_of(payment.id).filter(|t| t.kind == TxKind::Refund) {
+        for r in self
+            .children_of(payment.id)
+            .filter(|t| t.kind == TxKind::Refund)
+        {
             match self.refund_status(r) {
                 RefundStatus::Complete => refunded += r.amount.minor(),
                 RefundStatus::Pending => pending += r.amount.minor(),
                 RefundStatus::Failed | RefundStatus::Voided => {}
             }
         }
-        let taken = if payment.is_approved() && !voided { payment.amount.minor() } else { 0 };
+        let taken = if payment.is_approved() && !voided {
+            payment.amount.minor()
+        } else {
+            0
+        };
         PaymentState {
             taken: Money::from_minor(taken, c),
             refunded: Money::from_minor(refunded, c),
@@ -296,7 +319,10 @@ impl Ledger {
                     m.pending = a.capture_pending.minor();
                     m.voided = a.voided.is_some();
                     m.expired = a.expired;
-                    for cap in self.children_of(root.id).filter(|t| t.kind == TxKind::Capture) {
+                    for cap in self
+                        .children_of(root.id)
+                        .filter(|t| t.kind == TxKind::Capture)
+                    {
                         add_payment(&mut m, cap);
                     }
                 }
@@ -308,7 +334,11 @@ impl Ledger {
     }
 
     fn roots_of(&self, order: OrderId) -> impl Iterator<Item = &Transaction> {
-        self.chains_by_order.get(&order).into_iter().flatten().filter_map(|id| self.txs.get(id))
+        self.chains_by_order
+            .get(&order)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.txs.get(id))
     }
 
     fn chain_of(&self, root: &Transaction, out: &mut Vec<Transaction>) {
@@ -387,7 +417,11 @@ impl Ledger {
             .collect();
         let money = |minor: i64| Money::from_minor(minor, currency);
         let committed = sums.taken + sums.open_auth + sums.pending;
-        let due = if entry.write_off.is_some() { 0 } else { (total - committed).max(0) };
+        let due = if entry.write_off.is_some() {
+            0
+        } else {
+            (total - committed).max(0)
+        };
         Ok(OrderView {
             order: entry.order.clone(),
             totals: entry.totals.clone(),

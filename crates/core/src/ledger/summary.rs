@@ -122,7 +122,13 @@ impl SummaryBuilder {
                 acc.voided += amount;
                 match row.parent_kind {
                     Some(TxKind::Sale) => acc.voided_sales += amount,
-                    Some(TxKind::Authorize | TxKind::Capture | TxKind::Void | TxKind::Refund | TxKind::Credit)
+                    Some(
+                        TxKind::Authorize
+                        | TxKind::Capture
+                        | TxKind::Void
+                        | TxKind::Refund
+                        | TxKind::Credit,
+                    )
                     | None => {}
                 }
             }
@@ -130,7 +136,10 @@ impl SummaryBuilder {
             (TxResult::Approved, TxKind::Credit) => acc.credited += amount,
             (TxResult::Unknown, TxKind::Refund) => acc.refund_pending += amount,
             (TxResult::Canceled, _) => acc.canceled += amount,
-            (TxResult::Unknown, TxKind::Sale | TxKind::Capture | TxKind::Authorize | TxKind::Void | TxKind::Credit)
+            (
+                TxResult::Unknown,
+                TxKind::Sale | TxKind::Capture | TxKind::Authorize | TxKind::Void | TxKind::Credit,
+            )
             | (TxResult::Declined | TxResult::Abandoned, _) => {}
         }
     }
@@ -180,7 +189,9 @@ impl Ledger {
         for tx in self.transactions().filter(|t| include(t)) {
             let expired_minor = match tx.kind {
                 TxKind::Authorize => self.auth_state(tx, now).expired_remainder.minor(),
-                TxKind::Capture | TxKind::Sale | TxKind::Void | TxKind::Refund | TxKind::Credit => 0,
+                TxKind::Capture | TxKind::Sale | TxKind::Void | TxKind::Refund | TxKind::Credit => {
+                    0
+                }
             };
             b.add(SummaryRow {
                 currency: tx.amount.currency(),
@@ -195,4 +206,3 @@ impl Ledger {
         b.finish()
     }
 }
-

@@ -87,7 +87,9 @@ impl TxResult {
     pub fn can_become(self, next: TxResult) -> bool {
         match self {
             TxResult::Unknown => next != TxResult::Unknown,
-            TxResult::Approved | TxResult::Declined | TxResult::Abandoned | TxResult::Canceled => false,
+            TxResult::Approved | TxResult::Declined | TxResult::Abandoned | TxResult::Canceled => {
+                false
+            }
         }
     }
 }
@@ -251,7 +253,11 @@ mod tests {
         for r in TxResult::ALL {
             for next in TxResult::ALL {
                 let allowed = r.can_become(*next);
-                assert_eq!(allowed, *r == TxResult::Unknown && *next != TxResult::Unknown, "{r:?} -> {next:?}");
+                assert_eq!(
+                    allowed,
+                    *r == TxResult::Unknown && *next != TxResult::Unknown,
+                    "{r:?} -> {next:?}"
+                );
             }
         }
     }

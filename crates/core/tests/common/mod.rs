@@ -37,16 +37,26 @@ pub fn line(name: &str, price: &str, quantity: u32) -> OrderLine {
 }
 
 pub fn card() -> PaymentMethod {
-    PaymentMethod::Card { last4: Some("4242".into()), approval_code: None }
+    PaymentMethod::Card {
+        last4: Some("4242".into()),
+        approval_code: None,
+    }
 }
 
 pub fn external(reference: &str) -> PaymentMethod {
-    PaymentMethod::External { system: "Shopify".into(), reference: reference.into() }
+    PaymentMethod::External {
+        system: "Shopify".into(),
+        reference: reference.into(),
+    }
 }
 
 impl Till {
     pub fn new() -> Self {
-        Till { ledger: Ledger::new(), now: "2026-06-01T10:00:00Z".parse().unwrap(), next: 1 }
+        Till {
+            ledger: Ledger::new(),
+            now: "2026-06-01T10:00:00Z".parse().unwrap(),
+            next: 1,
+        }
     }
 
     pub fn stamp(&mut self) -> Stamp {
@@ -55,7 +65,11 @@ impl Till {
         Stamp {
             id: Uuid::from_u128(self.next),
             at: self.now,
-            context: SaleContext { device_id: DeviceId(Uuid::nil()), event_id: None, staff: "ana".into() },
+            context: SaleContext {
+                device_id: DeviceId(Uuid::nil()),
+                event_id: None,
+                staff: "ana".into(),
+            },
         }
     }
 
@@ -86,40 +100,101 @@ impl Till {
             customer: None,
             note: None,
         };
-        let order = Order::place(id, format!("T1-{:06}", self.next), stamp.context.clone(), stamp.at, draft).unwrap();
-        self.ledger.execute(&Command::PlaceOrder { order: Box::new(order) }, &stamp).unwrap();
+        let order = Order::place(
+            id,
+            format!("T1-{:06}", self.next),
+            stamp.context.clone(),
+            stamp.at,
+            draft,
+        )
+        .unwrap();
+        self.ledger
+            .execute(
+                &Command::PlaceOrder {
+                    order: Box::new(order),
+                },
+                &stamp,
+            )
+            .unwrap();
         id
     }
 
-    pub fn pay(&mut self, order: OrderId, kind: PaymentKind, amount: Money, method: PaymentMethod, result: TxResult) -> Result<TxId, LedgerError> {
-        let facts = self.run(Command::Pay(Payment { kind, order_ids: vec![order], amount, method, result, replaces: None }))?;
+    pub fn pay(
+        &mut self,
+        order: OrderId,
+        kind: PaymentKind,
+        amount: Money,
+        method: PaymentMethod,
+        result: TxResult,
+    ) -> Result<TxId, LedgerError> {
+        let facts = self.run(Command::Pay(Payment {
+            kind,
+            order_ids: vec![order],
+            amount,
+            method,
+            result,
+            replaces: None,
+        }))?;
         Ok(Self::tx_id(&facts))
     }
 
     pub fn sale(&mut self, order: OrderId, amount: Money) -> TxId {
-        self.pay(order, PaymentKind::Sale, amount, PaymentMethod::Cash, TxResult::Approved).unwrap()
+        self.pay(
+            order,
+            PaymentKind::Sale,
+            amount,
+            PaymentMethod::Cash,
+            TxResult::Approved,
+        )
+        .unwrap()
     }
 
     pub fn authorize(&mut self, order: OrderId, amount: Money) -> TxId {
-        let kind = PaymentKind::Authorize { capture_window: SignedDuration::from_hours(24 * 7) };
-        self.pay(order, kind, amount, card(), TxResult::Approved).unwrap()
+        let kind = PaymentKind::Authorize {
+            capture_window: SignedDuration::from_hours(24 * 7),
+        };
+        self.pay(order, kind, amount, card(), TxResult::Approved)
+            .unwrap()
     }
 
     pub fn capture(&mut self, auth: TxId, amount: Money) -> Result<TxId, LedgerError> {
-        self.run(Command::Capture { authorization: auth, amount, result: TxResult::Approved }).map(|f| Self::tx_id(&f))
+        self.run(Command::Capture {
+            authorization: auth,
+            amount,
+            result: TxResult::Approved,
+        })
+        .map(|f| Self::tx_id(&f))
     }
 
     pub fn void(&mut self, target: TxId) -> Result<TxId, LedgerError> {
-        self.run(Command::Void { target, reason: Some("test".into()) }).map(|f| Self::tx_id(&f))
+        self.run(Command::Void {
+            target,
+            reason: Some("test".into()),
+        })
+        .map(|f| Self::tx_id(&f))
     }
 
-    pub fn refund(&mut self, parent: TxId, strategy: RefundStrategy, progress: RefundProgress) -> Result<TxId, LedgerError> {
-        self.run(Command::Refund { parent, strategy, progress, reason: Some("customer returned it".into()) })
-            .map(|f| Self::tx_id(&f))
+    pub fn refund(
+        &mut self,
+        parent: TxId,
+        strategy: RefundStrategy,
+        progress: RefundProgress,
+    ) -> Result<TxId, LedgerError> {
+        self.run(Command::Refund {
+            parent,
+            strategy,
+            progress,
+            reason: Some("customer returned it".into()),
+        })
+        .map(|f| Self::tx_id(&f))
     }
 
     pub fn refund_amount(&mut self, parent: TxId, amount: Money) -> Result<TxId, LedgerError> {
-        self.refund(parent, RefundStrategy::Amount { amount }, RefundProgress::Complete)
+        self.refund(
+            parent,
+            RefundStrategy::Amount { amount },
+            RefundProgress::Complete,
+        )
     }
 
     pub fn status(&self, order: OrderId) -> OrderStatus {

@@ -21,7 +21,10 @@ pub fn temp_db() -> TempDb {
 }
 
 pub fn actor() -> Actor {
-    Actor { staff: "ana".into(), event_id: None }
+    Actor {
+        staff: "ana".into(),
+        event_id: None,
+    }
 }
 
 pub fn money(text: &str, code: &str) -> Money {
@@ -59,7 +62,12 @@ pub fn draft_in(code: &str, lines: &[(&str, &str, u32)]) -> OrderDraft {
 }
 
 pub fn cash() -> Tender {
-    Tender { kind: PaymentKind::Sale, method: PaymentMethod::Cash, result: TxResult::Approved, amount: None }
+    Tender {
+        kind: PaymentKind::Sale,
+        method: PaymentMethod::Cash,
+        result: TxResult::Approved,
+        amount: None,
+    }
 }
 
 pub fn open(db: &TempDb) -> Till {
