@@ -267,15 +267,47 @@ impl Till {
     }
 
     /// The per-currency summary at a given time (expiry of authorizations depends on it).
+    /// Whole days come from the running totals; the parts of a date range that cut a day, and
+    /// any text search, are summed from the transactions.
     pub fn summary_at(&self, filter: &TxFilter, now: Timestamp) -> Result<Summary> {
-        let (sql, params) = filter.to_sql()?;
         let mut builder = SummaryBuilder::default();
-        let grouped = format!(
-            "SELECT t.currency, t.kind, t.parent_kind, t.result, count(*), sum(t.amount_minor)
-             FROM transactions t WHERE {sql} GROUP BY t.currency, t.kind, t.result, t.parent_kind"
-        );
-        let mut stmt = self.conn.prepare_cached(&grouped)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let has_text = filter.text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        if has_text {
+            self.add_scanned(&mut builder, filter)?;
+        } else {
+            let split = split_days(filter.from.map(ms), filter.to.map(ms));
+            if let Some((first, end)) = split.days {
+                self.add_totals(&mut builder, filter, first, end)?;
+            }
+            for (from, to) in split.edges {
+                let edge = TxFilter {
+                    from: Some(from_ms(from)?),
+                    to: Some(from_ms(to)?),
+                    ..filter.clone()
+                };
+                self.add_scanned(&mut builder, &edge)?;
+            }
+        }
+        self.add_expired(&mut builder, filter, now)?;
+        Ok(builder.finish())
+    }
+
+    /// The same summary summed from the transactions alone, without the running totals.
+    pub fn summary_scanned(&self, filter: &TxFilter, now: Timestamp) -> Result<Summary> {
+        let mut builder = SummaryBuilder::default();
+        self.add_scanned(&mut builder, filter)?;
+        self.add_expired(&mut builder, filter, now)?;
+        Ok(builder.finish())
+    }
+
+    fn add_grouped(
+        &self,
+        builder: &mut SummaryBuilder,
+        query: &str,
+        params: Vec<Value>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(query)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(r) = rows.next()? {
             let currency: String = r.get(0)?;
             let kind: String = r.get(1)?;
@@ -292,9 +324,55 @@ impl Till {
                 expired_minor: 0,
             });
         }
-        // Authorizations past their window with money uncaptured and no void: the remainder
-        // counts as canceled (DESIGN §4 rule 3). Captures are counted whatever the filter.
-        let mut params = params;
+        Ok(())
+    }
+
+    fn add_scanned(&self, builder: &mut SummaryBuilder, filter: &TxFilter) -> Result<()> {
+        let (sql, params) = filter.to_sql()?;
+        let query = format!(
+            "SELECT t.currency, t.kind, t.parent_kind, t.result, count(*), sum(t.amount_minor)
+             FROM transactions t WHERE {sql} GROUP BY t.currency, t.kind, t.result, t.parent_kind"
+        );
+        self.add_grouped(builder, &query, params)
+    }
+
+    fn add_totals(
+        &self,
+        builder: &mut SummaryBuilder,
+        filter: &TxFilter,
+        first: Option<i64>,
+        end: Option<i64>,
+    ) -> Result<()> {
+        // tx_totals has the same filterable columns as transactions (event_id '' for none).
+        let dims = TxFilter {
+            from: None,
+            to: None,
+            text: None,
+            ..filter.clone()
+        };
+        let (mut sql, mut params) = dims.to_sql()?;
+        for (op, day) in [(">=", first), ("<", end)] {
+            if let Some(d) = day {
+                params.push(Value::Integer(d));
+                sql.push_str(&format!(" AND t.day {op} ?{}", params.len()));
+            }
+        }
+        let query = format!(
+            "SELECT t.currency, t.kind, nullif(t.parent_kind, ''), t.result, sum(t.count), sum(t.amount_minor)
+             FROM tx_totals t WHERE {sql} GROUP BY t.currency, t.kind, t.result, t.parent_kind"
+        );
+        self.add_grouped(builder, &query, params)
+    }
+
+    /// Authorizations past their window with money uncaptured and no void: the remainder counts
+    /// as canceled (DESIGN §4 rule 3). Captures are counted whatever the filter.
+    fn add_expired(
+        &self,
+        builder: &mut SummaryBuilder,
+        filter: &TxFilter,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (sql, mut params) = filter.to_sql()?;
         params.push(Value::Integer(ms(now)));
         let expired = format!(
             "SELECT currency, sum(remainder) FROM (
@@ -320,6 +398,98 @@ impl Till {
                 expired_minor: r.get(1)?,
             });
         }
-        Ok(builder.finish())
+        Ok(())
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A date range cut into whole UTC days (answered from the running totals) and the pieces at
+/// either end that cut a day (summed from the transactions).
+#[derive(Debug, PartialEq, Eq)]
+struct DaySplit {
+    /// `[first, end)` in day numbers; `None` bounds are open. Absent when no whole day is inside.
+    days: Option<(Option<i64>, Option<i64>)>,
+    /// Millisecond ranges `[from, to)` to scan.
+    edges: Vec<(i64, i64)>,
+}
+
+fn split_days(from: Option<i64>, to: Option<i64>) -> DaySplit {
+    let first = from.map(|f| f.div_euclid(DAY_MS) + i64::from(f.rem_euclid(DAY_MS) != 0));
+    let end = to.map(|t| t.div_euclid(DAY_MS));
+    if let (Some(f), Some(t), Some(a), Some(b)) = (from, to, first, end) {
+        if a >= b {
+            return DaySplit {
+                days: None,
+                edges: if f < t { vec![(f, t)] } else { vec![] },
+            };
+        }
+    }
+    let mut edges = Vec::new();
+    if let (Some(f), Some(a)) = (from, first) {
+        if f < a * DAY_MS {
+            edges.push((f, a * DAY_MS));
+        }
+    }
+    if let (Some(t), Some(b)) = (to, end) {
+        if b * DAY_MS < t {
+            edges.push((b * DAY_MS, t));
+        }
+    }
+    DaySplit {
+        days: Some((first, end)),
+        edges,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_ranges_split_into_whole_days_and_edges() {
+        let d = DAY_MS;
+        assert_eq!(
+            split_days(None, None),
+            DaySplit {
+                days: Some((None, None)),
+                edges: vec![]
+            }
+        );
+        assert_eq!(
+            split_days(Some(2 * d), Some(5 * d)),
+            DaySplit {
+                days: Some((Some(2), Some(5))),
+                edges: vec![]
+            }
+        );
+        assert_eq!(
+            split_days(Some(2 * d + 5), Some(5 * d + 7)),
+            DaySplit {
+                days: Some((Some(3), Some(5))),
+                edges: vec![(2 * d + 5, 3 * d), (5 * d, 5 * d + 7)]
+            }
+        );
+        assert_eq!(
+            split_days(Some(2 * d + 5), Some(2 * d + 9)),
+            DaySplit {
+                days: None,
+                edges: vec![(2 * d + 5, 2 * d + 9)]
+            }
+        );
+        assert_eq!(
+            split_days(Some(2 * d + 5), Some(3 * d + 9)),
+            DaySplit {
+                days: None,
+                edges: vec![(2 * d + 5, 3 * d + 9)]
+            }
+        );
+        assert_eq!(
+            split_days(Some(9), Some(3)),
+            DaySplit {
+                days: None,
+                edges: vec![]
+            }
+        );
     }
 }

@@ -304,8 +304,15 @@ pub(crate) fn load_neighbourhood(
     }
     let mut chain: Vec<(i64, String)> = Vec::new();
     {
-        let mut stmt =
-            conn.prepare_cached("SELECT seq, id FROM transactions WHERE root_id = ?1")?;
+        let mut stmt = conn.prepare_cached(
+            // A chain is its root and the root's descendants (at most three levels), found
+            // through the parent index.
+            "WITH RECURSIVE chain(seq, id) AS (
+                 SELECT seq, id FROM transactions WHERE id = ?1
+                 UNION ALL
+                 SELECT t.seq, t.id FROM transactions t JOIN chain c ON t.parent_id = c.id
+             ) SELECT seq, id FROM chain",
+        )?;
         for r in &roots {
             let rows = stmt.query_map([r], |row| Ok((row.get(0)?, row.get(1)?)))?;
             for row in rows {

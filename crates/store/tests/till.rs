@@ -611,3 +611,92 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
     assert_eq!(std::fs::read(&db.path).unwrap(), before);
 }
+
+#[test]
+fn one_payment_for_two_orders_mark_paid_write_off_and_credit_through_sqlite() {
+    let db = temp_db();
+    let mut till = open(&db);
+    let a = till
+        .place_order(&actor(), draft(&[("print", "60", 1)]))
+        .unwrap();
+    let b = till
+        .place_order(&actor(), draft(&[("mug", "40", 1)]))
+        .unwrap();
+    assert_eq!(
+        (a.receipt.as_str(), b.receipt.as_str()),
+        ("T1-000001", "T1-000002")
+    );
+    let both = till
+        .pay(
+            &actor(),
+            Payment {
+                kind: PaymentKind::Sale,
+                order_ids: vec![a.id, b.id],
+                amount: usd("100"),
+                method: PaymentMethod::Cash,
+                result: TxResult::Approved,
+                replaces: None,
+            },
+        )
+        .unwrap();
+    till.refund(
+        &actor(),
+        both,
+        RefundStrategy::Amount { amount: usd("30") },
+        RefundProgress::Complete,
+        None,
+    )
+    .unwrap();
+    let till = open(&db);
+    assert_eq!(till.order(a.id).unwrap().status, OrderStatus::Paid);
+    assert_eq!(
+        till.order(b.id).unwrap().status,
+        OrderStatus::PartlyRefunded
+    );
+    assert_eq!(till.order(b.id).unwrap().refunded, usd("30.00"));
+
+    let mut till = till;
+    let open_order = till
+        .place_order(&actor(), draft(&[("print", "25", 2)]))
+        .unwrap();
+    till.mark_paid(&actor(), open_order.id, "paid by bank transfer")
+        .unwrap();
+    assert_eq!(till.order(open_order.id).unwrap().status, OrderStatus::Paid);
+    let lost = till
+        .place_order(&actor(), draft(&[("print", "25", 1)]))
+        .unwrap();
+    till.write_off(&actor(), lost.id, "customer left without paying")
+        .unwrap();
+    let view = open(&db).order(lost.id).unwrap();
+    assert_eq!(view.status, OrderStatus::WrittenOff);
+    assert_eq!(view.write_off.unwrap().amount, usd("25.00"));
+
+    let refused = till.credit(
+        &actor(),
+        vec![],
+        usd("10"),
+        PaymentMethod::Cash,
+        "",
+        "goodwill",
+    );
+    assert!(matches!(
+        refused,
+        Err(StoreError::Ledger(LedgerError::CreditNeedsManager))
+    ));
+    till.credit(
+        &actor(),
+        vec![a.id],
+        usd("10"),
+        PaymentMethod::Cash,
+        "Maria",
+        "goodwill",
+    )
+    .unwrap();
+    let usd_sum = till.summary(&TxFilter::default()).unwrap().currencies[0].clone();
+    assert_eq!(usd_sum.credited, usd("10.00"));
+    assert_eq!(
+        usd_sum.net,
+        usd("110.00"),
+        "100 + 50 marked paid - 30 refunded - 10 credited"
+    );
+}

@@ -138,7 +138,7 @@ pub enum LedgerError {
 impl LedgerError {
     pub(crate) fn not_approved(kind: TxKind, result: TxResult, action: &'static str) -> Self {
         LedgerError::NotApproved {
-            kind: kind.as_str(),
+            kind: kind.noun(),
             result: result.as_str(),
             action,
         }

@@ -64,6 +64,18 @@ str_enum!(TxKind { Authorize => "authorize", Capture => "capture", Sale => "sale
 str_enum!(TxResult { Approved => "approved", Declined => "declined", Abandoned => "abandoned", Canceled => "canceled", Unknown => "unknown" });
 
 impl TxKind {
+    /// The kind as a noun, for messages: "authorization", "sale".
+    pub fn noun(self) -> &'static str {
+        match self {
+            TxKind::Authorize => "authorization",
+            TxKind::Capture => "capture",
+            TxKind::Sale => "sale",
+            TxKind::Void => "void",
+            TxKind::Refund => "refund",
+            TxKind::Credit => "credit",
+        }
+    }
+
     /// The kind with its article, for messages: "an authorization", "a sale".
     pub fn label(self) -> &'static str {
         match self {
@@ -78,11 +90,6 @@ impl TxKind {
 }
 
 impl TxResult {
-    /// Words for people.
-    pub fn label(self) -> &'static str {
-        self.as_str()
-    }
-
     /// The one transition rule for results: only `unknown` may change, and to something else.
     pub fn can_become(self, next: TxResult) -> bool {
         match self {
