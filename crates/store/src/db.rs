@@ -22,6 +22,8 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // 64 MB of page cache: large imports and 1M-row summaries stay in memory.
     conn.pragma_update(None, "cache_size", -65536)?;
+    // Statement journals (opened for every insert that fires a trigger) stay in memory.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }

@@ -22,7 +22,7 @@ use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::{Order, OrderDraft, OrderLine};
 use fairtill_core::tax::{TaxCategory, TaxPolicy};
 use fairtill_core::Timestamp;
-use rusqlite::{OptionalExtension, TransactionBehavior};
+use rusqlite::TransactionBehavior;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -291,11 +291,7 @@ impl Till {
         let db = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let first: i64 = db.query_row(
-            "SELECT coalesce(max(receipt_seq), 0) + 1 FROM orders WHERE device_id = ?1",
-            [device.id.0.to_string()],
-            |r| r.get(0),
-        )?;
+        let first = records::next_receipt_seq(&db, &device.id.0.to_string())?;
         let empty = Ledger::new();
         let mut seen_ids = BTreeSet::new();
         for (next, row) in (first..).zip(rows) {
@@ -309,7 +305,7 @@ impl Till {
                 at: row.created_at,
                 context,
             };
-            let receipt = format!("{}-{next:06}", device.code);
+            let receipt = records::receipt_number(&device.code, next);
             let order = Order::place(
                 OrderId(stamp.id),
                 receipt,
@@ -347,16 +343,6 @@ impl Till {
 
     /// The receipt an external reference was already logged on, if it was (and not voided).
     pub fn logged_reference(&self, system: &str, reference: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT coalesce(o.receipt, t.id) FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
-                 WHERE t.external_system = ?1 AND t.external_reference = ?2 AND t.parent_id IS NULL
-                   AND t.result IN ('approved', 'unknown')
-                   AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
-                 LIMIT 1",
-            )?
-            .query_row(rusqlite::params![system, reference], |r| r.get(0))
-            .optional()?)
+        records::logged_reference(&self.conn, system, reference)
     }
 }

@@ -378,7 +378,7 @@ impl Till {
             "SELECT currency, sum(remainder) FROM (
                SELECT t.currency, t.amount_minor - coalesce((SELECT sum(c.amount_minor) FROM transactions c
                    WHERE c.parent_id = t.id AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0) AS remainder
-               FROM transactions t
+               FROM transactions t INDEXED BY transactions_expiring
                WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.expires_at <= ?{}
                  AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
              ) WHERE remainder > 0 GROUP BY currency",

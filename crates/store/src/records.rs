@@ -331,3 +331,36 @@ pub(crate) fn load_neighbourhood(
     }
     Ok(ledger)
 }
+
+/// The receipt an external payment reference is already logged on (approved or pending, not
+/// voided), if any.
+pub(crate) fn logged_reference(
+    conn: &Connection,
+    system: &str,
+    reference: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(o.receipt, t.id) FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
+             WHERE t.external_system = ?1 AND t.external_reference = ?2 AND t.parent_id IS NULL
+               AND t.result IN ('approved', 'unknown')
+               AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
+             LIMIT 1",
+        )?
+        .query_row(params![system, reference], |r| r.get(0))
+        .optional()?)
+}
+
+/// A receipt number: the device code and a six-digit sequence (`B3-000127`).
+pub(crate) fn receipt_number(device_code: &str, seq: i64) -> String {
+    format!("{device_code}-{seq:06}")
+}
+
+/// The next receipt sequence number of a device.
+pub(crate) fn next_receipt_seq(conn: &Connection, device_id: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(max(receipt_seq), 0) + 1 FROM orders WHERE device_id = ?1",
+        )?
+        .query_row([device_id], |r| r.get(0))?)
+}

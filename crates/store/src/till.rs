@@ -224,12 +224,8 @@ impl Till {
 
     /// The next receipt number of this device.
     fn next_receipt(conn: &Connection, device: &DeviceInfo) -> Result<String> {
-        let next: i64 = conn
-            .prepare_cached(
-                "SELECT coalesce(max(receipt_seq), 0) + 1 FROM orders WHERE device_id = ?1",
-            )?
-            .query_row([device.id.0.to_string()], |r| r.get(0))?;
-        Ok(format!("{}-{next:06}", device.code))
+        let next = records::next_receipt_seq(conn, &device.id.0.to_string())?;
+        Ok(records::receipt_number(&device.code, next))
     }
 
     /// Refuses logging an external payment whose reference is already logged and not voided.
@@ -246,16 +242,7 @@ impl Till {
             let PaymentMethod::External { system, reference } = &tx.method else {
                 continue;
             };
-            let clash: Option<String> = conn
-                .prepare_cached(
-                    "SELECT coalesce(o.receipt, t.id) FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
-                     WHERE t.external_system = ?1 AND t.external_reference = ?2 AND t.parent_id IS NULL
-                       AND t.result IN ('approved', 'unknown')
-                       AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
-                     LIMIT 1",
-                )?
-                .query_row(params![system, reference], |r| r.get(0))
-                .optional()?;
+            let clash = records::logged_reference(conn, system, reference)?;
             if let Some(receipt) = clash {
                 return Err(StoreError::DuplicateReference {
                     system: system.clone(),
