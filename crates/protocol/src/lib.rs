@@ -1,0 +1,21 @@
+//! fairtill-protocol: the wire types of device ↔ server sync and the API version.
+//!
+//! Records are the immutable facts of `fairtill-core` (orders, transactions, result changes,
+//! write-offs, offers and their retirements) plus the catalog and events the server hands out.
+//! Every record has a stable [`RecordKey`]; the server stores by key, so re-sending a record
+//! never duplicates it.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod messages;
+mod record;
+mod version;
+
+pub use messages::{
+    DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
+    PushOutcome, PushRequest, PushResponse, PushResult,
+};
+pub use record::{Record, RecordKey, RecordType};
+pub use version::{
+    check_client_version, VersionError, API_VERSION, API_VERSION_HEADER, MAX_BATCH, MAX_BODY_BYTES,
+};

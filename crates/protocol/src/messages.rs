@@ -1,0 +1,138 @@
+//! Requests and responses of the sync API.
+
+use fairtill_core::ids::DeviceId;
+use fairtill_core::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::record::{Record, RecordKey};
+
+/// A device trades a one-time code for a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// The one-time code printed by `fairtill-server device add`.
+    pub code: String,
+    /// The device's own id (from its database).
+    pub device_id: DeviceId,
+    /// Its receipt prefix.
+    pub device_code: String,
+}
+
+/// The token a device keeps in its OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// The device, as the server knows it.
+    pub device_id: DeviceId,
+    /// The name the manager gave it.
+    pub name: String,
+    /// Bearer token for push and pull. The server keeps only its hash.
+    pub token: String,
+}
+
+/// A batch of records from a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// At most [`crate::MAX_BATCH`] records.
+    pub records: Vec<Record>,
+}
+
+/// What the server did with one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PushOutcome {
+    /// Stored now.
+    Stored,
+    /// Stored now, and it breaks a rule across devices: raised as a conflict for a manager.
+    StoredWithConflict {
+        /// The conflict.
+        conflict_id: Uuid,
+        /// What rule it breaks.
+        reason: String,
+    },
+    /// The server already had it (a re-send): nothing changed.
+    AlreadyHad,
+    /// Not well formed: not stored. The device keeps it and shows the reason.
+    Invalid {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The answer for one record, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    /// Which record.
+    pub key: RecordKey,
+    /// What happened.
+    pub outcome: PushOutcome,
+}
+
+/// The answers for a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One per record sent.
+    pub results: Vec<PushResult>,
+}
+
+/// Ask for changes after a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// The `cursor` of the last response; none the first time.
+    pub cursor: Option<String>,
+    /// Most records to return.
+    pub limit: u32,
+}
+
+/// Changes for a device: offers, products and events, and its event's orders and
+/// transactions from other devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Records, oldest first.
+    pub records: Vec<Record>,
+    /// Pass back next time.
+    pub cursor: String,
+    /// More are waiting: pull again at once.
+    pub more: bool,
+}
+
+/// What a device may know about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceStatus {
+    /// The device.
+    pub device_id: DeviceId,
+    /// Its name on the server.
+    pub name: String,
+    /// Last successful push.
+    pub last_push_at: Option<Timestamp>,
+    /// Open conflicts that involve its records.
+    pub open_conflicts: u32,
+}
+
+/// The error codes of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Malformed request.
+    BadRequest,
+    /// No valid token.
+    Unauthorized,
+    /// A token that may not do this.
+    Forbidden,
+    /// Nothing there.
+    NotFound,
+    /// Incompatible API version.
+    VersionMismatch,
+    /// Body too large.
+    PayloadTooLarge,
+    /// The server failed.
+    Internal,
+}
+
+/// Every error response's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// What happened and what to do.
+    pub message: String,
+}

@@ -1,0 +1,282 @@
+//! Records: what devices push and pull. Each is an immutable fact with a stable key.
+
+use fairtill_core::catalog::Product;
+use fairtill_core::event::Event;
+use fairtill_core::ids::{OfferId, TxId};
+use fairtill_core::ledger::{ResultChange, Transaction, TxKind, TxResult, WriteOff};
+use fairtill_core::offer::Offer;
+use fairtill_core::order::Order;
+use fairtill_core::tax::TaxPolicy;
+use fairtill_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The kinds of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordType {
+    /// An order.
+    Order,
+    /// A transaction with its first result.
+    Transaction,
+    /// A later change of a transaction's result.
+    ResultChange,
+    /// An order written off.
+    WriteOff,
+    /// A saved offer.
+    Offer,
+    /// An offer retired.
+    OfferRetirement,
+    /// A catalog product (from the server).
+    Product,
+    /// An event (from the server).
+    Event,
+}
+
+/// A record's identity: storing the same key twice is "already had it".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecordKey {
+    /// Kind of record.
+    pub record_type: RecordType,
+    /// Its id (for a result change: `<transaction id>#<n>`; for a product: its SKU).
+    pub id: String,
+}
+
+/// One record on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// An order.
+    Order {
+        /// The order.
+        order: Box<Order>,
+    },
+    /// A transaction, carrying only its first result (later ones are result changes).
+    Transaction {
+        /// The transaction.
+        transaction: Box<Transaction>,
+    },
+    /// The `n`th change of a transaction's result (1-based).
+    ResultChange {
+        /// The transaction.
+        transaction_id: TxId,
+        /// Which change.
+        n: u32,
+        /// The change.
+        change: ResultChange,
+    },
+    /// An order written off.
+    WriteOff {
+        /// The write-off.
+        write_off: WriteOff,
+    },
+    /// A saved offer.
+    Offer {
+        /// The offer.
+        offer: Offer,
+    },
+    /// An offer retired.
+    OfferRetirement {
+        /// The offer.
+        offer_id: OfferId,
+        /// When.
+        retired_at: Timestamp,
+        /// Who.
+        staff: String,
+    },
+    /// A catalog product.
+    Product {
+        /// The product.
+        product: Product,
+    },
+    /// An event.
+    Event {
+        /// The event.
+        event: Event,
+    },
+}
+
+fn blank(text: &str) -> bool {
+    text.trim().is_empty()
+}
+
+impl Record {
+    /// The record's key.
+    pub fn key(&self) -> RecordKey {
+        let (record_type, id) = match self {
+            Record::Order { order } => (RecordType::Order, order.id.to_string()),
+            Record::Transaction { transaction } => {
+                (RecordType::Transaction, transaction.id.to_string())
+            }
+            Record::ResultChange {
+                transaction_id, n, ..
+            } => (RecordType::ResultChange, format!("{transaction_id}#{n}")),
+            Record::WriteOff { write_off } => {
+                (RecordType::WriteOff, write_off.order_id.to_string())
+            }
+            Record::Offer { offer } => (RecordType::Offer, offer.id().to_string()),
+            Record::OfferRetirement { offer_id, .. } => {
+                (RecordType::OfferRetirement, offer_id.to_string())
+            }
+            Record::Product { product } => (RecordType::Product, product.sku.clone()),
+            Record::Event { event } => (RecordType::Event, event.id.to_string()),
+        };
+        RecordKey { record_type, id }
+    }
+
+    /// Checks what can be checked of a record on its own (amounts and currencies were already
+    /// checked when it was read). Rules across records (refunds beyond the amount, duplicate
+    /// references) are the server's: such records are stored and flagged, never refused.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Record::Order { order } => {
+                if blank(&order.receipt) {
+                    return Err("the order has no receipt number".into());
+                }
+                if blank(&order.context.staff) {
+                    return Err("the order does not say who recorded it".into());
+                }
+                order
+                    .totals()
+                    .map(|_| ())
+                    .map_err(|e| format!("the order is not valid: {e}"))
+            }
+            Record::Transaction { transaction: t } => validate_transaction(t),
+            Record::ResultChange { n, change, .. } => {
+                if *n == 0 {
+                    return Err("result changes are numbered from 1".into());
+                }
+                if change.result == TxResult::Unknown {
+                    return Err("a result can only change away from unknown".into());
+                }
+                Ok(())
+            }
+            Record::WriteOff { write_off } => {
+                if !write_off.amount.is_positive() {
+                    return Err("a write-off must be of a positive amount".into());
+                }
+                if blank(&write_off.reason) {
+                    return Err("a write-off needs a reason".into());
+                }
+                Ok(())
+            }
+            Record::Offer { offer } => {
+                // Deserializing does not run the constructor's checks: run them now.
+                Offer::new(
+                    offer.id(),
+                    offer.name(),
+                    offer.currency(),
+                    offer.lines().to_vec(),
+                    offer.created_at(),
+                )
+                .map(|_| ())
+                .map_err(|e| format!("the offer is not valid: {e}"))
+            }
+            Record::OfferRetirement { staff, .. } => {
+                if blank(staff) {
+                    Err("an offer retirement must say who retired it".into())
+                } else {
+                    Ok(())
+                }
+            }
+            Record::Product { product } => Product::new(
+                &product.sku,
+                &product.name,
+                product.unit_price,
+                product.tax_category,
+                product.barcode.as_deref(),
+            )
+            .map(|_| ())
+            .map_err(|e| format!("the product is not valid: {e}")),
+            Record::Event { event } => {
+                if blank(&event.name) {
+                    return Err("an event needs a name".into());
+                }
+                if event.capture_window.is_negative() || event.capture_window.is_zero() {
+                    return Err("an event's capture window must be longer than zero".into());
+                }
+                TaxPolicy::new(
+                    event.tax.mode,
+                    event.tax.standard_rate,
+                    event.tax.reduced_rate,
+                )
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+fn validate_transaction(t: &Transaction) -> Result<(), String> {
+    if !t.amount.is_positive() {
+        return Err(format!(
+            "the amount must be more than zero (got {})",
+            t.amount
+        ));
+    }
+    if t.history.len() != 1 {
+        return Err(
+            "a transaction is sent with its first result only; later results are result changes"
+                .into(),
+        );
+    }
+    if blank(&t.context.staff) {
+        return Err("the transaction does not say who recorded it".into());
+    }
+    let root = t.is_root();
+    match (root, t.parent, t.parent_kind) {
+        (true, None, None) if t.root == t.id => {}
+        (true, _, _) => {
+            return Err(format!(
+                "{} starts a chain: it has no parent and is its own root",
+                t.kind.label()
+            ))
+        }
+        (false, Some(parent), Some(parent_kind)) if parent != t.id && t.root != t.id => {
+            let allowed = match t.kind {
+                TxKind::Capture => matches!(parent_kind, TxKind::Authorize),
+                TxKind::Refund => matches!(parent_kind, TxKind::Sale | TxKind::Capture),
+                TxKind::Void => matches!(
+                    parent_kind,
+                    TxKind::Authorize | TxKind::Sale | TxKind::Refund
+                ),
+                TxKind::Authorize | TxKind::Sale | TxKind::Credit => false,
+            };
+            if !allowed {
+                return Err(format!(
+                    "{} cannot be made on {}",
+                    t.kind.label(),
+                    parent_kind.label()
+                ));
+            }
+        }
+        (false, _, _) => {
+            return Err(format!(
+                "{} must name the transaction it operates on",
+                t.kind.label()
+            ))
+        }
+    }
+    match (t.kind, t.expires_at) {
+        (TxKind::Authorize, Some(e)) if e > t.created_at => {}
+        (TxKind::Authorize, _) => {
+            return Err("an authorization must expire after it was made".into())
+        }
+        (_, Some(_)) => return Err("only an authorization has an expiry".into()),
+        (_, None) => {}
+    }
+    match (t.kind, &t.refund) {
+        (TxKind::Refund, Some(_))
+        | (
+            TxKind::Authorize | TxKind::Capture | TxKind::Sale | TxKind::Void | TxKind::Credit,
+            None,
+        ) => {}
+        (TxKind::Refund, None) => {
+            return Err("a refund must say how it was asked for (full, items or amount)".into())
+        }
+        (_, Some(_)) => return Err("only a refund carries refund details".into()),
+    }
+    if t.kind == TxKind::Credit && t.approved_by.as_deref().is_none_or(blank) {
+        return Err("a credit must name the manager who approved it".into());
+    }
+    Ok(())
+}
