@@ -1,0 +1,135 @@
+//! What waits to sync, as wire records, with the acknowledgement that moves the watermark.
+
+use fairtill_core::ids::{OfferId, TxId};
+use fairtill_core::ledger::{ResultChange, TxResult};
+use fairtill_core::Timestamp;
+use fairtill_protocol::{Record, RecordType};
+use fairtill_store::{StoreError, Till, RECORD_TYPES};
+use serde::Deserialize;
+
+/// Why the outbox could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored record did not decode as a wire record.
+    #[error("record {record_type} #{seq} could not be prepared for sync: {reason}")]
+    Decode {
+        /// Its type.
+        record_type: String,
+        /// Its outbox position.
+        seq: i64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A record waiting to sync and its outbox position (to acknowledge it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// Record type as the store names it.
+    pub store_type: &'static str,
+    /// Position in that type's outbox.
+    pub seq: i64,
+    /// The record.
+    pub record: Record,
+}
+
+#[derive(Deserialize)]
+struct StoredResultChange {
+    transaction_id: TxId,
+    n: u32,
+    result: String,
+    at: i64,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StoredRetirement {
+    offer_id: OfferId,
+    retired_at: i64,
+    staff: String,
+}
+
+fn time(ms: i64) -> Result<Timestamp, String> {
+    Timestamp::from_millisecond(ms).map_err(|e| e.to_string())
+}
+
+fn decode(store_type: &str, body: &str) -> Result<Record, String> {
+    let err = |e: serde_json::Error| e.to_string();
+    Ok(match store_type {
+        "order" => Record::Order {
+            order: Box::new(serde_json::from_str(body).map_err(err)?),
+        },
+        "transaction" => Record::Transaction {
+            transaction: Box::new(serde_json::from_str(body).map_err(err)?),
+        },
+        "result_change" => {
+            let c: StoredResultChange = serde_json::from_str(body).map_err(err)?;
+            let result =
+                TxResult::parse(&c.result).ok_or_else(|| format!("result {:?}", c.result))?;
+            Record::ResultChange {
+                transaction_id: c.transaction_id,
+                n: c.n,
+                change: ResultChange {
+                    result,
+                    at: time(c.at)?,
+                    note: c.note,
+                },
+            }
+        }
+        "write_off" => Record::WriteOff {
+            write_off: serde_json::from_str(body).map_err(err)?,
+        },
+        "offer" => Record::Offer {
+            offer: serde_json::from_str(body).map_err(err)?,
+        },
+        "offer_retirement" => {
+            let r: StoredRetirement = serde_json::from_str(body).map_err(err)?;
+            Record::OfferRetirement {
+                offer_id: r.offer_id,
+                retired_at: time(r.retired_at)?,
+                staff: r.staff,
+            }
+        }
+        other => return Err(format!("unknown record type {other:?}")),
+    })
+}
+
+/// The wire type of a store record type.
+pub fn wire_type(store_type: &str) -> Option<RecordType> {
+    Some(match store_type {
+        "order" => RecordType::Order,
+        "transaction" => RecordType::Transaction,
+        "result_change" => RecordType::ResultChange,
+        "write_off" => RecordType::WriteOff,
+        "offer" => RecordType::Offer,
+        "offer_retirement" => RecordType::OfferRetirement,
+        _ => return None,
+    })
+}
+
+/// Up to `limit` records waiting to sync, in push order: orders before the transactions that
+/// name them, transactions before their result changes.
+pub fn pending(till: &Till, limit: usize) -> Result<Vec<Pending>, OutboxError> {
+    let mut out = Vec::new();
+    for (store_type, _) in RECORD_TYPES {
+        if out.len() >= limit {
+            break;
+        }
+        for (seq, body) in till.outbox_batch(store_type, limit - out.len())? {
+            let record = decode(store_type, &body).map_err(|reason| OutboxError::Decode {
+                record_type: store_type.to_string(),
+                seq,
+                reason,
+            })?;
+            out.push(Pending {
+                store_type,
+                seq,
+                record,
+            });
+        }
+    }
+    Ok(out)
+}
