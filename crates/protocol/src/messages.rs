@@ -77,7 +77,9 @@ pub struct PushResponse {
 /// Ask for changes after a cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullRequest {
-    /// The `cursor` of the last response; none the first time.
+    /// The device's current event: its orders and transactions from other devices come too.
+    pub event_id: Option<fairtill_core::ids::EventId>,
+    /// The `cursor` of the last response; none the first time (or after changing event).
     pub cursor: Option<String>,
     /// Most records to return.
     pub limit: u32,

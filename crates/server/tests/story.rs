@@ -1,0 +1,509 @@
+//! The server's story, over real HTTP against a real `fairtill-server` process: enrollment,
+//! idempotent pushes, pulls across devices, conflicts raised (not refused), bad input and
+//! revoked or forged tokens refused, and nothing lost across a restart.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+
+use fairtill_core::event::SaleContext;
+use fairtill_core::ids::{DeviceId, EventId, OfferId, OrderId, TxId};
+use fairtill_core::ledger::*;
+use fairtill_core::money::{Currency, Money};
+use fairtill_core::offer::{Offer, OfferLine};
+use fairtill_core::order::{Order, OrderDraft, OrderLine};
+use fairtill_core::tax::{TaxCategory, TaxPolicy};
+use fairtill_core::Timestamp;
+use fairtill_protocol::*;
+use serde_json::json;
+use uuid::Uuid;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fairtill-server");
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &Path) -> Server {
+    let mut child = Process::new(BIN)
+        .arg("--database")
+        .arg(db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    Server { child, url }
+}
+
+fn cli(db: &Path, args: &[&str]) -> String {
+    let out = Process::new(BIN)
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn new_code(db: &Path, name: &str) -> String {
+    let out = cli(db, &["device", "add", "--name", name]);
+    out.lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+struct Api {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Api {
+    async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header(API_VERSION_HEADER, "1")
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
+    async fn enroll(&self, code: &str, device: DeviceId) -> String {
+        let (status, body) = self
+            .post(
+                "/v1/enroll",
+                None,
+                json!({ "code": code, "device_id": device, "device_code": "B1" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    async fn push(&self, token: &str, records: &[Record]) -> Vec<PushOutcome> {
+        let (status, body) = self
+            .post("/v1/push", Some(token), json!({ "records": records }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let res: PushResponse = serde_json::from_value(body).unwrap();
+        res.results.into_iter().map(|r| r.outcome).collect()
+    }
+
+    async fn pull(&self, token: &str, event: EventId) -> Vec<Record> {
+        let (status, body) = self
+            .post(
+                "/v1/pull",
+                Some(token),
+                json!({ "event_id": event, "cursor": null, "limit": 100 }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value::<PullResponse>(body)
+            .unwrap()
+            .records
+    }
+}
+
+/// A device's ledger, making records the way the device store does.
+struct Till {
+    ledger: Ledger,
+    device: DeviceId,
+    event: EventId,
+    next: u128,
+}
+
+impl Till {
+    fn new(event: EventId) -> Self {
+        Till {
+            ledger: Ledger::new(),
+            device: DeviceId(Uuid::now_v7()),
+            event,
+            next: 0,
+        }
+    }
+
+    fn stamp(&mut self) -> Stamp {
+        self.next += 1;
+        let at = Timestamp::from_second(1_780_000_000 + self.next as i64).unwrap();
+        Stamp {
+            id: Uuid::now_v7(),
+            at,
+            context: SaleContext {
+                device_id: self.device,
+                event_id: Some(self.event),
+                staff: "ana".into(),
+            },
+        }
+    }
+
+    fn run(&mut self, cmd: Command) -> Vec<Record> {
+        let stamp = self.stamp();
+        self.ledger
+            .execute(&cmd, &stamp)
+            .unwrap()
+            .into_iter()
+            .map(|f| match f {
+                Fact::OrderPlaced { order } => Record::Order { order },
+                Fact::Recorded { tx } => Record::Transaction { transaction: tx },
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    fn sale(&mut self, amount: &str, method: PaymentMethod) -> (Vec<Record>, TxId) {
+        let stamp = self.stamp();
+        let usd = Currency::from_code("USD").unwrap();
+        let draft = OrderDraft {
+            currency: usd,
+            lines: vec![OrderLine {
+                sku: "PRINT".into(),
+                name: "Print".into(),
+                unit_price: Money::parse(amount, usd).unwrap(),
+                quantity: 1,
+                tax_category: TaxCategory::Standard,
+                discount: None,
+                price_override_reason: None,
+            }],
+            discount: None,
+            tax: TaxPolicy::none(),
+            customer: None,
+            note: None,
+        };
+        let order = Order::place(
+            OrderId(stamp.id),
+            format!("B1-{:06}", self.next),
+            stamp.context.clone(),
+            stamp.at,
+            draft,
+        )
+        .unwrap();
+        let mut records = self.run(Command::PlaceOrder {
+            order: Box::new(order.clone()),
+        });
+        records.extend(self.run(Command::Pay(Payment {
+            kind: PaymentKind::Sale,
+            order_ids: vec![order.id],
+            amount: Money::parse(amount, usd).unwrap(),
+            method,
+            result: TxResult::Approved,
+            replaces: None,
+        })));
+        let Record::Transaction { transaction } = &records[1] else {
+            panic!()
+        };
+        let id = transaction.id;
+        (records, id)
+    }
+
+    fn learn(&mut self, records: &[Record]) {
+        for r in records {
+            match r {
+                Record::Order { order } => self
+                    .ledger
+                    .apply(Fact::OrderPlaced {
+                        order: order.clone(),
+                    })
+                    .unwrap(),
+                Record::Transaction { transaction } => self
+                    .ledger
+                    .apply(Fact::Recorded {
+                        tx: transaction.clone(),
+                    })
+                    .unwrap(),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn usd(t: &str) -> Money {
+    Money::parse(t, Currency::from_code("USD").unwrap()).unwrap()
+}
+
+fn offer(name: &str) -> Record {
+    let line = OfferLine {
+        sku: "MUG".into(),
+        name: "Mug".into(),
+        unit_price: usd("8"),
+        quantity: 2,
+        tax_category: TaxCategory::Standard,
+    };
+    Record::Offer {
+        offer: Offer::new(
+            OfferId(Uuid::now_v7()),
+            name,
+            usd("1").currency(),
+            vec![line],
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap(),
+    }
+}
+
+fn temp() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    (dir, db)
+}
+
+#[tokio::test]
+async fn a_day_of_two_devices_syncing() {
+    let (_dir, db) = temp();
+    let code_a = new_code(&db, "Booth 1");
+    let code_b = new_code(&db, "Booth 2");
+    let server = serve(&db);
+    let api = Api {
+        http: reqwest::Client::new(),
+        url: server.url.clone(),
+    };
+    let event = EventId(Uuid::now_v7());
+    let mut a = Till::new(event);
+    let mut b = Till::new(event);
+
+    // Enrollment: a code works once; a wrong code or a missing version header is refused.
+    let token_a = api.enroll(&code_a.to_lowercase(), a.device).await;
+    let (status, body) = api
+        .post(
+            "/v1/enroll",
+            None,
+            json!({ "code": code_a, "device_id": b.device, "device_code": "B2" }),
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("already used"));
+    let (status, _) = api
+        .post(
+            "/v1/enroll",
+            None,
+            json!({ "code": "NOPE-NOPE-NOPE", "device_id": b.device, "device_code": "B2" }),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let res = api
+        .http
+        .post(format!("{}/v1/push", api.url))
+        .bearer_auth(&token_a)
+        .json(&json!({ "records": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "version_mismatch");
+    let token_b = api.enroll(&code_b, b.device).await;
+
+    // A sells; pushing twice stores once.
+    let (sale, sale_id) = a.sale("100.00", PaymentMethod::Cash);
+    assert_eq!(
+        api.push(&token_a, &sale).await,
+        vec![PushOutcome::Stored, PushOutcome::Stored]
+    );
+    assert_eq!(
+        api.push(&token_a, &sale).await,
+        vec![PushOutcome::AlreadyHad, PushOutcome::AlreadyHad]
+    );
+
+    // B pulls A's sale (same event), and both refund 60 of it while offline.
+    let pulled = api.pull(&token_b, event).await;
+    assert_eq!(pulled, sale, "B sees A's order and sale, exactly as pushed");
+    assert!(
+        api.pull(&token_a, event).await.is_empty(),
+        "a device is not sent its own records"
+    );
+    b.learn(&pulled);
+    let refund = |t: &mut Till| {
+        t.run(Command::Refund {
+            parent: sale_id,
+            strategy: RefundStrategy::Amount { amount: usd("60") },
+            progress: RefundProgress::Complete,
+            reason: None,
+        })
+    };
+    let refund_a = refund(&mut a);
+    let refund_b = refund(&mut b);
+    assert_eq!(
+        api.push(&token_a, &refund_a).await,
+        vec![PushOutcome::Stored]
+    );
+    let outcome = api.push(&token_b, &refund_b).await;
+    let PushOutcome::StoredWithConflict { reason, .. } = &outcome[0] else {
+        panic!("expected a conflict, got {outcome:?}")
+    };
+    assert!(
+        reason.contains("120.00 USD") && reason.contains("100.00 USD"),
+        "{reason}"
+    );
+    for token in [&token_a, &token_b] {
+        let res = api
+            .http
+            .get(format!("{}/v1/status", api.url))
+            .header(API_VERSION_HEADER, "1")
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status: DeviceStatus = res.json().await.unwrap();
+        assert_eq!(
+            status.open_conflicts, 1,
+            "the conflict concerns both devices"
+        );
+    }
+
+    // The same external reference logged at two booths, and an offer name taken twice.
+    let (logged_a, _) = a.sale(
+        "30.00",
+        PaymentMethod::External {
+            system: "Shopify".into(),
+            reference: "#77".into(),
+        },
+    );
+    let (logged_b, _) = b.sale(
+        "30.00",
+        PaymentMethod::External {
+            system: "Shopify".into(),
+            reference: "#77".into(),
+        },
+    );
+    assert_eq!(
+        api.push(&token_a, &logged_a).await,
+        vec![PushOutcome::Stored, PushOutcome::Stored]
+    );
+    assert!(matches!(
+        api.push(&token_b, &logged_b).await[1],
+        PushOutcome::StoredWithConflict { .. }
+    ));
+    assert_eq!(
+        api.push(&token_a, &[offer("Two mugs")]).await,
+        vec![PushOutcome::Stored]
+    );
+    assert!(matches!(
+        api.push(&token_b, &[offer("two mugs")]).await[0],
+        PushOutcome::StoredWithConflict { .. }
+    ));
+    let offers_for_b: Vec<Record> = api
+        .pull(&token_b, event)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Record::Offer { .. }))
+        .collect();
+    assert_eq!(offers_for_b.len(), 1, "B receives A's offer");
+
+    // A malformed record is refused with a reason; the others in the batch are stored.
+    let (good, _) = a.sale("5.00", PaymentMethod::Cash);
+    let Record::Transaction { transaction } = &good[1] else {
+        panic!()
+    };
+    let mut bad = transaction.clone();
+    bad.id = TxId(Uuid::now_v7());
+    bad.history.push(bad.history[0].clone());
+    let outcomes = api
+        .push(
+            &token_a,
+            &[
+                good[0].clone(),
+                Record::Transaction { transaction: bad },
+                good[1].clone(),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(&outcomes[1], PushOutcome::Invalid { reason } if reason.contains("first result")),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[2], PushOutcome::Stored);
+
+    // Bad requests: malformed JSON, wrong precision, too many records.
+    let res = api
+        .http
+        .post(format!("{}/v1/push", api.url))
+        .header(API_VERSION_HEADER, "1")
+        .bearer_auth(&token_a)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let mut value = serde_json::to_value(&good[1]).unwrap();
+    value["transaction"]["amount"] = json!({ "amount": "1.005", "currency": "USD" });
+    let (status, body) = api
+        .post("/v1/push", Some(&token_a), json!({ "records": [value] }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("decimal places"),
+        "{body}"
+    );
+    let many: Vec<Record> = (0..MAX_BATCH + 1)
+        .map(|i| offer(&format!("Offer {i}")))
+        .collect();
+    let (status, _) = api
+        .post("/v1/push", Some(&token_a), json!({ "records": many }))
+        .await;
+    assert_eq!(status, 413);
+
+    // Revoked and forged tokens are refused at once.
+    let (status, _) = api
+        .post("/v1/push", Some("forged-token"), json!({ "records": [] }))
+        .await;
+    assert_eq!(status, 401);
+    let listed = cli(&db, &["device", "list"]);
+    assert!(
+        listed.contains("Booth 1") && listed.contains("Booth 2"),
+        "{listed}"
+    );
+    cli(&db, &["device", "revoke", &b.device.to_string()]);
+    let (status, body) = api
+        .post("/v1/push", Some(&token_b), json!({ "records": [] }))
+        .await;
+    assert_eq!(status, 401, "{body}");
+
+    // Restarted, the server has everything: re-pushing stores nothing new.
+    drop(server);
+    let server = serve(&db);
+    let api = Api {
+        http: reqwest::Client::new(),
+        url: server.url.clone(),
+    };
+    assert_eq!(
+        api.push(&token_a, &sale).await,
+        vec![PushOutcome::AlreadyHad, PushOutcome::AlreadyHad]
+    );
+    assert_eq!(
+        api.push(&token_a, &refund_a).await,
+        vec![PushOutcome::AlreadyHad]
+    );
+}
