@@ -12,4 +12,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 # The keyring test talks to a real Secret Service: run the suite in a private D-Bus session with
 # gnome-keyring unlocked (the password only unlocks this throwaway login keyring).
-dbus-run-session -- bash -c 'echo -n fairtill-ci | gnome-keyring-daemon --components=secrets --daemonize --unlock >/dev/null && cargo test --workspace'
+# Its keyrings live in a fresh folder each run, so an existing login keyring with another
+# password cannot leave the collection locked.
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n fairtill-ci | gnome-keyring-daemon --components=secrets --daemonize --unlock >/dev/null && cargo test --workspace'
