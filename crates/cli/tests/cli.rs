@@ -199,3 +199,35 @@ fn offers_backup_restore_and_check() {
     let check = json(&db, &["check"]);
     assert_eq!(check["integrity_ok"], true);
 }
+
+#[test]
+fn record_reads_a_sale_from_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let sale = dir.path().join("sale.json");
+    std::fs::write(
+        &sale,
+        r##"{
+          "draft": {
+            "currency": "EUR",
+            "lines": [{ "sku": "MUG", "name": "Mug", "unit_price": { "amount": "9.90", "currency": "EUR" },
+                        "quantity": 2, "tax_category": "standard", "discount": null, "price_override_reason": null }],
+            "discount": { "value": { "type": "percent", "percent": "10" }, "reason": "show special" },
+            "tax": { "mode": "inclusive", "standard_rate": "19", "reduced_rate": "7" },
+            "customer": { "name": "Grace", "email": "grace@example.org", "phone": null, "billing_address": null },
+            "note": null
+          },
+          "tender": { "kind": { "type": "sale" }, "method": { "type": "external", "system": "Shopify", "reference": "#9" },
+                      "result": "approved", "amount": null }
+        }"##,
+    )
+    .unwrap();
+    let recorded = json(&db, &["record", "--from-json", sale.to_str().unwrap()]);
+    assert_eq!(recorded["total"]["amount"], "17.82", "19.80 less 10 %");
+    let page = json(&db, &["list", "--text", "grace"]);
+    assert_eq!(page["rows"][0]["external_reference"], "#9");
+    std::fs::write(&sale, r#"{"draft": {"currency": "JPY"}}"#).unwrap();
+    let bad = fairtill(&db, &["record", "--from-json", sale.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not valid"));
+}
