@@ -18,7 +18,7 @@ pub struct TillStatus {
     /// Records not yet synced.
     pub waiting_to_sync: u64,
     /// Transactions recorded on this device.
-    pub transactions: usize,
+    pub transactions: u64,
 }
 
 /// The till's device, database and sync backlog.
@@ -29,12 +29,11 @@ pub fn till_status(state: tauri::State<'_, AppState>) -> Result<TillStatus, ApiE
         message: "the till is busy after an earlier failure; restart Fairtill".into(),
     })?;
     let outbox = till.outbox()?;
-    let page = till.list(&TxFilter::default(), None, 1000)?;
     Ok(TillStatus {
         device_code: till.device().code.clone(),
         device_name: till.device().name.clone(),
         database: till.path().display().to_string(),
         waiting_to_sync: outbox.total,
-        transactions: page.rows.len(),
+        transactions: till.count(&TxFilter::default())?,
     })
 }

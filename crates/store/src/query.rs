@@ -261,6 +261,16 @@ impl Till {
         Ok(Page { rows: out, next })
     }
 
+    /// How many transactions the filter selects.
+    pub fn count(&self, filter: &TxFilter) -> Result<u64> {
+        let (sql, params) = filter.to_sql()?;
+        let n: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT count(*) FROM transactions t WHERE {sql}"))?
+            .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
     /// The per-currency summary of every transaction the filter selects, at the till's now.
     pub fn summary(&self, filter: &TxFilter) -> Result<Summary> {
         self.summary_at(filter, self.now())

@@ -256,6 +256,7 @@ fn list_filters_and_pages_without_gaps_or_repeats() {
         }
     }
     assert_eq!(seen.len(), 26);
+    assert_eq!(till.count(&all).unwrap(), 26);
     let unique: std::collections::BTreeSet<_> = seen.iter().collect();
     assert_eq!(unique.len(), 26);
     let cash_only = TxFilter {
