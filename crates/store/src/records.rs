@@ -75,20 +75,16 @@ pub(crate) fn insert_facts(conn: &Connection, facts: &[Fact], ledger: &Ledger) -
         match fact {
             Fact::OrderPlaced { order } => insert_order(conn, order)?,
             Fact::Recorded { tx } => {
-                let order = tx
-                    .order_ids
-                    .first()
-                    .and_then(|id| ledger.order(*id).cloned());
-                let order = match order {
-                    Some(o) => Some(o),
-                    None => facts.iter().find_map(|f| match f {
-                        Fact::OrderPlaced { order } if tx.order_ids.first() == Some(&order.id) => {
-                            Some((**order).clone())
-                        }
-                        _ => None,
-                    }),
-                };
-                insert_transaction(conn, tx, order.as_ref())?;
+                // The order is borrowed for the search text: from the ledger, or placed in this batch.
+                let order: Option<&Order> = tx.order_ids.first().and_then(|id| {
+                    ledger.order(*id).or_else(|| {
+                        facts.iter().find_map(|f| match f {
+                            Fact::OrderPlaced { order } if order.id == *id => Some(&**order),
+                            _ => None,
+                        })
+                    })
+                });
+                insert_transaction(conn, tx, order)?;
             }
             Fact::ResultChanged { tx, change } => {
                 let n: i64 = conn.query_row(
