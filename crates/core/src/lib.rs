@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod customer;
 pub mod event;
+pub mod filter;
 pub mod ids;
 pub mod ledger;
 pub mod money;

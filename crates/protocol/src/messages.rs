@@ -8,20 +8,22 @@ use uuid::Uuid;
 use crate::record::{Record, RecordKey};
 
 /// A device trades a one-time code for a token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollRequest {
     /// The one-time code printed by `fairtill-server device add`.
     pub code: String,
     /// The device's own id (from its database).
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// Its receipt prefix.
     pub device_code: String,
 }
 
 /// The token a device keeps in its OS keyring.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollResponse {
     /// The device, as the server knows it.
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// The name the manager gave it.
     pub name: String,
@@ -30,14 +32,15 @@ pub struct EnrollResponse {
 }
 
 /// A batch of records from a device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushRequest {
     /// At most [`crate::MAX_BATCH`] records.
+    #[schema(value_type = Vec<Object>)]
     pub records: Vec<Record>,
 }
 
 /// What the server did with one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum PushOutcome {
     /// Stored now.
@@ -45,6 +48,7 @@ pub enum PushOutcome {
     /// Stored now, and it breaks a rule across devices: raised as a conflict for a manager.
     StoredWithConflict {
         /// The conflict.
+        #[schema(value_type = String, format = Uuid)]
         conflict_id: Uuid,
         /// What rule it breaks.
         reason: String,
@@ -59,7 +63,7 @@ pub enum PushOutcome {
 }
 
 /// The answer for one record, in the order sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResult {
     /// Which record.
     pub key: RecordKey,
@@ -68,16 +72,17 @@ pub struct PushResult {
 }
 
 /// The answers for a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResponse {
     /// One per record sent.
     pub results: Vec<PushResult>,
 }
 
 /// Ask for changes after a cursor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PullRequest {
     /// The device's current event: its orders and transactions from other devices come too.
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub event_id: Option<fairtill_core::ids::EventId>,
     /// The `cursor` of the last response; none the first time (or after changing event).
     pub cursor: Option<String>,
@@ -87,9 +92,10 @@ pub struct PullRequest {
 
 /// Changes for a device: offers, products and events, and its event's orders and
 /// transactions from other devices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PullResponse {
     /// Records, oldest first.
+    #[schema(value_type = Vec<Object>)]
     pub records: Vec<Record>,
     /// Pass back next time.
     pub cursor: String,
@@ -98,20 +104,22 @@ pub struct PullResponse {
 }
 
 /// What a device may know about itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceStatus {
     /// The device.
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// Its name on the server.
     pub name: String,
     /// Last successful push.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_push_at: Option<Timestamp>,
     /// Open conflicts that involve its records.
     pub open_conflicts: u32,
 }
 
 /// The error codes of the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Malformed request.
@@ -131,7 +139,7 @@ pub enum ErrorCode {
 }
 
 /// Every error response's body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// What kind of error.
     pub code: ErrorCode,

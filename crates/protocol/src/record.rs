@@ -11,7 +11,19 @@ use fairtill_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordType {
     /// An order.
@@ -33,7 +45,9 @@ pub enum RecordType {
 }
 
 /// A record's identity: storing the same key twice is "already had it".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct RecordKey {
     /// Kind of record.
     pub record_type: RecordType,

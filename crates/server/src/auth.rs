@@ -1,5 +1,11 @@
-//! Tokens and one-time codes. Both are random; the server keeps only their SHA-256.
+//! Tokens and one-time codes (random; the server keeps only their SHA-256), and manager
+//! passwords (argon2id, PHC strings).
 
+use std::sync::OnceLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
@@ -37,6 +43,37 @@ pub fn hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
+/// The shortest password a manager account may have.
+pub const MIN_PASSWORD: usize = 10;
+
+/// An argon2id hash of a password (default parameters: 19 MiB, 2 passes), as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(format!(
+            "a manager password needs at least {MIN_PASSWORD} characters"
+        ));
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Checks a password against a stored hash. With no stored hash (unknown name) it still does
+/// the same work, so the answer's timing does not tell which names exist.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default());
+    let Ok(parsed) = PasswordHash::new(stored.unwrap_or(dummy)) else {
+        return false;
+    };
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    ok && stored.is_some()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -55,5 +92,15 @@ mod tests {
         );
         assert_ne!(new_token(), new_token());
         assert_eq!(hash("a").len(), 64);
+    }
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", Some(&h)));
+        assert!(!verify_password("correct horse battery!", Some(&h)));
+        assert!(!verify_password("correct horse battery", None));
+        assert!(hash_password("short").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! fairtill-server: the central server. Devices enroll with a one-time code, push their
 //! immutable records and pull offers, the catalog, events and their event's records from other
-//! devices. Storage is one trait ([`storage::Storage`]) with an embedded SQLite backend.
+//! devices; managers sign in to see every device's transactions and resolve conflicts.
+//! Storage ([`storage::Storage`]) runs on embedded SQLite or PostgreSQL.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

@@ -1,5 +1,6 @@
-//! `fairtill-server`: serve the sync API, and manage devices.
+//! `fairtill-server`: serve the sync and manager API; manage devices and manager accounts.
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +9,6 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use fairtill_server::api::{router, AppState};
 use fairtill_server::auth;
-use fairtill_server::storage::sqlite::SqliteStorage;
 use fairtill_server::storage::Storage;
 use jiff::{SignedDuration, Timestamp};
 
@@ -16,14 +16,15 @@ use jiff::{SignedDuration, Timestamp};
 #[derive(Debug, Parser)]
 #[command(name = "fairtill-server", version)]
 struct Cli {
-    /// The database: a file path for embedded SQLite.
+    /// The database: a SQLite file path (the default, embedded), or a PostgreSQL URL
+    /// (postgres://user@host:5432/dbname) that several server processes may share.
     #[arg(
         long,
         env = "FAIRTILL_SERVER_DB",
         global = true,
         default_value = "fairtill-server.db"
     )]
-    database: PathBuf,
+    database: String,
     /// What to do.
     #[command(subcommand)]
     command: Cmd,
@@ -31,15 +32,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Serve the API.
+    /// Serve the API (and its OpenAPI document at /openapi.json).
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:7780")]
         bind: SocketAddr,
+        /// PEM certificate chain: serve HTTPS (with --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key for --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Manage manager accounts.
+    #[command(subcommand)]
+    Manager(ManagerCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,27 +72,89 @@ enum DeviceCmd {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ManagerCmd {
+    /// Add a manager account. The password is asked for (or read from standard input).
+    Add {
+        /// The sign-in name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List manager accounts.
+    List,
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password (at least {} characters): ", auth::MIN_PASSWORD);
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let storage = SqliteStorage::open(&cli.database)
-        .with_context(|| format!("cannot open the server database {}", cli.database.display()))?;
+    let storage = Storage::open(&cli.database)
+        .await
+        .with_context(|| format!("cannot open the server database {}", cli.database))?;
     match cli.command {
-        Cmd::Serve { bind } => {
+        Cmd::Serve {
+            bind,
+            tls_cert,
+            tls_key,
+        } => {
             let state = Arc::new(AppState {
                 storage,
                 now: Timestamp::now,
             });
-            let listener = tokio::net::TcpListener::bind(bind)
-                .await
-                .with_context(|| format!("cannot listen on {bind}"))?;
-            println!(
-                "fairtill-server listening on http://{}",
-                listener.local_addr()?
-            );
-            axum::serve(listener, router(state))
-                .with_graceful_shutdown(shutdown())
-                .await?;
+            let app = router(state);
+            match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    let _ = rustls::crypto::ring::default_provider().install_default();
+                    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                        .await
+                        .with_context(|| {
+                            format!(
+                                "cannot read the TLS certificate {} and key {}",
+                                cert.display(),
+                                key.display()
+                            )
+                        })?;
+                    let listener = std::net::TcpListener::bind(bind)
+                        .with_context(|| format!("cannot listen on {bind}"))?;
+                    listener.set_nonblocking(true)?;
+                    println!(
+                        "fairtill-server listening on https://{}",
+                        listener.local_addr()?
+                    );
+                    let handle = axum_server::Handle::new();
+                    let stopper = handle.clone();
+                    tokio::spawn(async move {
+                        shutdown().await;
+                        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                    });
+                    axum_server::from_tcp_rustls(listener, config)?
+                        .handle(handle)
+                        .serve(app.into_make_service())
+                        .await?;
+                }
+                _ => {
+                    let listener = tokio::net::TcpListener::bind(bind)
+                        .await
+                        .with_context(|| format!("cannot listen on {bind}"))?;
+                    println!(
+                        "fairtill-server listening on http://{}",
+                        listener.local_addr()?
+                    );
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(shutdown())
+                        .await?;
+                }
+            }
         }
         Cmd::Device(DeviceCmd::Add { name, valid_hours }) => {
             let name = name.trim().to_string();
@@ -126,6 +198,26 @@ async fn main() -> anyhow::Result<()> {
                 println!("revoked {id}");
             } else {
                 println!("{id} was already revoked");
+            }
+        }
+        Cmd::Manager(ManagerCmd::Add { name }) => {
+            let name = name.trim().to_string();
+            anyhow::ensure!(
+                !name.is_empty(),
+                "give the manager a sign-in name, e.g. --name alex"
+            );
+            let password = read_password()?;
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+                .await?
+                .map_err(anyhow::Error::msg)?;
+            storage
+                .add_manager(name.clone(), hash, Timestamp::now())
+                .await?;
+            println!("manager {name:?} added; sign in with this name and password");
+        }
+        Cmd::Manager(ManagerCmd::List) => {
+            for m in storage.managers().await? {
+                println!("{:<24} added {}", m.name, m.created_at);
             }
         }
     }

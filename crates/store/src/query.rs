@@ -1,176 +1,74 @@
 //! Reading the transaction list: filters, keyset pagination, the per-currency summary.
 
-use fairtill_core::ids::{EventId, OrderId, TxId};
 use fairtill_core::ledger::{Summary, SummaryBuilder, SummaryRow, TxKind, TxResult};
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::Row;
-use serde::{Deserialize, Serialize};
+
+pub use fairtill_core::filter::{Page, TxFilter, TxRow, METHODS};
 
 use crate::error::{Result, StoreError};
 use crate::records::{from_ms, ms};
 use crate::till::Till;
 
-/// Which transactions to show. Empty fields match everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TxFilter {
-    /// Created at or after.
-    pub from: Option<Timestamp>,
-    /// Created before.
-    pub to: Option<Timestamp>,
-    /// At this event.
-    pub event_id: Option<EventId>,
-    /// By this staff member.
-    pub staff: Option<String>,
-    /// Of these kinds.
-    #[serde(default)]
-    pub kinds: Vec<TxKind>,
-    /// With these current results.
-    #[serde(default)]
-    pub results: Vec<TxResult>,
-    /// In this currency.
-    pub currency: Option<Currency>,
-    /// Paid by this method (`cash`, `card`, `external`, `marked_paid`).
-    pub method: Option<String>,
-    /// Text in the customer's name, email or phone, the receipt, or the external reference.
-    pub text: Option<String>,
-}
-
-/// One row of the transaction list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TxRow {
-    /// Transaction id.
-    pub id: TxId,
-    /// Receipt of its order.
-    pub receipt: Option<String>,
-    /// Its (first) order.
-    pub order_id: Option<OrderId>,
-    /// The transaction it operates on.
-    pub parent_id: Option<TxId>,
-    /// Kind.
-    pub kind: TxKind,
-    /// Current result.
-    pub result: TxResult,
-    /// Amount.
-    pub amount: Money,
-    /// Payment method name.
-    pub method: String,
-    /// External system, for logged payments.
-    pub external_system: Option<String>,
-    /// External reference, for logged payments.
-    pub external_reference: Option<String>,
-    /// Customer name from the order.
-    pub customer_name: Option<String>,
-    /// Customer email from the order.
-    pub customer_email: Option<String>,
-    /// Staff.
-    pub staff: String,
-    /// Event.
-    pub event_id: Option<EventId>,
-    /// Device.
-    pub device_id: String,
-    /// When.
-    pub created_at: Timestamp,
-}
-
-/// A page of the list, newest first, with the cursor for the next page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Page {
-    /// Rows.
-    pub rows: Vec<TxRow>,
-    /// Pass to get the next page; `None` at the end.
-    pub next: Option<String>,
-}
-
-/// The method names the list can filter by.
-pub const METHODS: &[&str] = &["cash", "card", "external", "marked_paid"];
-
-impl TxFilter {
-    /// SQL conditions on table alias `t` and their parameters.
-    pub(crate) fn to_sql(&self) -> Result<(String, Vec<Value>)> {
-        let mut clauses: Vec<String> = Vec::new();
-        let mut params: Vec<Value> = Vec::new();
-        let mut push = |clause: &str, value: Value| {
-            params.push(value);
-            clauses.push(clause.replace('?', &format!("?{}", params.len())));
-        };
-        if let Some(f) = self.from {
-            push("t.created_at >= ?", Value::Integer(ms(f)));
-        }
-        if let Some(to) = self.to {
-            push("t.created_at < ?", Value::Integer(ms(to)));
-        }
-        if let Some(e) = self.event_id {
-            push("t.event_id = ?", Value::Text(e.0.to_string()));
-        }
-        if let Some(s) = self
-            .staff
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            push("t.staff = ?", Value::Text(s.to_string()));
-        }
-        if let Some(c) = self.currency {
-            push("t.currency = ?", Value::Text(c.code().to_string()));
-        }
-        if let Some(m) = self
-            .method
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            if !METHODS.contains(&m) {
-                return Err(StoreError::Invalid(format!(
-                    "unknown payment method {m:?}; use one of {}",
-                    METHODS.join(", ")
-                )));
-            }
-            push("t.method = ?", Value::Text(m.to_string()));
-        }
-        if let Some(text) = self
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            push(
-                "t.search_text LIKE ? ESCAPE '\\'",
-                Value::Text(format!("%{escaped}%")),
-            );
-        }
-        let list = |values: Vec<&'static str>| {
-            values
-                .iter()
-                .map(|v| format!("'{v}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if !self.kinds.is_empty() {
-            clauses.push(format!(
-                "t.kind IN ({})",
-                list(self.kinds.iter().map(|k| k.as_str()).collect())
-            ));
-        }
-        if !self.results.is_empty() {
-            clauses.push(format!(
-                "t.result IN ({})",
-                list(self.results.iter().map(|r| r.as_str()).collect())
-            ));
-        }
-        let sql = if clauses.is_empty() {
-            "1".to_string()
-        } else {
-            clauses.join(" AND ")
-        };
-        Ok((sql, params))
+/// SQL conditions of a filter on table alias `t`, and their parameters.
+pub(crate) fn filter_sql(filter: &TxFilter) -> Result<(String, Vec<Value>)> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let mut push = |clause: &str, value: Value| {
+        params.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", params.len())));
+    };
+    if let Some(f) = filter.from {
+        push("t.created_at >= ?", Value::Integer(ms(f)));
     }
+    if let Some(to) = filter.to {
+        push("t.created_at < ?", Value::Integer(ms(to)));
+    }
+    if let Some(e) = filter.event_id {
+        push("t.event_id = ?", Value::Text(e.0.to_string()));
+    }
+    if let Some(s) = filter.staff() {
+        push("t.staff = ?", Value::Text(s.to_string()));
+    }
+    if let Some(c) = filter.currency {
+        push("t.currency = ?", Value::Text(c.code().to_string()));
+    }
+    if let Some(m) = filter
+        .method()
+        .map_err(|e| StoreError::Invalid(e.to_string()))?
+    {
+        push("t.method = ?", Value::Text(m.to_string()));
+    }
+    if let Some(pattern) = filter.text_pattern() {
+        push("t.search_text LIKE ? ESCAPE '\\'", Value::Text(pattern));
+    }
+    let list = |values: Vec<&'static str>| {
+        values
+            .iter()
+            .map(|v| format!("'{v}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !filter.kinds.is_empty() {
+        clauses.push(format!(
+            "t.kind IN ({})",
+            list(filter.kinds.iter().map(|k| k.as_str()).collect())
+        ));
+    }
+    if !filter.results.is_empty() {
+        clauses.push(format!(
+            "t.result IN ({})",
+            list(filter.results.iter().map(|r| r.as_str()).collect())
+        ));
+    }
+    let sql = if clauses.is_empty() {
+        "1".to_string()
+    } else {
+        clauses.join(" AND ")
+    };
+    Ok((sql, params))
 }
 
 /// Columns of [`TxRow`], selected from `transactions t LEFT JOIN orders o`.
@@ -214,22 +112,17 @@ pub(crate) fn read_row(r: &Row<'_>) -> Result<TxRow> {
 }
 
 fn encode_cursor(row: &TxRow) -> String {
-    format!("{}:{}", ms(row.created_at), row.id)
+    fairtill_core::filter::encode_cursor(row.created_at, &row.id.to_string())
 }
 
 fn decode_cursor(cursor: &str) -> Result<(i64, String)> {
-    let bad =
-        || StoreError::Invalid("that page cursor is not valid; start from the first page".into());
-    let (at, id) = cursor.split_once(':').ok_or_else(bad)?;
-    let at: i64 = at.parse().map_err(|_| bad())?;
-    let id: uuid::Uuid = id.parse().map_err(|_| bad())?;
-    Ok((at, id.to_string()))
+    fairtill_core::filter::decode_cursor(cursor).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 impl Till {
     /// A page of the transaction list, newest first. Pass the previous page's `next` as `after`.
     pub fn list(&self, filter: &TxFilter, after: Option<&str>, limit: usize) -> Result<Page> {
-        let (mut sql, mut params) = filter.to_sql()?;
+        let (mut sql, mut params) = filter_sql(filter)?;
         if let Some(cursor) = after {
             let (at, id) = decode_cursor(cursor)?;
             params.push(Value::Integer(at));
@@ -263,7 +156,7 @@ impl Till {
 
     /// How many transactions the filter selects.
     pub fn count(&self, filter: &TxFilter) -> Result<u64> {
-        let (sql, params) = filter.to_sql()?;
+        let (sql, params) = filter_sql(filter)?;
         let n: i64 = self
             .conn
             .prepare_cached(&format!("SELECT count(*) FROM transactions t WHERE {sql}"))?
@@ -338,7 +231,7 @@ impl Till {
     }
 
     fn add_scanned(&self, builder: &mut SummaryBuilder, filter: &TxFilter) -> Result<()> {
-        let (sql, params) = filter.to_sql()?;
+        let (sql, params) = filter_sql(filter)?;
         let query = format!(
             "SELECT t.currency, t.kind, t.parent_kind, t.result, count(*), sum(t.amount_minor)
              FROM transactions t WHERE {sql} GROUP BY t.currency, t.kind, t.result, t.parent_kind"
@@ -360,7 +253,7 @@ impl Till {
             text: None,
             ..filter.clone()
         };
-        let (mut sql, mut params) = dims.to_sql()?;
+        let (mut sql, mut params) = filter_sql(&dims)?;
         for (op, day) in [(">=", first), ("<", end)] {
             if let Some(d) = day {
                 params.push(Value::Integer(d));
@@ -382,7 +275,7 @@ impl Till {
         filter: &TxFilter,
         now: Timestamp,
     ) -> Result<()> {
-        let (sql, mut params) = filter.to_sql()?;
+        let (sql, mut params) = filter_sql(filter)?;
         params.push(Value::Integer(ms(now)));
         let expired = format!(
             "SELECT currency, sum(remainder) FROM (

@@ -1,29 +1,231 @@
-//! Where the server keeps everything: one trait, two backends (embedded SQLite, PostgreSQL).
+//! Where the server keeps everything. [`Storage`] holds the logic once; a [`Backend`] (embedded
+//! SQLite or PostgreSQL) runs it inside one database transaction through the small [`Db`] trait.
 //! The server holds no state of its own beyond its storage, so it scales out on PostgreSQL.
+//!
+//! Statements are written once, in the SQL both databases speak, with `$1, $2, …` placeholders
+//! numbered in the order they first appear (SQLite binds `$N` by first appearance; the SQLite
+//! backend checks the numbering in debug builds). Only the schema differs per backend, in
+//! `migrations/server/{sqlite,postgres}/`.
 
+mod devices;
+mod managers;
+pub mod postgres;
+mod pull;
+mod push;
+mod queries;
 pub mod sqlite;
 
 use std::future::Future;
 
-use fairtill_core::ids::{DeviceId, EventId};
+use fairtill_core::ids::DeviceId;
 use fairtill_core::Timestamp;
-use fairtill_protocol::{DeviceStatus, PushResult, Record};
+use fairtill_protocol::Record;
 use serde::Serialize;
 
+pub use managers::{AuditEntry, Conflict, ConflictFilter, Manager};
+pub use queries::{ServerFilter, ServerPage, ServerTxRow};
+
+/// A statement parameter. Nulls are typed, because PostgreSQL checks parameter types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    /// A BIGINT / INTEGER.
+    Int(Option<i64>),
+    /// A TEXT.
+    Text(Option<String>),
+}
+
+impl From<i64> for Param {
+    fn from(v: i64) -> Self {
+        Param::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Self {
+        Param::Int(v)
+    }
+}
+impl From<&str> for Param {
+    fn from(v: &str) -> Self {
+        Param::Text(Some(v.to_string()))
+    }
+}
+impl From<String> for Param {
+    fn from(v: String) -> Self {
+        Param::Text(Some(v))
+    }
+}
+impl From<&String> for Param {
+    fn from(v: &String) -> Self {
+        Param::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Param {
+    fn from(v: Option<String>) -> Self {
+        Param::Text(v)
+    }
+}
+impl From<Option<&str>> for Param {
+    fn from(v: Option<&str>) -> Self {
+        Param::Text(v.map(str::to_string))
+    }
+}
+
+/// Parameters from a list of values of mixed types.
+#[macro_export]
+macro_rules! params {
+    ($($v:expr),* $(,)?) => { &[$($crate::storage::Param::from($v)),*][..] };
+}
+
+/// One value read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+/// One row read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row(pub Vec<Cell>);
+
+impl Row {
+    fn cell(&self, i: usize) -> Result<&Cell> {
+        self.0
+            .get(i)
+            .ok_or_else(|| StorageError::Backend(format!("column {i} missing")))
+    }
+
+    /// An integer column.
+    pub fn int(&self, i: usize) -> Result<i64> {
+        self.opt_int(i)?
+            .ok_or_else(|| StorageError::Backend(format!("column {i} is NULL")))
+    }
+
+    /// A nullable integer column.
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        match self.cell(i)? {
+            Cell::Null => Ok(None),
+            Cell::Int(v) => Ok(Some(*v)),
+            Cell::Text(t) => Err(StorageError::Backend(format!(
+                "column {i} is text {t:?}, not a number"
+            ))),
+        }
+    }
+
+    /// A text column.
+    pub fn text(&self, i: usize) -> Result<String> {
+        self.opt_text(i)?
+            .ok_or_else(|| StorageError::Backend(format!("column {i} is NULL")))
+    }
+
+    /// A nullable text column.
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        match self.cell(i)? {
+            Cell::Null => Ok(None),
+            Cell::Text(t) => Ok(Some(t.clone())),
+            Cell::Int(v) => Err(StorageError::Backend(format!(
+                "column {i} is the number {v}, not text"
+            ))),
+        }
+    }
+
+    /// A millisecond time column.
+    pub fn time(&self, i: usize) -> Result<Timestamp> {
+        time(self.int(i)?)
+    }
+
+    /// A nullable millisecond time column.
+    pub fn opt_time(&self, i: usize) -> Result<Option<Timestamp>> {
+        self.opt_int(i)?.map(time).transpose()
+    }
+}
+
+/// One open database transaction. Everything the server stores goes through these two calls.
+pub trait Db {
+    /// Runs a statement; the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Param]) -> Result<u64>;
+    /// Runs a query; all its rows.
+    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>>;
+    /// Serializes pushes across every server process: taken at the start of each push, so
+    /// record positions (`seq`) follow commit order and the cross-device rules see every
+    /// earlier record.
+    fn lock_pushes(&mut self) -> Result<()>;
+}
+
+/// Runs the first row of a query, if any.
+pub(crate) fn query_one(db: &mut dyn Db, sql: &str, params: &[Param]) -> Result<Option<Row>> {
+    Ok(db.query(sql, params)?.into_iter().next())
+}
+
+/// Where the data lives.
+#[derive(Clone)]
+pub enum Backend {
+    /// One SQLite file (the default).
+    Sqlite(sqlite::SqliteBackend),
+    /// A PostgreSQL database, shared by any number of server processes.
+    Postgres(postgres::PostgresBackend),
+}
+
+/// The server's storage: every operation the API needs, each one database transaction.
+#[derive(Clone)]
+pub struct Storage {
+    backend: Backend,
+}
+
+impl Storage {
+    /// Opens `database`: a `postgres://` or `postgresql://` URL, or else a SQLite file path.
+    /// Creates and upgrades the schema.
+    pub async fn open(database: &str) -> Result<Storage> {
+        let backend =
+            if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+                Backend::Postgres(postgres::PostgresBackend::open(database).await?)
+            } else {
+                Backend::Sqlite(sqlite::SqliteBackend::open(std::path::Path::new(database))?)
+            };
+        Ok(Storage { backend })
+    }
+
+    /// Which backend, for messages: `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Runs `work` in one database transaction on a blocking thread; commits if it returns Ok.
+    pub(crate) async fn transact<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(b) => b.transact(work).await,
+            Backend::Postgres(b) => b.transact(work).await,
+        }
+    }
+}
+
 /// A device as the server knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Device {
     /// Its id (the one its own database made).
+    #[schema(value_type = String, format = Uuid)]
     pub id: DeviceId,
     /// The name the manager gave it.
     pub name: String,
     /// Its receipt prefix.
     pub code: String,
     /// When it enrolled.
+    #[schema(value_type = String, format = DateTime)]
     pub enrolled_at: Timestamp,
     /// When it was revoked, if it was.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<Timestamp>,
     /// Its last successful push.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_push_at: Option<Timestamp>,
 }
 
@@ -56,15 +258,24 @@ pub enum StorageError {
     /// No such device.
     #[error("no device {0}")]
     UnknownDevice(String),
+    /// A manager name is taken.
+    #[error("there is already a manager named {0:?}")]
+    ManagerExists(String),
+    /// Wrong name or password.
+    #[error("that manager name and password do not match")]
+    BadLogin,
+    /// No such conflict.
+    #[error("no conflict {0}")]
+    UnknownConflict(String),
+    /// The conflict was resolved before.
+    #[error("that conflict was already resolved by {0}")]
+    AlreadyResolved(String),
+    /// The request cannot be carried out as asked.
+    #[error("{0}")]
+    Invalid(String),
     /// The database failed.
     #[error("storage error: {0}")]
     Backend(String),
-}
-
-impl From<rusqlite::Error> for StorageError {
-    fn from(e: rusqlite::Error) -> Self {
-        StorageError::Backend(e.to_string())
-    }
 }
 
 impl From<serde_json::Error> for StorageError {
@@ -76,59 +287,21 @@ impl From<serde_json::Error> for StorageError {
 /// Result with a [`StorageError`].
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
-/// Everything the API needs from storage. Each method is one database transaction.
-pub trait Storage: Send + Sync + 'static {
-    /// Records a one-time enrollment code (its hash) for a device to be named `name`.
-    fn add_enrollment(
+/// Milliseconds since the epoch, as stored.
+pub(crate) fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// A stored millisecond time.
+pub(crate) fn time(v: i64) -> Result<Timestamp> {
+    Timestamp::from_millisecond(v).map_err(|e| StorageError::Backend(e.to_string()))
+}
+
+/// Something that runs work in a transaction (each backend).
+pub(crate) trait Transact {
+    /// See [`Storage::transact`].
+    fn transact<T: Send + 'static>(
         &self,
-        name: String,
-        code_hash: String,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> impl Future<Output = Result<()>> + Send;
-
-    /// Trades a code for enrollment: the device is stored with its token's hash.
-    fn enroll(
-        &self,
-        code_hash: String,
-        device_id: DeviceId,
-        device_code: String,
-        token_hash: String,
-        now: Timestamp,
-    ) -> impl Future<Output = Result<Device>> + Send;
-
-    /// Every device.
-    fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
-
-    /// Revokes a device: its token stops working at once. False if it was already revoked.
-    fn revoke(&self, device: DeviceId, now: Timestamp)
-        -> impl Future<Output = Result<bool>> + Send;
-
-    /// The enrolled, unrevoked device a token hash belongs to.
-    fn authenticate(
-        &self,
-        token_hash: String,
-    ) -> impl Future<Output = Result<Option<Device>>> + Send;
-
-    /// Stores a batch: each record once by key, invalid ones refused, rules across devices
-    /// raised as conflicts. One result per record, in order.
-    fn push(
-        &self,
-        device: DeviceId,
-        records: Vec<Record>,
-        now: Timestamp,
-    ) -> impl Future<Output = Result<Vec<PushResult>>> + Send;
-
-    /// Records after `after` for a device: offers, products and events, and the orders and
-    /// transactions of its event from other devices.
-    fn pull(
-        &self,
-        device: DeviceId,
-        event: Option<EventId>,
-        after: i64,
-        limit: u32,
-    ) -> impl Future<Output = Result<PullPage>> + Send;
-
-    /// What a device may know about itself.
-    fn status(&self, device: DeviceId) -> impl Future<Output = Result<DeviceStatus>> + Send;
+        work: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> impl Future<Output = Result<T>> + Send;
 }

@@ -1,0 +1,50 @@
+//! The HTTP API: the device endpoints (enroll, push, pull, status), the manager endpoints, and
+//! the OpenAPI document generated from them (`/openapi.json`).
+
+mod device;
+mod error;
+mod manager;
+mod openapi;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use fairtill_protocol::MAX_BODY_BYTES;
+
+use crate::storage::Storage;
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+
+/// Shared state: the storage backend and the clock.
+pub struct AppState {
+    /// Storage.
+    pub storage: Storage,
+    /// The clock (fixed in some tests).
+    pub now: fn() -> jiff::Timestamp,
+}
+
+/// The whole API.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/enroll", post(device::enroll))
+        .route("/v1/push", post(device::push))
+        .route("/v1/pull", post(device::pull))
+        .route("/v1/status", get(device::status))
+        .route("/v1/manager/login", post(manager::login))
+        .route("/v1/manager/devices", get(manager::devices))
+        .route("/v1/manager/transactions", get(manager::transactions))
+        .route("/v1/manager/transactions.csv", get(manager::export_csv))
+        .route("/v1/manager/summary", get(manager::summary))
+        .route("/v1/manager/conflicts", get(manager::conflicts))
+        .route(
+            "/v1/manager/conflicts/{id}/resolve",
+            post(manager::resolve_conflict),
+        )
+        .route("/v1/manager/audit", get(manager::audit_log))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,46 @@
+//! The OpenAPI document, generated from the handlers and types by utoipa.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API's description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Fairtill server", description = "Devices enroll, push and pull; managers reconcile. Every request carries the header `fairtill-api-version: 1`."),
+    paths(
+        super::device::enroll,
+        super::device::push,
+        super::device::pull,
+        super::device::status,
+        super::manager::login,
+        super::manager::devices,
+        super::manager::transactions,
+        super::manager::summary,
+        super::manager::export_csv,
+        super::manager::conflicts,
+        super::manager::resolve_conflict,
+        super::manager::audit_log,
+    ),
+    modifiers(&Tokens),
+    tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"))
+)]
+pub struct ApiDoc;
+
+struct Tokens;
+
+impl Modify for Tokens {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for name in ["device_token", "manager_token"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The document served at `/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,323 @@
+//! Managers: accounts (argon2 password hashes, made by the caller), sign-in tokens, the
+//! conflict queue with both sides, and the append-only audit log.
+
+use fairtill_core::ids::DeviceId;
+use fairtill_core::Timestamp;
+use fairtill_protocol::Record;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{ms, query_one, Db, Result, Row, Storage, StorageError};
+use crate::params;
+
+/// A manager account (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Manager {
+    /// Sign-in name.
+    pub name: String,
+    /// When it was made.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+/// A rule broken across devices, with both sides.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Conflict {
+    /// Its id.
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    /// `over_refund`, `over_capture`, `duplicate_reference` or `offer_name_taken`.
+    pub kind: String,
+    /// What rule was broken, in words.
+    pub reason: String,
+    /// The record whose arrival raised it.
+    #[schema(value_type = Object)]
+    pub record: Option<Record>,
+    /// The records on the other side.
+    #[schema(value_type = Vec<Object>)]
+    pub others: Vec<Record>,
+    /// Every device involved.
+    pub devices: Vec<String>,
+    /// When it was raised.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// When a manager resolved it.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolved_at: Option<Timestamp>,
+    /// Who resolved it.
+    pub resolved_by: Option<String>,
+    /// The manager's note.
+    pub note: Option<String>,
+}
+
+/// Which conflicts to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConflictFilter {
+    /// Resolved ones too.
+    pub include_resolved: bool,
+    /// Only those involving this device.
+    pub device_id: Option<DeviceId>,
+}
+
+/// One thing a manager did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// Who.
+    pub actor: String,
+    /// What (`resolve_conflict`, `sign_in`, …).
+    pub action: String,
+    /// On what.
+    pub subject: String,
+    /// Their note.
+    pub note: Option<String>,
+}
+
+/// Appends to the audit log in the open transaction.
+pub(crate) fn audit(
+    db: &mut dyn Db,
+    now: Timestamp,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    note: Option<&str>,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO audit_log (id, at, actor, action, subject, note) VALUES ($1, $2, $3, $4, $5, $6)",
+        params![Uuid::now_v7().to_string(), ms(now), actor, action, subject, note],
+    )?;
+    Ok(())
+}
+
+fn record_bodies(db: &mut dyn Db, record_type: &str, ids: &[String]) -> Result<Vec<Record>> {
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(r) = query_one(
+            db,
+            "SELECT body FROM records WHERE record_type = $1 AND record_id = $2",
+            params![record_type, id.as_str()],
+        )? {
+            out.push(serde_json::from_str(&r.text(0)?)?);
+        }
+    }
+    Ok(out)
+}
+
+const CONFLICT_COLUMNS: &str =
+    "c.id, c.kind, c.reason, c.record_type, c.record_id, c.others, c.created_at, c.resolved_at, c.resolved_by, c.note";
+
+fn to_conflict(db: &mut dyn Db, r: &Row) -> Result<Conflict> {
+    let id = r.text(0)?;
+    let record_type = r.text(3)?;
+    let others: Vec<String> = serde_json::from_str(&r.text(5)?)?;
+    let devices = db
+        .query(
+            "SELECT device_id FROM conflict_devices WHERE conflict_id = $1 ORDER BY device_id",
+            params![id.as_str()],
+        )?
+        .iter()
+        .map(|d| d.text(0))
+        .collect::<Result<_>>()?;
+    Ok(Conflict {
+        id: id
+            .parse()
+            .map_err(|_| StorageError::Backend(format!("conflict id {id:?}")))?,
+        kind: r.text(1)?,
+        reason: r.text(2)?,
+        record: record_bodies(db, &record_type, &[r.text(4)?])?
+            .into_iter()
+            .next(),
+        others: record_bodies(db, &record_type, &others)?,
+        devices,
+        created_at: r.time(6)?,
+        resolved_at: r.opt_time(7)?,
+        resolved_by: r.opt_text(8)?,
+        note: r.opt_text(9)?,
+    })
+}
+
+impl Storage {
+    /// Adds a manager with an argon2 password hash.
+    pub async fn add_manager(
+        &self,
+        name: String,
+        password_hash: String,
+        now: Timestamp,
+    ) -> Result<Manager> {
+        self.transact(move |db| {
+            if query_one(
+                db,
+                "SELECT name FROM managers WHERE name = $1",
+                params![&name],
+            )?
+            .is_some()
+            {
+                return Err(StorageError::ManagerExists(name));
+            }
+            db.execute(
+                "INSERT INTO managers (name, password_hash, created_at) VALUES ($1, $2, $3)",
+                params![&name, password_hash, ms(now)],
+            )?;
+            audit(db, now, "server console", "add_manager", &name, None)?;
+            Ok(Manager {
+                name,
+                created_at: now,
+            })
+        })
+        .await
+    }
+
+    /// Every manager.
+    pub async fn managers(&self) -> Result<Vec<Manager>> {
+        self.transact(|db| {
+            db.query("SELECT name, created_at FROM managers ORDER BY name", &[])?
+                .iter()
+                .map(|r| {
+                    Ok(Manager {
+                        name: r.text(0)?,
+                        created_at: r.time(1)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// A manager's argon2 password hash, to check a sign-in against.
+    pub async fn manager_password_hash(&self, name: String) -> Result<Option<String>> {
+        self.transact(move |db| {
+            query_one(
+                db,
+                "SELECT password_hash FROM managers WHERE name = $1",
+                params![name],
+            )?
+            .map(|r| r.text(0))
+            .transpose()
+        })
+        .await
+    }
+
+    /// Keeps a signed-in manager's token (its hash) until `expires_at`.
+    pub async fn add_manager_token(
+        &self,
+        name: String,
+        token_hash: String,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.transact(move |db| {
+            db.execute(
+                "INSERT INTO manager_tokens (token_hash, manager, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                params![token_hash, &name, ms(now), ms(expires_at)],
+            )?;
+            audit(db, now, &name, "sign_in", &name, None)
+        })
+        .await
+    }
+
+    /// The manager a token belongs to, if it has not expired.
+    pub async fn authenticate_manager(
+        &self,
+        token_hash: String,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        self.transact(move |db| {
+            query_one(
+                db,
+                "SELECT manager FROM manager_tokens WHERE token_hash = $1 AND expires_at > $2",
+                params![token_hash, ms(now)],
+            )?
+            .map(|r| r.text(0))
+            .transpose()
+        })
+        .await
+    }
+
+    /// Conflicts, newest first.
+    pub async fn conflicts(&self, filter: ConflictFilter) -> Result<Vec<Conflict>> {
+        self.transact(move |db| {
+            let open = if filter.include_resolved {
+                ""
+            } else {
+                " AND c.resolved_at IS NULL"
+            };
+            let rows = match filter.device_id {
+                None => db.query(
+                    &format!("SELECT {CONFLICT_COLUMNS} FROM conflicts c WHERE 1 = 1{open} ORDER BY c.created_at DESC, c.id DESC"),
+                    &[],
+                )?,
+                Some(d) => db.query(
+                    &format!(
+                        "SELECT {CONFLICT_COLUMNS} FROM conflicts c
+                         WHERE EXISTS (SELECT 1 FROM conflict_devices d WHERE d.conflict_id = c.id AND d.device_id = $1){open}
+                         ORDER BY c.created_at DESC, c.id DESC"
+                    ),
+                    params![d.to_string()],
+                )?,
+            };
+            rows.iter().map(|r| to_conflict(db, r)).collect()
+        })
+        .await
+    }
+
+    /// Marks a conflict resolved with the manager's note; the audit log keeps it.
+    pub async fn resolve_conflict(
+        &self,
+        id: Uuid,
+        manager: String,
+        note: String,
+        now: Timestamp,
+    ) -> Result<Conflict> {
+        self.transact(move |db| {
+            let note = note.trim().to_string();
+            if note.is_empty() {
+                return Err(StorageError::Invalid(
+                    "say how the conflict was resolved (for example \"refund B reversed at the terminal\")".into(),
+                ));
+            }
+            let key = id.to_string();
+            let changed = db.execute(
+                "UPDATE conflicts SET resolved_at = $1, resolved_by = $2, note = $3 WHERE id = $4 AND resolved_at IS NULL",
+                params![ms(now), &manager, note.as_str(), key.as_str()],
+            )?;
+            let row = query_one(
+                db,
+                &format!("SELECT {CONFLICT_COLUMNS} FROM conflicts c WHERE c.id = $1"),
+                params![key.as_str()],
+            )?
+            .ok_or_else(|| StorageError::UnknownConflict(key.clone()))?;
+            if changed == 0 {
+                return Err(StorageError::AlreadyResolved(
+                    row.opt_text(8)?.unwrap_or_default(),
+                ));
+            }
+            audit(db, now, &manager, "resolve_conflict", &key, Some(&note))?;
+            to_conflict(db, &row)
+        })
+        .await
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.transact(move |db| {
+            db.query(
+                "SELECT at, actor, action, subject, note FROM audit_log ORDER BY at DESC, id DESC LIMIT $1",
+                params![i64::try_from(limit.clamp(1, 10_000)).unwrap_or(1000)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: r.time(0)?,
+                    actor: r.text(1)?,
+                    action: r.text(2)?,
+                    subject: r.text(3)?,
+                    note: r.opt_text(4)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+}

@@ -1,0 +1,440 @@
+//! Push: store each record once by key, refuse what is not well formed, and raise the rules a
+//! record breaks across devices as conflicts (stored, never refused).
+
+use fairtill_core::ids::{DeviceId, EventId};
+use fairtill_core::ledger::{PaymentMethod, Transaction, TxKind};
+use fairtill_core::money::{Currency, Money};
+use fairtill_core::order::Order;
+use fairtill_core::Timestamp;
+use fairtill_protocol::{PushOutcome, PushResult, Record, RecordType};
+use uuid::Uuid;
+
+use super::{ms, query_one, Db, Result, Storage, StorageError};
+use crate::params;
+
+/// The wire name of a record type (`transaction`, `result_change`, …).
+pub(crate) fn type_name(t: RecordType) -> &'static str {
+    match t {
+        RecordType::Order => "order",
+        RecordType::Transaction => "transaction",
+        RecordType::ResultChange => "result_change",
+        RecordType::WriteOff => "write_off",
+        RecordType::Offer => "offer",
+        RecordType::OfferRetirement => "offer_retirement",
+        RecordType::Product => "product",
+        RecordType::Event => "event",
+    }
+}
+
+/// A rule broken across devices, found when a record was stored.
+struct Found {
+    kind: &'static str,
+    /// The records on the other side.
+    others: Vec<String>,
+    /// Every device involved.
+    devices: Vec<String>,
+    reason: String,
+}
+
+/// The event a record belongs to, for pulls by event.
+fn event_of(db: &mut dyn Db, record: &Record) -> Result<Option<String>> {
+    let id = |e: Option<EventId>| e.map(|e| e.to_string());
+    Ok(match record {
+        Record::Order { order } => id(order.context.event_id),
+        Record::Transaction { transaction } => id(transaction.context.event_id),
+        Record::WriteOff { write_off } => id(write_off.context.event_id),
+        Record::ResultChange { transaction_id, .. } => query_one(
+            db,
+            "SELECT event_id FROM transactions WHERE id = $1",
+            params![transaction_id.to_string()],
+        )?
+        .map(|r| r.opt_text(0))
+        .transpose()?
+        .flatten(),
+        Record::Offer { .. }
+        | Record::OfferRetirement { .. }
+        | Record::Product { .. }
+        | Record::Event { .. } => None,
+    })
+}
+
+fn insert_order(db: &mut dyn Db, o: &Order, seq: i64) -> Result<()> {
+    let customer = o.draft.customer.as_ref();
+    db.execute(
+        "INSERT INTO orders (id, seq, receipt, customer_name, customer_email, customer_phone, device_id, event_id, staff, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        params![
+            o.id.to_string(),
+            seq,
+            o.receipt.as_str(),
+            customer.and_then(|c| c.name.clone()),
+            customer.and_then(|c| c.email.clone()),
+            customer.and_then(|c| c.phone.clone()),
+            o.context.device_id.to_string(),
+            o.context.event_id.map(|e| e.to_string()),
+            o.context.staff.as_str(),
+            ms(o.created_at),
+        ],
+    )?;
+    Ok(())
+}
+
+fn insert_transaction(db: &mut dyn Db, t: &Transaction, seq: i64) -> Result<()> {
+    let (system, reference) = match &t.method {
+        PaymentMethod::External { system, reference } => {
+            (Some(system.as_str()), Some(reference.as_str()))
+        }
+        PaymentMethod::Cash | PaymentMethod::Card { .. } | PaymentMethod::MarkedPaid { .. } => {
+            (None, None)
+        }
+    };
+    db.execute(
+        "INSERT INTO transactions (id, seq, kind, parent_id, parent_kind, root_id, order_id, amount_minor, currency, method,
+            external_system, external_reference, result, created_at, expires_at, device_id, event_id, staff)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        params![
+            t.id.to_string(),
+            seq,
+            t.kind.as_str(),
+            t.parent.map(|p| p.to_string()),
+            t.parent_kind.map(|k| k.as_str()),
+            t.root.to_string(),
+            t.order_ids.first().map(|o| o.to_string()),
+            t.amount.minor(),
+            t.amount.currency().code(),
+            t.method.name(),
+            system,
+            reference,
+            t.result().as_str(),
+            ms(t.created_at),
+            t.expires_at.map(ms),
+            t.context.device_id.to_string(),
+            t.context.event_id.map(|e| e.to_string()),
+            t.context.staff.as_str(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Sets a transaction's result to the newest of its result changes (which may have arrived
+/// before it).
+fn apply_latest_result(db: &mut dyn Db, tx_id: &str) -> Result<()> {
+    db.execute(
+        "UPDATE transactions SET result = (
+             SELECT r.result FROM result_changes r WHERE r.transaction_id = $1 ORDER BY r.n DESC LIMIT 1)
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM result_changes r WHERE r.transaction_id = $1)",
+        params![tx_id],
+    )?;
+    Ok(())
+}
+
+/// Children of `parent` of `kind` that still hold money (approved or pending, not voided):
+/// id, amount, device.
+fn live_children(db: &mut dyn Db, parent: &str, kind: &str) -> Result<Vec<(String, i64, String)>> {
+    db.query(
+        "SELECT c.id, c.amount_minor, c.device_id FROM transactions c
+         WHERE c.parent_id = $1 AND c.kind = $2 AND c.result IN ('approved', 'unknown')
+           AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = c.id AND v.kind = 'void' AND v.result = 'approved')
+         ORDER BY c.seq",
+        params![parent, kind],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.int(1)?, r.text(2)?)))
+    .collect()
+}
+
+fn sorted(mut devices: Vec<String>) -> Vec<String> {
+    devices.sort();
+    devices.dedup();
+    devices
+}
+
+/// Refunds beyond a payment, or captures beyond an authorization, across devices.
+fn over_limit(
+    db: &mut dyn Db,
+    parent: &str,
+    child_kind: &str,
+    newest: &str,
+) -> Result<Option<Found>> {
+    let Some(row) = query_one(
+        db,
+        "SELECT kind, amount_minor, currency, device_id FROM transactions WHERE id = $1",
+        params![parent],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (parent_kind, limit, currency, parent_device) =
+        (row.text(0)?, row.int(1)?, row.text(2)?, row.text(3)?);
+    let children = live_children(db, parent, child_kind)?;
+    let total: i64 = children.iter().map(|c| c.1).sum();
+    if total <= limit {
+        return Ok(None);
+    }
+    let currency =
+        Currency::from_code(&currency).map_err(|e| StorageError::Backend(e.to_string()))?;
+    let money = |m: i64| Money::from_minor(m, currency).to_string();
+    let (kind, what) = match child_kind {
+        "refund" => ("over_refund", "refunds"),
+        _ => ("over_capture", "captures"),
+    };
+    let mut devices: Vec<String> = children.iter().map(|c| c.2.clone()).collect();
+    devices.push(parent_device);
+    Ok(Some(Found {
+        kind,
+        others: children
+            .iter()
+            .map(|c| c.0.clone())
+            .filter(|id| id != newest)
+            .collect(),
+        devices: sorted(devices),
+        reason: format!(
+            "{what} of {parent_kind} {parent} add up to {}, more than its {}",
+            money(total),
+            money(limit)
+        ),
+    }))
+}
+
+/// The same external payment logged twice (approved or pending, not voided).
+fn duplicate_reference(db: &mut dyn Db, t: &Transaction) -> Result<Option<Found>> {
+    let (TxKind::Sale | TxKind::Authorize, PaymentMethod::External { system, reference }) =
+        (t.kind, &t.method)
+    else {
+        return Ok(None);
+    };
+    let others = db.query(
+        "SELECT t.id, t.device_id FROM transactions t
+         WHERE t.external_system = $1 AND t.external_reference = $2 AND t.parent_id IS NULL AND t.id <> $3
+           AND t.result IN ('approved', 'unknown')
+           AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')",
+        params![system.as_str(), reference.as_str(), t.id.to_string()],
+    )?;
+    if others.is_empty() {
+        return Ok(None);
+    }
+    let mut devices = vec![t.context.device_id.to_string()];
+    let mut ids = Vec::new();
+    for r in &others {
+        ids.push(r.text(0)?);
+        devices.push(r.text(1)?);
+    }
+    Ok(Some(Found {
+        kind: "duplicate_reference",
+        others: ids,
+        devices: sorted(devices),
+        reason: format!("{system} payment {reference} was logged more than once"),
+    }))
+}
+
+/// The cross-device rules a newly stored record may break.
+fn conflicts_of(db: &mut dyn Db, device: &str, record: &Record) -> Result<Vec<Found>> {
+    let mut found = Vec::new();
+    match record {
+        Record::Transaction { transaction: t } => {
+            let id = t.id.to_string();
+            match (t.kind, t.parent) {
+                (TxKind::Refund, Some(p)) => {
+                    found.extend(over_limit(db, &p.to_string(), "refund", &id)?)
+                }
+                (TxKind::Capture, Some(p)) => {
+                    found.extend(over_limit(db, &p.to_string(), "capture", &id)?)
+                }
+                _ => {}
+            }
+            // A payment or authorization that arrives after its refunds or captures.
+            match t.kind {
+                TxKind::Sale | TxKind::Capture => found.extend(over_limit(db, &id, "refund", &id)?),
+                TxKind::Authorize => found.extend(over_limit(db, &id, "capture", &id)?),
+                TxKind::Void | TxKind::Refund | TxKind::Credit => {}
+            }
+            found.extend(duplicate_reference(db, t)?);
+        }
+        Record::Offer { offer } => {
+            let others = db.query(
+                "SELECT id FROM offers WHERE lower(name) = lower($1) AND id <> $2 AND retired_at IS NULL",
+                params![offer.name(), offer.id().to_string()],
+            )?;
+            if !others.is_empty() {
+                found.push(Found {
+                    kind: "offer_name_taken",
+                    others: others.iter().map(|r| r.text(0)).collect::<Result<_>>()?,
+                    devices: vec![device.to_string()],
+                    reason: format!("another offer is already named {:?}", offer.name()),
+                });
+            }
+        }
+        Record::Order { .. }
+        | Record::ResultChange { .. }
+        | Record::WriteOff { .. }
+        | Record::OfferRetirement { .. }
+        | Record::Product { .. }
+        | Record::Event { .. } => {}
+    }
+    Ok(found)
+}
+
+/// Stores a record by key in the open transaction at position `seq` (true), or says the
+/// server already had it (false). Fills the columns the manager's queries read.
+pub(crate) fn insert_record(
+    db: &mut dyn Db,
+    device: Option<&str>,
+    record: &Record,
+    seq: i64,
+    now: i64,
+) -> Result<bool> {
+    let key = record.key();
+    let record_type = type_name(key.record_type);
+    if query_one(
+        db,
+        "SELECT seq FROM records WHERE record_type = $1 AND record_id = $2",
+        params![record_type, key.id.as_str()],
+    )?
+    .is_some()
+    {
+        return Ok(false);
+    }
+    let event = event_of(db, record)?;
+    db.execute(
+        "INSERT INTO records (seq, record_type, record_id, device_id, event_id, received_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![seq, record_type, key.id.as_str(), device, event, now, serde_json::to_string(record)?],
+    )?;
+    match record {
+        Record::Order { order } => insert_order(db, order, seq)?,
+        Record::Transaction { transaction } => {
+            insert_transaction(db, transaction, seq)?;
+            apply_latest_result(db, &transaction.id.to_string())?;
+        }
+        Record::ResultChange {
+            transaction_id,
+            n,
+            change,
+        } => {
+            db.execute(
+                "INSERT INTO result_changes (transaction_id, n, result, at) VALUES ($1, $2, $3, $4)",
+                params![
+                    transaction_id.to_string(),
+                    i64::from(*n),
+                    change.result.as_str(),
+                    ms(change.at)
+                ],
+            )?;
+            apply_latest_result(db, &transaction_id.to_string())?;
+        }
+        Record::Offer { offer } => {
+            db.execute(
+                "INSERT INTO offers (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                params![offer.id().to_string(), offer.name()],
+            )?;
+        }
+        Record::OfferRetirement {
+            offer_id,
+            retired_at,
+            ..
+        } => {
+            db.execute(
+                "UPDATE offers SET retired_at = $1 WHERE id = $2",
+                params![ms(*retired_at), offer_id.to_string()],
+            )?;
+        }
+        Record::WriteOff { .. } | Record::Product { .. } | Record::Event { .. } => {}
+    }
+    Ok(true)
+}
+
+/// The next free record position (call under the push lock).
+pub(crate) fn next_seq(db: &mut dyn Db) -> Result<i64> {
+    Ok(
+        query_one(db, "SELECT coalesce(max(seq), 0) + 1 FROM records", &[])?
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or(1),
+    )
+}
+
+/// Stores one pushed record and says what happened.
+fn store_one(
+    db: &mut dyn Db,
+    device: &str,
+    record: &Record,
+    seq: &mut i64,
+    now: i64,
+) -> Result<PushOutcome> {
+    if let Err(reason) = record.validate() {
+        return Ok(PushOutcome::Invalid { reason });
+    }
+    if let Record::Product { .. } | Record::Event { .. } = record {
+        return Ok(PushOutcome::Invalid {
+            reason: "products and events come from the server, not from devices".into(),
+        });
+    }
+    if !insert_record(db, Some(device), record, *seq, now)? {
+        return Ok(PushOutcome::AlreadyHad);
+    }
+    *seq += 1;
+    let key = record.key();
+    let conflicts = conflicts_of(db, device, record)?;
+    let Some(first) = conflicts.first() else {
+        return Ok(PushOutcome::Stored);
+    };
+    let mut first_id = None;
+    for c in &conflicts {
+        let id = Uuid::now_v7();
+        first_id.get_or_insert(id);
+        db.execute(
+            "INSERT INTO conflicts (id, kind, record_type, record_id, others, reason, device_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            params![
+                id.to_string(),
+                c.kind,
+                type_name(key.record_type),
+                key.id.as_str(),
+                serde_json::to_string(&c.others)?,
+                c.reason.as_str(),
+                device,
+                now,
+            ],
+        )?;
+        for d in &c.devices {
+            db.execute(
+                "INSERT INTO conflict_devices (conflict_id, device_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                params![id.to_string(), d.as_str()],
+            )?;
+        }
+    }
+    Ok(PushOutcome::StoredWithConflict {
+        conflict_id: first_id.unwrap_or_else(Uuid::now_v7),
+        reason: first.reason.clone(),
+    })
+}
+
+impl Storage {
+    /// Stores a batch: each record once by key, invalid ones refused, rules across devices
+    /// raised as conflicts. One result per record, in order.
+    pub async fn push(
+        &self,
+        device: DeviceId,
+        records: Vec<Record>,
+        now: Timestamp,
+    ) -> Result<Vec<PushResult>> {
+        self.transact(move |db| {
+            db.lock_pushes()?;
+            let device_id = device.to_string();
+            let mut seq = next_seq(db)?;
+            let mut results = Vec::with_capacity(records.len());
+            for record in &records {
+                let outcome = store_one(db, &device_id, record, &mut seq, ms(now))?;
+                results.push(PushResult {
+                    key: record.key(),
+                    outcome,
+                });
+            }
+            db.execute(
+                "UPDATE devices SET last_push_at = $1 WHERE id = $2",
+                params![ms(now), &device_id],
+            )?;
+            Ok(results)
+        })
+        .await
+    }
+}

@@ -1,0 +1,254 @@
+//! The manager's reads across devices: the filtered transaction list with keyset pagination,
+//! and the per-currency summary (the one definition in `fairtill_core::ledger::SummaryBuilder`).
+
+use fairtill_core::filter::{decode_cursor, encode_cursor, Page, TxFilter, TxRow};
+use fairtill_core::ids::DeviceId;
+use fairtill_core::ledger::{Summary, SummaryBuilder, SummaryRow, TxKind, TxResult};
+use fairtill_core::money::{Currency, Money};
+use fairtill_core::Timestamp;
+
+use super::{ms, Db, Param, Result, Row, Storage, StorageError};
+
+/// The device list's filter plus a device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerFilter {
+    /// The filters every list has.
+    pub base: TxFilter,
+    /// Recorded on this device.
+    pub device_id: Option<DeviceId>,
+}
+
+/// A page of the manager's list (rows newest first).
+pub type ServerPage = Page;
+/// One row of the manager's list.
+pub type ServerTxRow = TxRow;
+
+/// Most rows in one page.
+pub const MAX_PAGE: usize = 1000;
+
+/// Conditions on `transactions t` (joined to `orders o` when `joined`) and their parameters,
+/// numbered from `$1`.
+fn filter_sql(filter: &ServerFilter) -> Result<(String, Vec<Param>)> {
+    let f = &filter.base;
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<Param> = Vec::new();
+    let mut push = |clause: &str, value: Param| {
+        params.push(value);
+        clauses.push(clause.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(from) = f.from {
+        push("t.created_at >= ?", ms(from).into());
+    }
+    if let Some(to) = f.to {
+        push("t.created_at < ?", ms(to).into());
+    }
+    if let Some(e) = f.event_id {
+        push("t.event_id = ?", e.to_string().into());
+    }
+    if let Some(d) = filter.device_id {
+        push("t.device_id = ?", d.to_string().into());
+    }
+    if let Some(s) = f.staff() {
+        push("t.staff = ?", s.into());
+    }
+    if let Some(c) = f.currency {
+        push("t.currency = ?", c.code().into());
+    }
+    if let Some(m) = f
+        .method()
+        .map_err(|e| StorageError::Invalid(e.to_string()))?
+    {
+        push("t.method = ?", m.into());
+    }
+    if let Some(pattern) = f.text_pattern() {
+        push(
+            "(lower(coalesce(o.customer_name, '')) LIKE ? ESCAPE '\\'
+              OR lower(coalesce(o.customer_email, '')) LIKE ? ESCAPE '\\'
+              OR lower(coalesce(o.customer_phone, '')) LIKE ? ESCAPE '\\'
+              OR lower(coalesce(o.receipt, '')) LIKE ? ESCAPE '\\'
+              OR lower(coalesce(t.external_reference, '')) LIKE ? ESCAPE '\\')",
+            pattern.into(),
+        );
+    }
+    let list = |values: Vec<&'static str>| {
+        values
+            .iter()
+            .map(|v| format!("'{v}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !f.kinds.is_empty() {
+        clauses.push(format!(
+            "t.kind IN ({})",
+            list(f.kinds.iter().map(|k| k.as_str()).collect())
+        ));
+    }
+    if !f.results.is_empty() {
+        clauses.push(format!(
+            "t.result IN ({})",
+            list(f.results.iter().map(|r| r.as_str()).collect())
+        ));
+    }
+    let sql = if clauses.is_empty() {
+        "1 = 1".to_string()
+    } else {
+        clauses.join(" AND ")
+    };
+    Ok((sql, params))
+}
+
+const ROW_COLUMNS: &str = "t.id, o.receipt, t.order_id, t.parent_id, t.kind, t.result, t.amount_minor, t.currency, t.method,
+    t.external_system, t.external_reference, o.customer_name, o.customer_email, t.staff, t.event_id, t.device_id, t.created_at";
+
+fn parse<T: std::str::FromStr>(what: &str, v: Option<String>) -> Result<Option<T>> {
+    v.map(|s| {
+        s.parse::<T>()
+            .map_err(|_| StorageError::Backend(format!("stored {what} {s:?} is not valid")))
+    })
+    .transpose()
+}
+
+fn read_row(r: &Row) -> Result<TxRow> {
+    let kind = r.text(4)?;
+    let result = r.text(5)?;
+    let currency =
+        Currency::from_code(&r.text(7)?).map_err(|e| StorageError::Backend(e.to_string()))?;
+    Ok(TxRow {
+        id: parse("id", Some(r.text(0)?))?.ok_or_else(|| StorageError::Backend("id".into()))?,
+        receipt: r.opt_text(1)?,
+        order_id: parse("order id", r.opt_text(2)?)?,
+        parent_id: parse("parent id", r.opt_text(3)?)?,
+        kind: TxKind::parse(&kind).ok_or_else(|| StorageError::Backend(kind.clone()))?,
+        result: TxResult::parse(&result).ok_or_else(|| StorageError::Backend(result.clone()))?,
+        amount: Money::from_minor(r.int(6)?, currency),
+        method: r.text(8)?,
+        external_system: r.opt_text(9)?,
+        external_reference: r.opt_text(10)?,
+        customer_name: r.opt_text(11)?,
+        customer_email: r.opt_text(12)?,
+        staff: r.text(13)?,
+        event_id: parse("event id", r.opt_text(14)?)?,
+        device_id: r.text(15)?,
+        created_at: r.time(16)?,
+    })
+}
+
+/// A page of the list in the open transaction (the CSV export reads many of these).
+pub(crate) fn list_page(
+    db: &mut dyn Db,
+    filter: &ServerFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page> {
+    let (mut sql, mut params) = filter_sql(filter)?;
+    if let Some(cursor) = after {
+        let (at, id) = decode_cursor(cursor).map_err(|e| StorageError::Invalid(e.to_string()))?;
+        params.push(at.into());
+        let at_n = params.len();
+        params.push(id.into());
+        sql.push_str(&format!(
+            " AND (t.created_at < ${at_n} OR (t.created_at = ${at_n} AND t.id < ${}))",
+            params.len()
+        ));
+    }
+    let limit = limit.clamp(1, MAX_PAGE);
+    params.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+    let query = format!(
+        "SELECT {ROW_COLUMNS} FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
+         WHERE {sql} ORDER BY t.created_at DESC, t.id DESC LIMIT ${}",
+        params.len()
+    );
+    let mut rows = db
+        .query(&query, &params)?
+        .iter()
+        .map(read_row)
+        .collect::<Result<Vec<_>>>()?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+            .map(|r| encode_cursor(r.created_at, &r.id.to_string()))
+    } else {
+        None
+    };
+    Ok(Page { rows, next })
+}
+
+fn summary_of(db: &mut dyn Db, filter: &ServerFilter, now: Timestamp) -> Result<Summary> {
+    let (sql, mut params) = filter_sql(filter)?;
+    let join = if filter.base.text_pattern().is_some() {
+        "LEFT JOIN orders o ON o.id = t.order_id"
+    } else {
+        ""
+    };
+    let mut builder = SummaryBuilder::default();
+    let grouped = db.query(
+        &format!(
+            "SELECT t.currency, t.kind, t.parent_kind, t.result, count(*), CAST(sum(t.amount_minor) AS BIGINT)
+             FROM transactions t {join} WHERE {sql}
+             GROUP BY t.currency, t.kind, t.parent_kind, t.result"
+        ),
+        &params,
+    )?;
+    let currency =
+        |code: String| Currency::from_code(&code).map_err(|e| StorageError::Backend(e.to_string()));
+    for r in &grouped {
+        let kind = r.text(1)?;
+        let result = r.text(3)?;
+        builder.add(SummaryRow {
+            currency: currency(r.text(0)?)?,
+            kind: TxKind::parse(&kind).ok_or_else(|| StorageError::Backend(kind.clone()))?,
+            parent_kind: r.opt_text(2)?.as_deref().and_then(TxKind::parse),
+            result: TxResult::parse(&result)
+                .ok_or_else(|| StorageError::Backend(result.clone()))?,
+            count: u64::try_from(r.int(4)?).unwrap_or(0),
+            amount_minor: r.int(5)?,
+            expired_minor: 0,
+        });
+    }
+    // Authorizations past their window with money uncaptured and no void: the remainder
+    // counts as canceled (DESIGN §4 rule 3).
+    params.push(ms(now).into());
+    let expired = db.query(
+        &format!(
+            "SELECT currency, CAST(sum(remainder) AS BIGINT) FROM (
+               SELECT t.currency, t.amount_minor - coalesce((SELECT sum(c.amount_minor) FROM transactions c
+                   WHERE c.parent_id = t.id AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0) AS remainder
+               FROM transactions t {join}
+               WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.expires_at <= ${}
+                 AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
+             ) expired WHERE remainder > 0 GROUP BY currency",
+            params.len()
+        ),
+        &params,
+    )?;
+    for r in &expired {
+        builder.add(SummaryRow {
+            currency: currency(r.text(0)?)?,
+            kind: TxKind::Authorize,
+            parent_kind: None,
+            result: TxResult::Approved,
+            count: 0,
+            amount_minor: 0,
+            expired_minor: r.int(1)?,
+        });
+    }
+    Ok(builder.finish())
+}
+
+impl Storage {
+    /// A page of every device's transactions, newest first. Pass the previous page's `next`.
+    pub async fn transactions(
+        &self,
+        filter: ServerFilter,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<Page> {
+        self.transact(move |db| list_page(db, &filter, after.as_deref(), limit))
+            .await
+    }
+
+    /// The per-currency summary of every transaction the filter selects, at `now`.
+    pub async fn summary(&self, filter: ServerFilter, now: Timestamp) -> Result<Summary> {
+        self.transact(move |db| summary_of(db, &filter, now)).await
+    }
+}

@@ -1,0 +1,388 @@
+//! Shared by the server's tests: a database on either backend, a real `fairtill-server`
+//! process on a loopback port, an HTTP client, and a device ledger that makes records the way
+//! the device store does.
+#![allow(clippy::unwrap_used, missing_docs, dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command as Process, Stdio};
+
+use fairtill_core::event::SaleContext;
+use fairtill_core::ids::{DeviceId, EventId, OfferId, OrderId, TxId};
+use fairtill_core::ledger::*;
+use fairtill_core::money::{Currency, Money};
+use fairtill_core::offer::{Offer, OfferLine};
+use fairtill_core::order::{Order, OrderDraft, OrderLine};
+use fairtill_core::tax::{TaxCategory, TaxPolicy};
+use fairtill_core::Timestamp;
+use fairtill_protocol::*;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Which backend a test database is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty server database, removed when dropped.
+pub struct Db {
+    /// What `--database` is given.
+    pub spec: String,
+    pub kind: Kind,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+/// The PostgreSQL server tests use: `FAIRTILL_TEST_PG`, else the local one (trust auth).
+pub fn pg_base() -> String {
+    std::env::var("FAIRTILL_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+}
+
+fn pg_admin(sql: String) {
+    // The synchronous client runs its own runtime: keep it off the test's async threads.
+    std::thread::spawn(move || {
+        let mut client =
+            postgres::Client::connect(&format!("{}/postgres", pg_base()), postgres::NoTls)
+                .expect("PostgreSQL must be running on 127.0.0.1:5432 (scripts/test.sh starts it)");
+        client.batch_execute(&sql).unwrap();
+    })
+    .join()
+    .unwrap();
+}
+
+impl Db {
+    pub fn new(kind: Kind) -> Db {
+        match kind {
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let spec = dir.path().join("server.db").to_string_lossy().into_owned();
+                Db {
+                    spec,
+                    kind,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Kind::Postgres => {
+                let name = format!("fairtill_test_{}", Uuid::now_v7().simple());
+                pg_admin(format!("CREATE DATABASE {name}"));
+                Db {
+                    spec: format!("{}/{name}", pg_base()),
+                    kind,
+                    _dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            pg_admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_fairtill-server");
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve(db: &Db) -> Server {
+    let mut child = Process::new(BIN)
+        .arg("--database")
+        .arg(&db.spec)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    Server { child, url }
+}
+
+pub fn cli(db: &Db, args: &[&str]) -> String {
+    cli_with_input(db, args, "")
+}
+
+/// Runs the server's CLI with `input` on its standard input.
+pub fn cli_with_input(db: &Db, args: &[&str], input: &str) -> String {
+    let mut child = Process::new(BIN)
+        .arg("--database")
+        .arg(&db.spec)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn new_code(db: &Db, name: &str) -> String {
+    let out = cli(db, &["device", "add", "--name", name]);
+    out.lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+pub struct Api {
+    pub http: reqwest::Client,
+    pub url: String,
+}
+
+impl Api {
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header(API_VERSION_HEADER, "1")
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
+        let mut req = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .header(API_VERSION_HEADER, "1");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let (status, body) = self.get(path, Some(token)).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Signs in as a manager; the token.
+    pub async fn login(&self, name: &str, password: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/v1/manager/login",
+                None,
+                json!({ "name": name, "password": password }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn enroll(&self, code: &str, device: DeviceId) -> String {
+        let (status, body) = self
+            .post(
+                "/v1/enroll",
+                None,
+                json!({ "code": code, "device_id": device, "device_code": "B1" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn push(&self, token: &str, records: &[Record]) -> Vec<PushOutcome> {
+        let (status, body) = self
+            .post("/v1/push", Some(token), json!({ "records": records }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let res: PushResponse = serde_json::from_value(body).unwrap();
+        res.results.into_iter().map(|r| r.outcome).collect()
+    }
+
+    pub async fn pull(&self, token: &str, event: EventId) -> Vec<Record> {
+        let (status, body) = self
+            .post(
+                "/v1/pull",
+                Some(token),
+                json!({ "event_id": event, "cursor": null, "limit": 100 }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value::<PullResponse>(body)
+            .unwrap()
+            .records
+    }
+}
+
+/// A device's ledger, making records the way the device store does.
+pub struct Till {
+    pub ledger: Ledger,
+    pub device: DeviceId,
+    pub event: EventId,
+    pub next: u128,
+}
+
+impl Till {
+    pub fn new(event: EventId) -> Self {
+        Till {
+            ledger: Ledger::new(),
+            device: DeviceId(Uuid::now_v7()),
+            event,
+            next: 0,
+        }
+    }
+
+    pub fn stamp(&mut self) -> Stamp {
+        self.next += 1;
+        let at = Timestamp::from_second(1_780_000_000 + self.next as i64).unwrap();
+        Stamp {
+            id: Uuid::now_v7(),
+            at,
+            context: SaleContext {
+                device_id: self.device,
+                event_id: Some(self.event),
+                staff: "ana".into(),
+            },
+        }
+    }
+
+    pub fn run(&mut self, cmd: Command) -> Vec<Record> {
+        let stamp = self.stamp();
+        self.ledger
+            .execute(&cmd, &stamp)
+            .unwrap()
+            .into_iter()
+            .map(|f| match f {
+                Fact::OrderPlaced { order } => Record::Order { order },
+                Fact::Recorded { tx } => Record::Transaction { transaction: tx },
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    pub fn sale(&mut self, amount: &str, method: PaymentMethod) -> (Vec<Record>, TxId) {
+        let stamp = self.stamp();
+        let usd = Currency::from_code("USD").unwrap();
+        let draft = OrderDraft {
+            currency: usd,
+            lines: vec![OrderLine {
+                sku: "PRINT".into(),
+                name: "Print".into(),
+                unit_price: Money::parse(amount, usd).unwrap(),
+                quantity: 1,
+                tax_category: TaxCategory::Standard,
+                discount: None,
+                price_override_reason: None,
+            }],
+            discount: None,
+            tax: TaxPolicy::none(),
+            customer: None,
+            note: None,
+        };
+        let order = Order::place(
+            OrderId(stamp.id),
+            format!("B1-{:06}", self.next),
+            stamp.context.clone(),
+            stamp.at,
+            draft,
+        )
+        .unwrap();
+        let mut records = self.run(Command::PlaceOrder {
+            order: Box::new(order.clone()),
+        });
+        records.extend(self.run(Command::Pay(Payment {
+            kind: PaymentKind::Sale,
+            order_ids: vec![order.id],
+            amount: Money::parse(amount, usd).unwrap(),
+            method,
+            result: TxResult::Approved,
+            replaces: None,
+        })));
+        let Record::Transaction { transaction } = &records[1] else {
+            panic!()
+        };
+        let id = transaction.id;
+        (records, id)
+    }
+
+    pub fn learn(&mut self, records: &[Record]) {
+        for r in records {
+            match r {
+                Record::Order { order } => self
+                    .ledger
+                    .apply(Fact::OrderPlaced {
+                        order: order.clone(),
+                    })
+                    .unwrap(),
+                Record::Transaction { transaction } => self
+                    .ledger
+                    .apply(Fact::Recorded {
+                        tx: transaction.clone(),
+                    })
+                    .unwrap(),
+                _ => {}
+            }
+        }
+    }
+}
+
+pub fn usd(t: &str) -> Money {
+    Money::parse(t, Currency::from_code("USD").unwrap()).unwrap()
+}
+
+pub fn offer(name: &str) -> Record {
+    let line = OfferLine {
+        sku: "MUG".into(),
+        name: "Mug".into(),
+        unit_price: usd("8"),
+        quantity: 2,
+        tax_category: TaxCategory::Standard,
+    };
+    Record::Offer {
+        offer: Offer::new(
+            OfferId(Uuid::now_v7()),
+            name,
+            usd("1").currency(),
+            vec![line],
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap(),
+    }
+}
