@@ -363,9 +363,24 @@ fn store_one(
     if let Err(reason) = record.validate() {
         return Ok(PushOutcome::Invalid { reason });
     }
-    if let Record::Product { .. } | Record::Event { .. } = record {
+    let made_by = match record {
+        Record::Product { .. } | Record::Event { .. } => {
+            return Ok(PushOutcome::Invalid {
+                reason: "products and events come from the server, not from devices".into(),
+            })
+        }
+        Record::Order { order } => Some(order.context.device_id),
+        Record::Transaction { transaction } => Some(transaction.context.device_id),
+        Record::WriteOff { write_off } => Some(write_off.context.device_id),
+        Record::ResultChange { .. } | Record::Offer { .. } | Record::OfferRetirement { .. } => {
+            None
+        }
+    };
+    if let Some(other) = made_by.map(|d| d.to_string()).filter(|d| d != device) {
         return Ok(PushOutcome::Invalid {
-            reason: "products and events come from the server, not from devices".into(),
+            reason: format!(
+                "this record was made on device {other}; a device pushes only its own records"
+            ),
         });
     }
     if !insert_record(db, Some(device), record, *seq, now)? {

@@ -1,0 +1,325 @@
+//! The manager's side, over real HTTP on both backends: accounts and sign-in, every device's
+//! transactions (filters, pages, summary, CSV), the conflict queue with both sides, resolution
+//! with a note kept in the audit log, and who may call what.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use fairtill_core::ids::EventId;
+use fairtill_core::ledger::*;
+use fairtill_protocol::*;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const PASSWORD: &str = "booth-manager-2026";
+
+#[tokio::test]
+async fn a_manager_reconciles_two_devices_on_sqlite() {
+    a_manager_reconciles_two_devices(Kind::Sqlite).await
+}
+
+#[tokio::test]
+async fn a_manager_reconciles_two_devices_on_postgres() {
+    a_manager_reconciles_two_devices(Kind::Postgres).await
+}
+
+async fn a_manager_reconciles_two_devices(kind: Kind) {
+    let db = Db::new(kind);
+    let code_a = new_code(&db, "Booth 1");
+    let code_b = new_code(&db, "Booth 2");
+    // A manager account: a short password is refused, a good one is kept as an argon2 hash.
+    let short = std::process::Command::new(BIN)
+        .args(["--database", &db.spec, "manager", "add", "--name", "alex"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+    let added = cli_with_input(
+        &db,
+        &["manager", "add", "--name", "alex"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(added.contains("alex"), "{added}");
+    assert!(cli(&db, &["manager", "list"]).contains("alex"));
+
+    let server = serve(&db);
+    let api = Api {
+        http: reqwest::Client::new(),
+        url: server.url.clone(),
+    };
+    let event = EventId(Uuid::now_v7());
+    let mut a = Till::new(event);
+    let mut b = Till::new(event);
+    let token_a = api.enroll(&code_a, a.device).await;
+    let token_b = api.enroll(&code_b, b.device).await;
+
+    // Booth 1 sells 100.00 cash and logs a 30.00 Shopify sale; booth 2 sells 12.50 by card.
+    let (sale, sale_id) = a.sale("100.00", PaymentMethod::Cash);
+    api.push(&token_a, &sale).await;
+    let (logged, _) = a.sale(
+        "30.00",
+        PaymentMethod::External {
+            system: "Shopify".into(),
+            reference: "#1042".into(),
+        },
+    );
+    api.push(&token_a, &logged).await;
+    let (card, _) = b.sale(
+        "12.50",
+        PaymentMethod::Card {
+            last4: Some("4242".into()),
+            approval_code: None,
+        },
+    );
+    api.push(&token_b, &card).await;
+    // Both booths refund 60.00 of the 100.00 sale while offline: one conflict.
+    b.learn(&sale);
+    let refund = |t: &mut Till| {
+        t.run(Command::Refund {
+            parent: sale_id,
+            strategy: RefundStrategy::Amount { amount: usd("60") },
+            progress: RefundProgress::Complete,
+            reason: None,
+        })
+    };
+    let refund_a = refund(&mut a);
+    let refund_b = refund(&mut b);
+    api.push(&token_a, &refund_a).await;
+    api.push(&token_b, &refund_b).await;
+
+    // Sign-in: a wrong password and an unknown name get the same answer.
+    for (name, password) in [("alex", "wrong password!"), ("nobody", PASSWORD)] {
+        let (status, body) = api
+            .post(
+                "/v1/manager/login",
+                None,
+                json!({ "name": name, "password": password }),
+            )
+            .await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["message"], "that manager name and password do not match");
+    }
+    let manager = api.login("alex", PASSWORD).await;
+
+    // Who may call what: a device token, a forged token and no token are refused.
+    let (status, body) = api.get("/v1/manager/transactions", Some(&token_a)).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("device token"), "{body}");
+    let (status, _) = api.get("/v1/manager/conflicts", Some("forged")).await;
+    assert_eq!(status, 401);
+    let (status, _) = api.get("/v1/manager/summary", None).await;
+    assert_eq!(status, 401);
+    let (status, _) = api.get("/v1/status", Some(&manager)).await;
+    assert_eq!(status, 401, "a manager token is not a device token");
+
+    // Every device's transactions, newest first: 3 sales and 2 refunds, filterable by device,
+    // kind, method and text.
+    let all = api.get_json("/v1/manager/transactions", &manager).await;
+    let rows = all["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{all}");
+    let devices: HashSet<&str> = rows
+        .iter()
+        .map(|r| r["device_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(devices.len(), 2);
+    let times: Vec<&str> = rows
+        .iter()
+        .map(|r| r["created_at"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort_by(|x, y| y.cmp(x));
+    assert_eq!(times, sorted, "newest first");
+    let only_b = api
+        .get_json(
+            &format!("/v1/manager/transactions?device={}", b.device),
+            &manager,
+        )
+        .await;
+    assert_eq!(only_b["rows"].as_array().unwrap().len(), 2);
+    let refunds = api
+        .get_json("/v1/manager/transactions?kind=refund", &manager)
+        .await;
+    assert_eq!(refunds["rows"].as_array().unwrap().len(), 2);
+    let found = api
+        .get_json("/v1/manager/transactions?text=%231042", &manager)
+        .await;
+    let found = found["rows"].as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["external_reference"], "#1042");
+    let cash = api
+        .get_json("/v1/manager/transactions?method=cash&kind=sale", &manager)
+        .await;
+    assert_eq!(cash["rows"].as_array().unwrap().len(), 1);
+
+    // Pages of one: every row once, none twice.
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = api
+            .get_json(
+                &format!("/v1/manager/transactions?limit=2&after={after}"),
+                &manager,
+            )
+            .await;
+        seen.extend(
+            page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string()),
+        );
+        match page["next"].as_str() {
+            Some(next) => after = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 5);
+
+    // Bad filters are a 400 that says what is wrong.
+    for (query, words) in [
+        ("currency=ZZZ", "currency"),
+        ("method=cheque", "cheque"),
+        ("kind=gift", "gift"),
+        ("from=yesterday", "RFC 3339"),
+        ("device=booth-1", "device"),
+        ("after=nonsense", "cursor"),
+        ("limit=lots", "limit"),
+    ] {
+        let (status, body) = api
+            .get(&format!("/v1/manager/transactions?{query}"), Some(&manager))
+            .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.contains(words), "{query}: {body}");
+    }
+
+    // The per-currency summary: 142.50 taken, 120.00 refunded (both refunds count).
+    let summary = api.get_json("/v1/manager/summary", &manager).await;
+    let usd_row = &summary["currencies"][0];
+    assert_eq!(usd_row["currency"], "USD");
+    assert_eq!(usd_row["gross_sales"]["amount"], "142.50");
+    assert_eq!(usd_row["refunded"]["amount"], "120.00");
+    assert_eq!(usd_row["net"]["amount"], "22.50");
+    let booth_b = api
+        .get_json(
+            &format!("/v1/manager/summary?device={}", b.device),
+            &manager,
+        )
+        .await;
+    assert_eq!(booth_b["currencies"][0]["gross_sales"]["amount"], "12.50");
+
+    // CSV of a filtered set: a header and one line per row, quoted where needed.
+    let (status, csv_text) = api
+        .get("/v1/manager/transactions.csv?kind=sale", Some(&manager))
+        .await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header[0], "id");
+    let lines: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    let amounts: HashSet<&str> = lines.iter().map(|l| &l[5]).collect();
+    assert_eq!(amounts, HashSet::from(["100.00", "30.00", "12.50"]));
+    let (status, _) = api
+        .get("/v1/manager/transactions.csv?method=cheque", Some(&manager))
+        .await;
+    assert_eq!(status, 400);
+
+    // The conflict, with both sides.
+    let conflicts = api.get_json("/v1/manager/conflicts", &manager).await;
+    let conflicts = conflicts.as_array().unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let c = &conflicts[0];
+    assert_eq!(c["kind"], "over_refund");
+    assert_eq!(c["devices"].as_array().unwrap().len(), 2);
+    let side = |v: &Value| v["transaction"]["id"].as_str().unwrap().to_string();
+    let Record::Transaction { transaction: ra } = &refund_a[0] else {
+        panic!()
+    };
+    let Record::Transaction { transaction: rb } = &refund_b[0] else {
+        panic!()
+    };
+    assert_eq!(side(&c["record"]), rb.id.to_string());
+    assert_eq!(side(&c["others"][0]), ra.id.to_string());
+    let id = c["id"].as_str().unwrap();
+
+    // Resolving needs a note; it is kept, and the audit log says who did what.
+    let path = format!("/v1/manager/conflicts/{id}/resolve");
+    let (status, body) = api
+        .post(&path, Some(&manager), json!({ "note": "  " }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = api
+        .post(&path, Some(&token_a), json!({ "note": "a device tries" }))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let note = "refund B reversed at the terminal";
+    let (status, body) = api.post(&path, Some(&manager), json!({ "note": note })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["resolved_by"], "alex");
+    let (status, body) = api
+        .post(&path, Some(&manager), json!({ "note": "again" }))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, _) = api
+        .post(
+            &format!("/v1/manager/conflicts/{}/resolve", Uuid::now_v7()),
+            Some(&manager),
+            json!({ "note": "x" }),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let open = api.get_json("/v1/manager/conflicts", &manager).await;
+    assert!(open.as_array().unwrap().is_empty());
+    let every = api
+        .get_json("/v1/manager/conflicts?include_resolved=true", &manager)
+        .await;
+    assert_eq!(every[0]["note"], note);
+    let audit = api.get_json("/v1/manager/audit", &manager).await;
+    let resolved: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "resolve_conflict")
+        .collect();
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0]["note"], note);
+    assert_eq!(resolved[0]["actor"], "alex");
+    let status_b: DeviceStatus = serde_json::from_value(
+        serde_json::from_str(&api.get("/v1/status", Some(&token_b)).await.1).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(status_b.open_conflicts, 0);
+
+    // A device cannot push another device's records.
+    let (other, _) = b.sale("1.00", PaymentMethod::Cash);
+    let outcomes = api.push(&token_a, &other).await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, PushOutcome::Invalid { reason } if reason.contains("its own records"))),
+        "{outcomes:?}"
+    );
+
+    // The OpenAPI document describes both sides.
+    let (status, doc) = api.get("/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    for path in [
+        "/v1/push",
+        "/v1/pull",
+        "/v1/manager/transactions",
+        "/v1/manager/conflicts/{id}/resolve",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+}
