@@ -8,7 +8,10 @@ use rusqlite_migration::{Migrations, M};
 use crate::error::{Result, StoreError};
 
 /// Every migration, oldest first. Never edit a released one: add the next.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/device/0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/device/0001_init.sql"),
+    include_str!("../../../migrations/device/0002_sync.sql"),
+];
 
 /// The migrations as rusqlite_migration wants them.
 pub fn migrations() -> Migrations<'static> {

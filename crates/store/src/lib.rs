@@ -18,6 +18,7 @@ mod import;
 mod outbox;
 mod query;
 mod records;
+mod remote;
 mod till;
 
 pub use backup::restore;
@@ -27,6 +28,7 @@ pub use export::EXPORT_HEADER;
 pub use import::{ImportErrors, ImportReport, RowError};
 pub use outbox::{OutboxStatus, RECORD_TYPES};
 pub use query::{Page, TxFilter, TxRow, METHODS};
+pub use remote::{Applied, Remote};
 pub use till::{
     truncate_ms, Actor, DeviceInfo, DeviceSetup, RecordedSale, SystemClock, Tender, Till,
 };

@@ -42,7 +42,7 @@ impl Till {
         let mut status = OutboxStatus::default();
         for (record_type, table) in RECORD_TYPES {
             let n: i64 = self.conn.query_row(
-                &format!("SELECT count(*) FROM {table} WHERE seq > (SELECT acked_seq FROM sync_state WHERE record_type = ?1)"),
+                &format!("SELECT count(*) FROM {table} WHERE remote = 0 AND seq > (SELECT acked_seq FROM sync_state WHERE record_type = ?1)"),
                 [record_type],
                 |r| r.get(0),
             )?;
@@ -63,7 +63,7 @@ impl Till {
             _ => "body",
         };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT seq, {body} FROM {table} WHERE seq > (SELECT acked_seq FROM sync_state WHERE record_type = ?1) ORDER BY seq LIMIT ?2"
+            "SELECT seq, {body} FROM {table} WHERE remote = 0 AND seq > (SELECT acked_seq FROM sync_state WHERE record_type = ?1) ORDER BY seq LIMIT ?2"
         ))?;
         let rows = stmt.query_map(params![record_type, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?))

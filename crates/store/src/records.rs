@@ -115,11 +115,16 @@ pub(crate) fn insert_facts(conn: &Connection, facts: &[Fact], ledger: &Ledger) -
 }
 
 pub(crate) fn insert_order(conn: &Connection, order: &Order) -> Result<()> {
+    insert_order_from(conn, order, false)
+}
+
+/// Inserts an order, marked remote when it was pulled from another device.
+pub(crate) fn insert_order_from(conn: &Connection, order: &Order, remote: bool) -> Result<()> {
     let totals = order.totals()?;
     let customer = order.draft.customer.as_ref();
     conn.prepare_cached(
-        "INSERT INTO orders (id, receipt, receipt_seq, device_id, event_id, staff, created_at, currency, total_minor, customer_name, customer_email, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO orders (id, receipt, receipt_seq, device_id, event_id, staff, created_at, currency, total_minor, customer_name, customer_email, body, remote)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         order.id.0.to_string(),
@@ -134,6 +139,7 @@ pub(crate) fn insert_order(conn: &Connection, order: &Order) -> Result<()> {
         customer.and_then(|c| c.name.clone()),
         customer.and_then(|c| c.email.clone()),
         serde_json::to_string(order)?,
+        remote,
     ])?;
     Ok(())
 }
@@ -142,6 +148,16 @@ pub(crate) fn insert_transaction(
     conn: &Connection,
     tx: &Transaction,
     order: Option<&Order>,
+) -> Result<()> {
+    insert_transaction_from(conn, tx, order, false)
+}
+
+/// Inserts a transaction, marked remote when it was pulled from another device.
+pub(crate) fn insert_transaction_from(
+    conn: &Connection,
+    tx: &Transaction,
+    order: Option<&Order>,
+    remote: bool,
 ) -> Result<()> {
     let (system, reference) = match &tx.method {
         PaymentMethod::External { system, reference } => {
@@ -154,8 +170,8 @@ pub(crate) fn insert_transaction(
     let id = tx.id.0.to_string();
     conn.prepare_cached(
         "INSERT INTO transactions (id, kind, parent_id, parent_kind, root_id, order_id, amount_minor, currency, method,
-            external_system, external_reference, result, created_at, expires_at, device_id, event_id, staff, search_text, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            external_system, external_reference, result, created_at, expires_at, device_id, event_id, staff, search_text, body, remote)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         id,
@@ -177,6 +193,7 @@ pub(crate) fn insert_transaction(
         tx.context.staff,
         search_text(tx, order),
         serde_json::to_string(tx)?,
+        remote,
     ])?;
     if tx.order_ids.len() > 1 {
         let mut stmt =
