@@ -101,7 +101,10 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
             )
             .await;
         assert_eq!(status, 401, "{body}");
-        assert_eq!(body["message"], "that manager name and password do not match");
+        assert_eq!(
+            body["message"],
+            "that manager name and password do not match"
+        );
     }
     let manager = api.login("alex", PASSWORD).await;
 
@@ -263,7 +266,9 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
         .await;
     assert_eq!(status, 403, "{body}");
     let note = "refund B reversed at the terminal";
-    let (status, body) = api.post(&path, Some(&manager), json!({ "note": note })).await;
+    let (status, body) = api
+        .post(&path, Some(&manager), json!({ "note": note }))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["resolved_by"], "alex");
     let (status, body) = api
@@ -304,9 +309,9 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     let (other, _) = b.sale("1.00", PaymentMethod::Cash);
     let outcomes = api.push(&token_a, &other).await;
     assert!(
-        outcomes
-            .iter()
-            .all(|o| matches!(o, PushOutcome::Invalid { reason } if reason.contains("its own records"))),
+        outcomes.iter().all(
+            |o| matches!(o, PushOutcome::Invalid { reason } if reason.contains("its own records"))
+        ),
         "{outcomes:?}"
     );
 

@@ -372,9 +372,7 @@ fn store_one(
         Record::Order { order } => Some(order.context.device_id),
         Record::Transaction { transaction } => Some(transaction.context.device_id),
         Record::WriteOff { write_off } => Some(write_off.context.device_id),
-        Record::ResultChange { .. } | Record::Offer { .. } | Record::OfferRetirement { .. } => {
-            None
-        }
+        Record::ResultChange { .. } | Record::Offer { .. } | Record::OfferRetirement { .. } => None,
     };
     if let Some(other) = made_by.map(|d| d.to_string()).filter(|d| d != device) {
         return Ok(PushOutcome::Invalid {

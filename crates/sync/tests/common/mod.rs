@@ -1,0 +1,304 @@
+//! Shared by the device ↔ server tests: a real `fairtill-server` process on a loopback port,
+//! real file-backed device stores, and a proxy that cuts connections.
+#![allow(clippy::unwrap_used, missing_docs, dead_code)]
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use fairtill_core::ids::EventId;
+use fairtill_core::ledger::*;
+use fairtill_core::money::{Currency, Money};
+use fairtill_core::order::{OrderDraft, OrderLine};
+use fairtill_core::tax::{TaxCategory, TaxPolicy};
+use fairtill_store::{Actor, DeviceSetup, SystemClock, Tender, Till};
+use fairtill_sync::SyncClient;
+use rand::Rng;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The server binary, built if this test runs on its own (a workspace test run built it).
+pub fn server_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir.join("fairtill-server");
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "fairtill-server",
+                "--bin",
+                "fairtill-server",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "building fairtill-server failed");
+    }
+    bin
+}
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub db: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the server on `db` at `bind` (`127.0.0.1:0` for any port).
+pub fn serve_at(db: &Path, bind: &str) -> Server {
+    let mut child = Command::new(server_bin())
+        .arg("--database")
+        .arg(db)
+        .args(["serve", "--bind", bind])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    Server {
+        child,
+        url,
+        db: db.to_path_buf(),
+    }
+}
+
+pub fn serve(db: &Path) -> Server {
+    serve_at(db, "127.0.0.1:0")
+}
+
+/// A one-time enrollment code from the server's CLI.
+pub fn new_code(db: &Path, name: &str) -> String {
+    let out = Command::new(server_bin())
+        .arg("--database")
+        .arg(db)
+        .args(["device", "add", "--name", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A device: its store, and its client once enrolled.
+pub struct Device {
+    pub till: Arc<Mutex<Till>>,
+    pub client: SyncClient,
+    pub actor: Actor,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    /// A new device database, enrolled with a fresh code at `url` (the enrollment goes to
+    /// `enroll_url`, the server itself, so a cutting proxy cannot eat the one-time code).
+    pub async fn enrolled(
+        server: &Server,
+        url: &str,
+        code: &str,
+        event: Option<EventId>,
+    ) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let till = Till::open_with(
+            &dir.path().join("till.db"),
+            &DeviceSetup {
+                code: code.into(),
+                name: format!("Booth {code}"),
+            },
+            Box::new(SystemClock),
+        )
+        .unwrap();
+        let device = till.device().clone();
+        let one_time = new_code(&server.db, &device.name);
+        let (_, enrolled) = SyncClient::new(&server.url, None, None)
+            .unwrap()
+            .enroll(&one_time, device.id, &device.code)
+            .await
+            .unwrap();
+        // The token is only in memory here (the keyring test covers keeping it).
+        let client = SyncClient::new(url, Some(enrolled.token), None).unwrap();
+        Device {
+            till: Arc::new(Mutex::new(till)),
+            client,
+            actor: Actor {
+                staff: "ana".into(),
+                event_id: event,
+            },
+            _dir: dir,
+        }
+    }
+
+    /// Records a cash sale of `price` USD.
+    pub fn sell(&self, price: &str) -> fairtill_store::RecordedSale {
+        self.till
+            .lock()
+            .unwrap()
+            .record_sale(&self.actor, draft(price), cash())
+            .unwrap()
+    }
+
+    /// Ids of the transactions this device made itself.
+    pub fn own_transactions(&self) -> BTreeSet<String> {
+        let till = self.till.lock().unwrap();
+        let mut stmt = till
+            .connection()
+            .prepare("SELECT id FROM transactions WHERE remote = 0")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    pub fn waiting(&self) -> u64 {
+        self.till.lock().unwrap().outbox().unwrap().total
+    }
+}
+
+pub fn usd(t: &str) -> Money {
+    Money::parse(t, Currency::from_code("USD").unwrap()).unwrap()
+}
+
+pub fn cash() -> Tender {
+    Tender {
+        kind: PaymentKind::Sale,
+        method: PaymentMethod::Cash,
+        result: TxResult::Approved,
+        amount: None,
+    }
+}
+
+pub fn draft(price: &str) -> OrderDraft {
+    OrderDraft {
+        currency: Currency::from_code("USD").unwrap(),
+        lines: vec![OrderLine {
+            sku: "MUG".into(),
+            name: "Mug".into(),
+            unit_price: usd(price),
+            quantity: 1,
+            tax_category: TaxCategory::Standard,
+            discount: None,
+            price_override_reason: None,
+        }],
+        discount: None,
+        tax: TaxPolicy::none(),
+        customer: None,
+        note: None,
+    }
+}
+
+/// What the server's SQLite database holds: (record type, record id) of every record, and
+/// whether any key is there twice.
+pub fn server_records(db: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT record_type, record_id FROM records ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A TCP proxy on loopback that, while cutting is on, closes each connection after a random
+/// number of bytes (in either direction), so requests and answers are cut at random points.
+pub struct CuttingProxy {
+    pub url: String,
+    pub cutting: Arc<AtomicBool>,
+    pub cuts: Arc<AtomicU64>,
+}
+
+impl CuttingProxy {
+    pub async fn start(target: &str, max_bytes: u64) -> CuttingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let target = target.trim_start_matches("http://").to_string();
+        let cutting = Arc::new(AtomicBool::new(true));
+        let cuts = Arc::new(AtomicU64::new(0));
+        let (c, n) = (cutting.clone(), cuts.clone());
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                // Each connection is cut somewhere in its first `max_bytes`; the client's
+                // keep-alive carries several requests on one, so cuts land anywhere in them.
+                let budget = if c.load(Ordering::SeqCst) {
+                    Some(rand::rng().random_range(0..max_bytes))
+                } else {
+                    None
+                };
+                let n = n.clone();
+                tokio::spawn(async move {
+                    if let Ok(outbound) = TcpStream::connect(&target).await {
+                        if relay(inbound, outbound, budget).await {
+                            n.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        CuttingProxy { url, cutting, cuts }
+    }
+
+    pub fn cuts(&self) -> u64 {
+        self.cuts.load(Ordering::SeqCst)
+    }
+}
+
+/// Relays both ways; with a budget, stops after that many bytes. True if it cut.
+async fn relay(inbound: TcpStream, outbound: TcpStream, budget: Option<u64>) -> bool {
+    let left = Arc::new(AtomicU64::new(budget.unwrap_or(u64::MAX)));
+    let cut = Arc::new(AtomicBool::new(false));
+    let (ir, iw) = inbound.into_split();
+    let (or, ow) = outbound.into_split();
+    let pump = |mut from: tokio::net::tcp::OwnedReadHalf,
+                mut to: tokio::net::tcp::OwnedWriteHalf,
+                left: Arc<AtomicU64>,
+                cut: Arc<AtomicBool>| async move {
+        let mut buf = vec![0u8; 8192];
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let allowed = left.load(Ordering::SeqCst).min(n as u64) as usize;
+            left.fetch_sub(allowed as u64, Ordering::SeqCst);
+            if to.write_all(&buf[..allowed]).await.is_err() {
+                break;
+            }
+            if allowed < n {
+                cut.store(true, Ordering::SeqCst);
+                break;
+            }
+        }
+        let _ = to.shutdown().await;
+    };
+    let mut up = tokio::spawn(pump(ir, ow, left.clone(), cut.clone()));
+    let mut down = tokio::spawn(pump(or, iw, left, cut.clone()));
+    // When one direction ends, end the other: the connection is gone.
+    tokio::select! {
+        _ = &mut up => down.abort(),
+        _ = &mut down => up.abort(),
+    }
+    cut.load(Ordering::SeqCst)
+}
