@@ -58,7 +58,9 @@ async fn many_devices(db: &Db, servers: &[Server]) {
             url: apis[i % apis.len()].url.clone(),
         };
         let mut till = Till::new(event);
-        let token = api.enroll(&new_code(db, &format!("Booth {i}")), till.device).await;
+        let token = api
+            .enroll(&new_code(db, &format!("Booth {i}")), till.device)
+            .await;
         pushers.push(tokio::spawn(async move {
             let mut records = Vec::new();
             for k in 0..SALES {
@@ -67,7 +69,11 @@ async fn many_devices(db: &Db, servers: &[Server]) {
             }
             // Three batches, and the second sent twice (a retry after a lost answer).
             let third = records.len() / 3;
-            for chunk in [&records[..third], &records[third..2 * third], &records[third..]] {
+            for chunk in [
+                &records[..third],
+                &records[third..2 * third],
+                &records[third..],
+            ] {
                 api.push(&token, chunk).await;
             }
             records.len()

@@ -315,6 +315,104 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
         "{outcomes:?}"
     );
 
+    // Events and products published by a manager reach the devices; a new price replaces
+    // the old version and is pulled again.
+    let fair = fairtill_core::event::Event {
+        id: event,
+        name: "Craft Fair".into(),
+        currency: usd("1").currency(),
+        tax: fairtill_core::tax::TaxPolicy::none(),
+        capture_mode: fairtill_core::event::CaptureMode::Automatic,
+        capture_window: fairtill_core::SignedDuration::from_hours(72),
+    };
+    let mug = |price: &str| fairtill_core::catalog::Product {
+        sku: "MUG".into(),
+        name: "Mug".into(),
+        unit_price: usd(price),
+        tax_category: fairtill_core::tax::TaxCategory::Standard,
+        barcode: Some("4006381333931".into()),
+        favourite: true,
+    };
+    let publish = |records: Vec<Record>| {
+        let api = &api;
+        let manager = &manager;
+        async move {
+            let (status, body) = api
+                .post(
+                    "/v1/manager/catalog",
+                    Some(manager),
+                    json!({ "records": records }),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_value::<PushResponse>(body)
+                .unwrap()
+                .results
+                .into_iter()
+                .map(|r| r.outcome)
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = publish(vec![
+        Record::Event {
+            event: fair.clone(),
+        },
+        Record::Product {
+            product: mug("8.00"),
+        },
+    ])
+    .await;
+    assert_eq!(first, vec![PushOutcome::Stored, PushOutcome::Stored]);
+    let again = publish(vec![Record::Product {
+        product: mug("8.00"),
+    }])
+    .await;
+    assert_eq!(again, vec![PushOutcome::AlreadyHad]);
+    let (status, _) = api
+        .post(
+            "/v1/manager/catalog",
+            Some(&token_a),
+            json!({ "records": [] }),
+        )
+        .await;
+    assert_eq!(status, 403, "devices do not publish");
+    let catalog = |records: Vec<Record>| -> Vec<Record> {
+        records
+            .into_iter()
+            .filter(|r| matches!(r, Record::Product { .. } | Record::Event { .. }))
+            .collect()
+    };
+    let (status, body) = api
+        .post(
+            "/v1/pull",
+            Some(&token_a),
+            json!({ "event_id": event, "cursor": null, "limit": 1000 }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let page: PullResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(catalog(page.records).len(), 2, "the event and the product");
+    let raised = publish(vec![Record::Product {
+        product: mug("9.50"),
+    }])
+    .await;
+    assert_eq!(raised, vec![PushOutcome::Stored]);
+    let (_, body) = api
+        .post(
+            "/v1/pull",
+            Some(&token_a),
+            json!({ "event_id": event, "cursor": page.cursor, "limit": 1000 }),
+        )
+        .await;
+    let newer: PullResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        catalog(newer.records),
+        vec![Record::Product {
+            product: mug("9.50")
+        }],
+        "only the new version, after the cursor"
+    );
+
     // The OpenAPI document describes both sides.
     let (status, doc) = api.get("/openapi.json", None).await;
     assert_eq!(status, 200);

@@ -15,7 +15,7 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ledger::{Summary, TxKind, TxResult};
 use fairtill_core::money::Currency;
 use fairtill_core::Timestamp;
-use fairtill_protocol::{ErrorBody, ErrorCode};
+use fairtill_protocol::{ErrorBody, ErrorCode, PushRequest, PushResponse, MAX_BATCH};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -437,4 +437,31 @@ pub async fn audit_log(
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let Query(q) = query?;
     Ok(Json(state.storage.audit_log(q.limit.unwrap_or(200)).await?))
+}
+
+/// Publish events and catalog products to every device (a new version replaces the old).
+#[utoipa::path(post, path = "/v1/manager/catalog", tag = "manager", request_body = PushRequest,
+    security(("manager_token" = [])),
+    responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn publish(
+    State(state): State<Arc<AppState>>,
+    AuthManager(manager): AuthManager,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let Json(req) = body?;
+    if req.records.len() > MAX_BATCH {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "{} records at once; send at most {MAX_BATCH}",
+                req.records.len()
+            ),
+        ));
+    }
+    let results = state
+        .storage
+        .publish(manager, req.records, (state.now)())
+        .await?;
+    Ok(Json(PushResponse { results }))
 }

@@ -44,6 +44,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(manager::resolve_conflict),
         )
         .route("/v1/manager/audit", get(manager::audit_log))
+        .route("/v1/manager/catalog", post(manager::publish))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         super::manager::conflicts,
         super::manager::resolve_conflict,
         super::manager::audit_log,
+        super::manager::publish,
     ),
     modifiers(&Tokens),
     tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"))

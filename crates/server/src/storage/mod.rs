@@ -7,6 +7,7 @@
 //! backend checks the numbering in debug builds). Only the schema differs per backend, in
 //! `migrations/server/{sqlite,postgres}/`.
 
+mod catalog;
 mod devices;
 mod managers;
 pub mod postgres;
