@@ -252,3 +252,59 @@ async fn a_server_killed_mid_sync_loses_nothing() {
     assert_eq!(records.len(), 6000);
     assert_eq!(unique.len(), 6000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_serves_https_with_its_own_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let db = dir.path().join("server.db");
+    let mut child = std::process::Command::new(server_bin())
+        .arg("--database")
+        .arg(&db)
+        .args(["serve", "--bind", "127.0.0.1:0", "--tls-cert"])
+        .arg(&cert_path)
+        .arg("--tls-key")
+        .arg(&key_path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("https://127.0.0.1:"), "{line}");
+
+    // Trusting the event's own authority, a device enrolls over HTTPS.
+    let code = new_code(&db, "Booth S");
+    let client = fairtill_sync::SyncClient::new(&url, None, Some(ca.pem().as_bytes())).unwrap();
+    let (client, enrolled) = client
+        .enroll(&code, fairtill_core::ids::DeviceId(Uuid::now_v7()), "S1")
+        .await
+        .unwrap();
+    assert_eq!(enrolled.name, "Booth S");
+    assert_eq!(client.status().await.unwrap().name, "Booth S");
+    // Without trusting it, the connection is refused: no silent fallback to plain text.
+    let untrusting = fairtill_sync::SyncClient::new(&url, None, None).unwrap();
+    let err = untrusting.status().await.unwrap_err();
+    assert!(
+        matches!(err, fairtill_sync::ClientError::Offline(_)),
+        "{err}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
