@@ -20,7 +20,10 @@ use rand::Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The server binary, built if this test runs on its own (a workspace test run built it).
+/// The server binary. `cargo test --workspace` builds it (the server's own tests need it); a
+/// run of this crate alone builds it if missing (after changing the server, run `cargo build -p
+/// fairtill-server` first: building it here each time would use this crate's feature set and
+/// undo the workspace build).
 pub fn server_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
