@@ -15,6 +15,8 @@ pub enum ErrorCode {
     NotFound,
     /// The database cannot be used (damaged, newer, disk).
     Storage,
+    /// The server or the system keyring cannot be reached now.
+    Unavailable,
 }
 
 /// An error crossing IPC.

@@ -5,15 +5,23 @@ mod commands;
 mod error;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use fairtill_core::ids::EventId;
 use fairtill_store::Till;
+use fairtill_sync::SyncHandle;
 use tauri::Manager;
 
-/// The opened device database, shared by every command.
+/// The opened device database and the background sync, shared by every command.
 pub struct AppState {
-    /// One writer connection.
-    pub till: Mutex<Till>,
+    /// One writer connection (the sync task takes it only for each short database step).
+    pub till: Arc<Mutex<Till>>,
+    /// Background sync, once the device is enrolled.
+    pub sync: Mutex<Option<SyncHandle>>,
+    /// Why sync could not start (e.g. a locked keyring), shown in the sync panel.
+    pub sync_problem: Mutex<Option<String>>,
+    /// The event the till is at: its sales from other booths are pulled.
+    pub event: Arc<Mutex<Option<EventId>>>,
 }
 
 /// Where the database lives: `--db PATH`, else `FAIRTILL_DB`, else the user's data directory.
@@ -44,12 +52,27 @@ pub fn run() {
         .setup(|app| {
             let path = database_path(app)?;
             let till = Till::open(&path)?;
-            app.manage(AppState {
-                till: Mutex::new(till),
-            });
+            let state = AppState {
+                till: Arc::new(Mutex::new(till)),
+                sync: Mutex::new(None),
+                sync_problem: Mutex::new(None),
+                event: Arc::new(Mutex::new(None)),
+            };
+            if let Err(e) = commands::sync::start(&state) {
+                if let Ok(mut problem) = state.sync_problem.lock() {
+                    *problem = Some(e.message);
+                }
+            }
+            app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::till_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::till::till_status,
+            commands::sync::sync_state,
+            commands::sync::enroll_device,
+            commands::sync::sync_now,
+            commands::sync::disconnect_server
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("Fairtill could not start: {e}");

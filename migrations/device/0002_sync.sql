@@ -26,3 +26,11 @@ CREATE TABLE sync_rejections (
     at          INTEGER NOT NULL,
     PRIMARY KEY (record_type, record_id)
 ) STRICT;
+
+-- The server this device syncs with (its token is in the OS keyring, never here).
+CREATE TABLE sync_server (
+    singleton   INTEGER PRIMARY KEY CHECK (singleton = 1),
+    url         TEXT NOT NULL CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),
+    name        TEXT NOT NULL,
+    enrolled_at INTEGER NOT NULL
+) STRICT;

@@ -294,4 +294,33 @@ impl Till {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// The server this device syncs with: its address and the device's name there.
+    pub fn sync_server(&self) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT url, name FROM sync_server WHERE singleton = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Remembers the server after enrolling (the token goes to the OS keyring, not here).
+    pub fn set_sync_server(&mut self, url: &str, name: &str) -> Result<()> {
+        let now = ms(self.now());
+        self.conn.execute(
+            "INSERT INTO sync_server (singleton, url, name, enrolled_at) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (singleton) DO UPDATE SET url = excluded.url, name = excluded.name, enrolled_at = excluded.enrolled_at",
+            params![url, name, now],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the server (nothing recorded is touched; the outbox keeps waiting).
+    pub fn clear_sync_server(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM sync_server", [])?;
+        Ok(())
+    }
 }

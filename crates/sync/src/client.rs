@@ -14,8 +14,9 @@ use serde::Serialize;
 /// Why a request did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The server could not be reached (no network, refused, timed out, cut).
-    #[error("the server cannot be reached: {0}")]
+    /// The server could not be reached (no network, refused, timed out, cut). The detail is
+    /// for logs; the message is for the booth.
+    #[error("the server cannot be reached; everything is kept on this till and syncs when the connection is back")]
     Offline(String),
     /// The device's token is not accepted (revoked, or enrolled elsewhere).
     #[error("the server does not accept this device: {0}")]
