@@ -6,10 +6,12 @@ use fairtill_core::ledger::{PaymentMethod, Transaction, TxKind};
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::Order;
 use fairtill_core::Timestamp;
-use fairtill_protocol::{PushOutcome, PushResult, Record, RecordType};
+use std::collections::{BTreeMap, HashSet};
+
+use fairtill_protocol::{PushOutcome, PushResult, Record, RecordKey, RecordType};
 use uuid::Uuid;
 
-use super::{ms, query_one, Db, Result, Storage, StorageError};
+use super::{ms, query_one, Db, Param, Result, Storage, StorageError};
 use crate::params;
 
 /// The wire name of a record type (`transaction`, `result_change`, …).
@@ -274,26 +276,17 @@ fn conflicts_of(db: &mut dyn Db, device: &str, record: &Record) -> Result<Vec<Fo
     Ok(found)
 }
 
-/// Stores a record by key in the open transaction at position `seq` (true), or says the
-/// server already had it (false). Fills the columns the manager's queries read.
+/// Stores a record the server does not have yet, in the open transaction at position `seq`,
+/// and fills the columns the manager's queries read.
 pub(crate) fn insert_record(
     db: &mut dyn Db,
     device: Option<&str>,
     record: &Record,
     seq: i64,
     now: i64,
-) -> Result<bool> {
+) -> Result<()> {
     let key = record.key();
     let record_type = type_name(key.record_type);
-    if query_one(
-        db,
-        "SELECT seq FROM records WHERE record_type = $1 AND record_id = $2",
-        params![record_type, key.id.as_str()],
-    )?
-    .is_some()
-    {
-        return Ok(false);
-    }
     let event = event_of(db, record)?;
     db.execute(
         "INSERT INTO records (seq, record_type, record_id, device_id, event_id, received_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -339,7 +332,41 @@ pub(crate) fn insert_record(
         }
         Record::WriteOff { .. } | Record::Product { .. } | Record::Event { .. } => {}
     }
-    Ok(true)
+    Ok(())
+}
+
+/// Which of a batch's records the server already has: one query per record type.
+fn already_stored(db: &mut dyn Db, records: &[Record]) -> Result<HashSet<RecordKey>> {
+    let mut by_type: BTreeMap<RecordType, Vec<String>> = BTreeMap::new();
+    for r in records {
+        let key = r.key();
+        by_type.entry(key.record_type).or_default().push(key.id);
+    }
+    let mut known = HashSet::new();
+    for (record_type, ids) in by_type {
+        // The list is padded to a power of two (repeating an id), so a handful of statements
+        // serve every batch size and stay prepared.
+        let width = ids.len().next_power_of_two();
+        let last = ids.last().cloned().unwrap_or_default();
+        let mut params: Vec<Param> = vec![type_name(record_type).into()];
+        params.extend(ids.into_iter().map(Param::from));
+        params.resize(width + 1, Param::from(last));
+        let marks: Vec<String> = (2..width + 2).map(|i| format!("${i}")).collect();
+        let rows = db.query(
+            &format!(
+                "SELECT record_id FROM records WHERE record_type = $1 AND record_id IN ({})",
+                marks.join(", ")
+            ),
+            &params,
+        )?;
+        for row in rows {
+            known.insert(RecordKey {
+                record_type,
+                id: row.text(0)?,
+            });
+        }
+    }
+    Ok(known)
 }
 
 /// The next free record position (call under the push lock).
@@ -357,12 +384,10 @@ fn store_one(
     db: &mut dyn Db,
     device: &str,
     record: &Record,
+    known: &mut HashSet<RecordKey>,
     seq: &mut i64,
     now: i64,
 ) -> Result<PushOutcome> {
-    if let Err(reason) = record.validate() {
-        return Ok(PushOutcome::Invalid { reason });
-    }
     let made_by = match record {
         Record::Product { .. } | Record::Event { .. } => {
             return Ok(PushOutcome::Invalid {
@@ -381,11 +406,16 @@ fn store_one(
             ),
         });
     }
-    if !insert_record(db, Some(device), record, *seq, now)? {
+    let key = record.key();
+    if known.contains(&key) {
         return Ok(PushOutcome::AlreadyHad);
     }
+    if let Err(reason) = record.validate() {
+        return Ok(PushOutcome::Invalid { reason });
+    }
+    insert_record(db, Some(device), record, *seq, now)?;
+    known.insert(key.clone());
     *seq += 1;
-    let key = record.key();
     let conflicts = conflicts_of(db, device, record)?;
     let Some(first) = conflicts.first() else {
         return Ok(PushOutcome::Stored);
@@ -434,9 +464,10 @@ impl Storage {
             db.lock_pushes()?;
             let device_id = device.to_string();
             let mut seq = next_seq(db)?;
+            let mut known = already_stored(db, &records)?;
             let mut results = Vec::with_capacity(records.len());
             for record in &records {
-                let outcome = store_one(db, &device_id, record, &mut seq, ms(now))?;
+                let outcome = store_one(db, &device_id, record, &mut known, &mut seq, ms(now))?;
                 results.push(PushResult {
                     key: record.key(),
                     outcome,
