@@ -263,9 +263,14 @@ async fn backend(
                 let started = Instant::now();
                 client.push(records).await.unwrap();
                 latencies.lock().unwrap().push(started.elapsed());
-                let mut guard = till.lock().unwrap();
+                let mut acked = std::collections::BTreeMap::new();
                 for p in &batch {
-                    guard.outbox_ack(p.store_type, p.seq).unwrap();
+                    let seq = acked.entry(p.store_type).or_insert(p.seq);
+                    *seq = (*seq).max(p.seq);
+                }
+                let mut guard = till.lock().unwrap();
+                for (store_type, seq) in acked {
+                    guard.outbox_ack(store_type, seq).unwrap();
                 }
                 pushed += batch.len() as u64;
             }
@@ -295,11 +300,20 @@ fn main() {
         .position(|a| a == "--backend")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
     let (backlog, devices, per_device) = if quick {
         (5_000, 10, 200)
     } else {
         (50_000, 50, 1_000)
     };
+    let devices = arg("--devices").unwrap_or(devices);
+    let per_device = arg("--per-device").unwrap_or(per_device);
+    let backlog = arg("--backlog").unwrap_or(backlog);
     let bin = server_bin();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
