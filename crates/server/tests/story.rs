@@ -217,6 +217,33 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
         .await;
     assert_eq!(status, 413);
 
+    // Out of order: two full refunds of a sale reach the server before the sale itself; the
+    // conflict is raised when the sale arrives.
+    let (late_sale, late_id) = a.sale("10.00", PaymentMethod::Cash);
+    b.learn(&late_sale);
+    let full = |t: &mut Till| {
+        t.run(Command::Refund {
+            parent: late_id,
+            strategy: RefundStrategy::Full,
+            progress: RefundProgress::Complete,
+            reason: None,
+        })
+    };
+    let (refund_late_a, refund_late_b) = (full(&mut a), full(&mut b));
+    assert_eq!(
+        api.push(&token_b, &refund_late_b).await,
+        vec![PushOutcome::Stored]
+    );
+    assert_eq!(
+        api.push(&token_a, &refund_late_a).await,
+        vec![PushOutcome::Stored]
+    );
+    let outcomes = api.push(&token_a, &late_sale).await;
+    assert!(
+        matches!(&outcomes[1], PushOutcome::StoredWithConflict { reason, .. } if reason.contains("20.00 USD")),
+        "{outcomes:?}"
+    );
+
     // Revoked and forged tokens are refused at once.
     let (status, _) = api
         .post("/v1/push", Some("forged-token"), json!({ "records": [] }))

@@ -19,7 +19,7 @@ impl Storage {
         records: Vec<Record>,
         now: Timestamp,
     ) -> Result<Vec<PushResult>> {
-        self.transact(move |db| {
+        self.transact_push(move |db| {
             db.lock_pushes()?;
             let mut seq = next_seq(db)?;
             let mut results = Vec::with_capacity(records.len());

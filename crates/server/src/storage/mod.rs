@@ -174,6 +174,9 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Storage {
     backend: Backend,
+    /// Pushes are serialized by the database's push lock anyway; queueing them here, before
+    /// they take a connection, leaves the pool free for sign-ins, pulls and reads.
+    push_gate: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Storage {
@@ -186,7 +189,10 @@ impl Storage {
             } else {
                 Backend::Sqlite(sqlite::SqliteBackend::open(std::path::Path::new(database))?)
             };
-        Ok(Storage { backend })
+        Ok(Storage {
+            backend,
+            push_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        })
     }
 
     /// Which backend, for messages: `sqlite` or `postgres`.
@@ -195,6 +201,19 @@ impl Storage {
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
+    }
+
+    /// Like [`Storage::transact`], for work that takes the push lock: one at a time per process.
+    pub(crate) async fn transact_push<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _turn = self
+            .push_gate
+            .acquire()
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.transact(work).await
     }
 
     /// Runs `work` in one database transaction on a blocking thread; commits if it returns Ok.

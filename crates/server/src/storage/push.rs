@@ -230,7 +230,12 @@ fn duplicate_reference(db: &mut dyn Db, t: &Transaction) -> Result<Option<Found>
 }
 
 /// The cross-device rules a newly stored record may break.
-fn conflicts_of(db: &mut dyn Db, device: &str, record: &Record) -> Result<Vec<Found>> {
+fn conflicts_of(
+    db: &mut dyn Db,
+    device: &str,
+    record: &Record,
+    batch: &Batch,
+) -> Result<Vec<Found>> {
     let mut found = Vec::new();
     match record {
         Record::Transaction { transaction: t } => {
@@ -246,6 +251,7 @@ fn conflicts_of(db: &mut dyn Db, device: &str, record: &Record) -> Result<Vec<Fo
             }
             // A payment or authorization that arrives after its refunds or captures.
             match t.kind {
+                _ if !batch.with_children.contains(&id) => {}
                 TxKind::Sale | TxKind::Capture => found.extend(over_limit(db, &id, "refund", &id)?),
                 TxKind::Authorize => found.extend(over_limit(db, &id, "capture", &id)?),
                 TxKind::Void | TxKind::Refund | TxKind::Credit => {}
@@ -278,10 +284,11 @@ fn conflicts_of(db: &mut dyn Db, device: &str, record: &Record) -> Result<Vec<Fo
 
 /// Stores a record the server does not have yet, in the open transaction at position `seq`,
 /// and fills the columns the manager's queries read.
-pub(crate) fn insert_record(
+fn insert_record(
     db: &mut dyn Db,
     device: Option<&str>,
     record: &Record,
+    batch: &Batch,
     seq: i64,
     now: i64,
 ) -> Result<()> {
@@ -296,7 +303,10 @@ pub(crate) fn insert_record(
         Record::Order { order } => insert_order(db, order, seq)?,
         Record::Transaction { transaction } => {
             insert_transaction(db, transaction, seq)?;
-            apply_latest_result(db, &transaction.id.to_string())?;
+            let id = transaction.id.to_string();
+            if batch.with_changes.contains(&id) {
+                apply_latest_result(db, &id)?;
+            }
         }
         Record::ResultChange {
             transaction_id,
@@ -333,6 +343,59 @@ pub(crate) fn insert_record(
         Record::WriteOff { .. } | Record::Product { .. } | Record::Event { .. } => {}
     }
     Ok(())
+}
+
+/// What the records of one batch need to know about each other and about what is stored,
+/// found with a few queries up front instead of several per record.
+#[derive(Default)]
+struct Batch {
+    /// Keys the server has (before the batch, and stored so far in it).
+    known: HashSet<RecordKey>,
+    /// Transactions with result changes stored (which may arrive before their transaction).
+    with_changes: HashSet<String>,
+    /// Payments and authorizations with refunds, captures or voids stored (which may arrive
+    /// before their parent).
+    with_children: HashSet<String>,
+}
+
+/// `SELECT DISTINCT {column} FROM {table} WHERE {column} IN (ids)`, in a few padded statements.
+fn present(db: &mut dyn Db, table: &str, column: &str, ids: &[String]) -> Result<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(512) {
+        let width = chunk.len().next_power_of_two();
+        let mut params: Vec<Param> = chunk.iter().map(Param::from).collect();
+        if let Some(last) = chunk.last() {
+            params.resize(width, Param::from(last));
+        }
+        let marks: Vec<String> = (1..=width).map(|i| format!("${i}")).collect();
+        for row in db.query(
+            &format!(
+                "SELECT DISTINCT {column} FROM {table} WHERE {column} IN ({})",
+                marks.join(", ")
+            ),
+            &params,
+        )? {
+            found.insert(row.text(0)?);
+        }
+    }
+    Ok(found)
+}
+
+impl Batch {
+    fn new(db: &mut dyn Db, records: &[Record]) -> Result<Batch> {
+        let ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Transaction { transaction } => Some(transaction.id.to_string()),
+                _ => None,
+            })
+            .collect();
+        Ok(Batch {
+            known: already_stored(db, records)?,
+            with_changes: present(db, "result_changes", "transaction_id", &ids)?,
+            with_children: present(db, "transactions", "parent_id", &ids)?,
+        })
+    }
 }
 
 /// Which of a batch's records the server already has: one query per record type.
@@ -384,7 +447,7 @@ fn store_one(
     db: &mut dyn Db,
     device: &str,
     record: &Record,
-    known: &mut HashSet<RecordKey>,
+    batch: &mut Batch,
     seq: &mut i64,
     now: i64,
 ) -> Result<PushOutcome> {
@@ -407,16 +470,27 @@ fn store_one(
         });
     }
     let key = record.key();
-    if known.contains(&key) {
+    if batch.known.contains(&key) {
         return Ok(PushOutcome::AlreadyHad);
     }
     if let Err(reason) = record.validate() {
         return Ok(PushOutcome::Invalid { reason });
     }
-    insert_record(db, Some(device), record, *seq, now)?;
-    known.insert(key.clone());
+    insert_record(db, Some(device), record, batch, *seq, now)?;
+    batch.known.insert(key.clone());
+    match record {
+        Record::Transaction { transaction } => {
+            if let Some(parent) = transaction.parent {
+                batch.with_children.insert(parent.to_string());
+            }
+        }
+        Record::ResultChange { transaction_id, .. } => {
+            batch.with_changes.insert(transaction_id.to_string());
+        }
+        _ => {}
+    }
     *seq += 1;
-    let conflicts = conflicts_of(db, device, record)?;
+    let conflicts = conflicts_of(db, device, record, batch)?;
     let Some(first) = conflicts.first() else {
         return Ok(PushOutcome::Stored);
     };
@@ -460,14 +534,14 @@ impl Storage {
         records: Vec<Record>,
         now: Timestamp,
     ) -> Result<Vec<PushResult>> {
-        self.transact(move |db| {
+        self.transact_push(move |db| {
             db.lock_pushes()?;
             let device_id = device.to_string();
             let mut seq = next_seq(db)?;
-            let mut known = already_stored(db, &records)?;
+            let mut batch = Batch::new(db, &records)?;
             let mut results = Vec::with_capacity(records.len());
             for record in &records {
-                let outcome = store_one(db, &device_id, record, &mut known, &mut seq, ms(now))?;
+                let outcome = store_one(db, &device_id, record, &mut batch, &mut seq, ms(now))?;
                 results.push(PushResult {
                     key: record.key(),
                     outcome,
