@@ -150,6 +150,11 @@ pub trait Db {
     fn execute(&mut self, sql: &str, params: &[Param]) -> Result<u64>;
     /// Runs a query; all its rows.
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>>;
+    /// Runs a query planned for these very parameters (not a kept, generic plan): for the
+    /// per-batch lookups with long `IN` lists, whose best plan depends on the table's size now.
+    fn query_planned(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
+        self.query(sql, params)
+    }
     /// Serializes pushes across every server process: taken at the start of each push, so
     /// record positions (`seq`) follow commit order and the cross-device rules see every
     /// earlier record.

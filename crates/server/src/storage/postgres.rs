@@ -230,6 +230,14 @@ impl Db for PgDb<'_, '_> {
             .collect()
     }
 
+    fn query_planned(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
+        // A statement given as text is prepared unnamed and planned with its parameters.
+        let rows = self.tx.query(sql, &refs(params))?;
+        rows.iter()
+            .map(|r| (0..r.len()).map(|i| cell(r, i)).collect::<Result<_>>().map(Row))
+            .collect()
+    }
+
     fn lock_pushes(&mut self) -> Result<()> {
         self.tx
             .execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])?;

@@ -368,7 +368,7 @@ fn present(db: &mut dyn Db, table: &str, column: &str, ids: &[String]) -> Result
             params.resize(width, Param::from(last));
         }
         let marks: Vec<String> = (1..=width).map(|i| format!("${i}")).collect();
-        for row in db.query(
+        for row in db.query_planned(
             &format!(
                 "SELECT DISTINCT {column} FROM {table} WHERE {column} IN ({})",
                 marks.join(", ")
@@ -415,7 +415,7 @@ fn already_stored(db: &mut dyn Db, records: &[Record]) -> Result<HashSet<RecordK
         params.extend(ids.into_iter().map(Param::from));
         params.resize(width + 1, Param::from(last));
         let marks: Vec<String> = (2..width + 2).map(|i| format!("${i}")).collect();
-        let rows = db.query(
+        let rows = db.query_planned(
             &format!(
                 "SELECT record_id FROM records WHERE record_type = $1 AND record_id IN ({})",
                 marks.join(", ")
