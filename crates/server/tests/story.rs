@@ -209,6 +209,33 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
         body["message"].as_str().unwrap().contains("decimal places"),
         "{body}"
     );
+    value["transaction"]["amount"] = json!({ "amount": "1.00", "currency": "ZZZ" });
+    let (status, body) = api
+        .post("/v1/push", Some(&token_a), json!({ "records": [value] }))
+        .await;
+    assert_eq!(status, 400, "an unknown currency: {body}");
+    assert!(body["message"].as_str().unwrap().contains("ZZZ"), "{body}");
+    value["transaction"]["amount"] = json!(100);
+    let (status, body) = api
+        .post("/v1/push", Some(&token_a), json!({ "records": [value] }))
+        .await;
+    assert_eq!(
+        status, 400,
+        "a number where an amount object belongs: {body}"
+    );
+    let huge = "x".repeat(MAX_BODY_BYTES + 1);
+    let (status, body) = api
+        .post(
+            "/v1/push",
+            Some(&token_a),
+            json!({ "records": [], "padding": huge }),
+        )
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("smaller"),
+        "{body}"
+    );
     let many: Vec<Record> = (0..MAX_BATCH + 1)
         .map(|i| offer(&format!("Offer {i}")))
         .collect();

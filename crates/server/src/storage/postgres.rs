@@ -234,7 +234,12 @@ impl Db for PgDb<'_, '_> {
         // A statement given as text is prepared unnamed and planned with its parameters.
         let rows = self.tx.query(sql, &refs(params))?;
         rows.iter()
-            .map(|r| (0..r.len()).map(|i| cell(r, i)).collect::<Result<_>>().map(Row))
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| cell(r, i))
+                    .collect::<Result<_>>()
+                    .map(Row)
+            })
             .collect()
     }
 
