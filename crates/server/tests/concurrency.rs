@@ -41,7 +41,7 @@ async fn many_devices(db: &Db, servers: &[Server]) {
     let apis: Vec<Api> = servers
         .iter()
         .map(|s| Api {
-            http: reqwest::Client::new(),
+            http: http(),
             url: s.url.clone(),
         })
         .collect();
@@ -54,7 +54,7 @@ async fn many_devices(db: &Db, servers: &[Server]) {
     let mut pushers = Vec::new();
     for i in 0..DEVICES {
         let api = Api {
-            http: reqwest::Client::new(),
+            http: http(),
             url: apis[i % apis.len()].url.clone(),
         };
         let mut till = Till::new(event);
@@ -81,7 +81,7 @@ async fn many_devices(db: &Db, servers: &[Server]) {
     }
     let observe = {
         let api = Api {
-            http: reqwest::Client::new(),
+            http: http(),
             url: apis[apis.len() - 1].url.clone(),
         };
         let token = observer_token.clone();

@@ -48,7 +48,7 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
 
     let server = serve(&db);
     let api = Api {
-        http: reqwest::Client::new(),
+        http: http(),
         url: server.url.clone(),
     };
     let event = EventId(Uuid::now_v7());

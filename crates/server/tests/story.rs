@@ -28,7 +28,7 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
     let code_b = new_code(&db, "Booth 2");
     let server = serve(&db);
     let api = Api {
-        http: reqwest::Client::new(),
+        http: http(),
         url: server.url.clone(),
     };
     let event = EventId(Uuid::now_v7());
@@ -291,7 +291,7 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
     drop(server);
     let server = serve(&db);
     let api = Api {
-        http: reqwest::Client::new(),
+        http: http(),
         url: server.url.clone(),
     };
     assert_eq!(

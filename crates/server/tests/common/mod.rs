@@ -18,6 +18,14 @@ use fairtill_protocol::*;
 use serde_json::json;
 use uuid::Uuid;
 
+/// An HTTP client. In a workspace build reqwest is unified with the sync client's
+/// `rustls-no-provider` feature, so a crypto provider must be installed first (ring, as in
+/// the server and the app).
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// Which backend a test database is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
