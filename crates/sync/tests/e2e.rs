@@ -216,7 +216,13 @@ async fn a_server_killed_mid_sync_loses_nothing() {
     let till = a.till.clone();
     let client = a.client.clone();
     let round = tokio::spawn(async move { sync_once(&till, &client, None, &no_progress).await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Kill it once the first batches are in, whatever the machine's speed.
+    for _ in 0..500 {
+        if server_records(&db).len() >= 500 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     let first = round.await.unwrap();

@@ -251,9 +251,10 @@ impl CuttingProxy {
                     None
                 };
                 let n = n.clone();
+                let c = c.clone();
                 tokio::spawn(async move {
                     if let Ok(outbound) = TcpStream::connect(&target).await {
-                        if relay(inbound, outbound, budget).await {
+                        if relay(inbound, outbound, budget, c).await {
                             n.fetch_add(1, Ordering::SeqCst);
                         }
                     }
@@ -268,8 +269,14 @@ impl CuttingProxy {
     }
 }
 
-/// Relays both ways; with a budget, stops after that many bytes. True if it cut.
-async fn relay(inbound: TcpStream, outbound: TcpStream, budget: Option<u64>) -> bool {
+/// Relays both ways; with a budget, stops after that many bytes while cutting is on (a kept-alive
+/// connection opened while cutting outlives it). True if it cut.
+async fn relay(
+    inbound: TcpStream,
+    outbound: TcpStream,
+    budget: Option<u64>,
+    cutting: Arc<AtomicBool>,
+) -> bool {
     let left = Arc::new(AtomicU64::new(budget.unwrap_or(u64::MAX)));
     let cut = Arc::new(AtomicBool::new(false));
     let (ir, iw) = inbound.into_split();
@@ -277,14 +284,19 @@ async fn relay(inbound: TcpStream, outbound: TcpStream, budget: Option<u64>) -> 
     let pump = |mut from: tokio::net::tcp::OwnedReadHalf,
                 mut to: tokio::net::tcp::OwnedWriteHalf,
                 left: Arc<AtomicU64>,
-                cut: Arc<AtomicBool>| async move {
+                cut: Arc<AtomicBool>,
+                cutting: Arc<AtomicBool>| async move {
         let mut buf = vec![0u8; 8192];
         loop {
             let n = match from.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            let allowed = left.load(Ordering::SeqCst).min(n as u64) as usize;
+            let allowed = if cutting.load(Ordering::SeqCst) {
+                left.load(Ordering::SeqCst).min(n as u64) as usize
+            } else {
+                n
+            };
             left.fetch_sub(allowed as u64, Ordering::SeqCst);
             if to.write_all(&buf[..allowed]).await.is_err() {
                 break;
@@ -296,8 +308,8 @@ async fn relay(inbound: TcpStream, outbound: TcpStream, budget: Option<u64>) -> 
         }
         let _ = to.shutdown().await;
     };
-    let mut up = tokio::spawn(pump(ir, ow, left.clone(), cut.clone()));
-    let mut down = tokio::spawn(pump(or, iw, left, cut.clone()));
+    let mut up = tokio::spawn(pump(ir, ow, left.clone(), cut.clone(), cutting.clone()));
+    let mut down = tokio::spawn(pump(or, iw, left, cut.clone(), cutting));
     // When one direction ends, end the other: the connection is gone.
     tokio::select! {
         _ = &mut up => down.abort(),
