@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh app
+bash scripts/build-ui.sh
 cargo build --release --features tauri/custom-protocol
 exec target/release/fairtill-app "$@"

@@ -16,6 +16,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# The web UI is built with Node (18.19 or newer) and npm; Debian 12's own nodejs is enough.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "installing: nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm
+fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is not installed: Fairtill needs the Rust toolchain (1.95) on the PATH" >&2
   exit 1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite: format, lints, every crate's tests (including the
-# crash test and the app-window start test under Xvfb).
+# Sets up and runs the whole test suite: the web UI's type check and unit tests, format, lints,
+# every crate's tests (including the crash test and the app-window start test under Xvfb), and a
+# check that the TypeScript types generated from the Rust types are committed and current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh test
@@ -8,6 +9,8 @@ bash scripts/setup-system.sh test
 if command -v pg_lsclusters >/dev/null 2>&1 && ! pg_lsclusters -h 2>/dev/null | grep -q online; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
 fi
+bash scripts/build-ui.sh
+(cd ui && npm run check && npm test)
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 # The keyring test talks to a real Secret Service: run the suite in a private D-Bus session with
@@ -17,3 +20,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n fairtill-ci | gnome-keyring-daemon --components=secrets --daemonize --unlock >/dev/null && cargo test --workspace'
+# `cargo test` regenerated ui/src/bindings from the Rust types: they must match what is committed.
+if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
+  git status --porcelain -- ui/src/bindings >&2
+  echo "ui/src/bindings is stale: commit the TypeScript types cargo test generated" >&2
+  exit 1
+fi

@@ -4,7 +4,8 @@ use fairtill_store::StoreError;
 use serde::Serialize;
 
 /// What the UI can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The input needs correcting.
@@ -20,7 +21,8 @@ pub enum ErrorCode {
 }
 
 /// An error crossing IPC.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ApiError {
     /// What kind of problem.
     pub code: ErrorCode,

@@ -11,7 +11,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::AppState;
 
 /// What the sync panel and the status bar show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SyncView {
     /// The server, once enrolled.
     pub server_url: Option<String>,

@@ -7,7 +7,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::AppState;
 
 /// What the status bar shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct TillStatus {
     /// Device code (receipt prefix).
     pub device_code: String,
@@ -16,8 +17,10 @@ pub struct TillStatus {
     /// Database file.
     pub database: String,
     /// Records not yet synced.
+    #[ts(type = "number")]
     pub waiting_to_sync: u64,
     /// Transactions recorded on this device.
+    #[ts(type = "number")]
     pub transactions: u64,
 }
 

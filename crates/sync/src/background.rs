@@ -16,21 +16,25 @@ use crate::client::SyncClient;
 use crate::round::{sync_once, Progress, SyncError};
 
 /// What the UI shows about sync.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SyncStatus {
     /// The last attempt reached the server.
     pub online: bool,
     /// A round is running now.
     pub syncing: bool,
     /// Records waiting to be pushed.
+    #[ts(type = "number")]
     pub waiting: u64,
     /// The last round that finished.
+    #[ts(type = "string | null")]
     pub last_success: Option<Timestamp>,
     /// What went wrong last, in words (cleared by a successful round).
     pub last_error: Option<String>,
     /// Open conflicts on the server that involve this device.
     pub open_conflicts: u32,
     /// Records the server refused as malformed.
+    #[ts(type = "number")]
     pub rejected: u64,
     /// Progress of the running round's push.
     pub progress: Option<Progress>,

@@ -50,11 +50,14 @@ pub struct RoundReport {
 }
 
 /// How far a round is, for a progress bar.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Progress {
     /// Records pushed so far this round.
+    #[ts(type = "number")]
     pub pushed: u64,
     /// Records that were waiting when the round began.
+    #[ts(type = "number")]
     pub total: u64,
 }
 
