@@ -7,7 +7,7 @@ use fairtill_core::money::{Currency, Money};
 use fairtill_core::offer::{Offer, OfferLine};
 use fairtill_core::tax::TaxCategory;
 use fairtill_core::Timestamp;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -24,28 +24,32 @@ pub struct SavedOffer {
     pub retired_at: Option<Timestamp>,
 }
 
+/// Adds or updates a product in the catalog table (also for products pulled from the server).
+pub(crate) fn upsert_product(conn: &Connection, product: &Product, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO products (sku, name, unit_price_minor, currency, tax_category, barcode, favourite, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit_price_minor = excluded.unit_price_minor,
+           currency = excluded.currency, tax_category = excluded.tax_category, barcode = excluded.barcode,
+           favourite = excluded.favourite, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        product.sku,
+        product.name,
+        product.unit_price.minor(),
+        product.unit_price.currency().code(),
+        product.tax_category.as_str(),
+        product.barcode,
+        product.favourite,
+        now,
+    ])?;
+    Ok(())
+}
+
 impl Till {
     /// Adds or updates a catalog product (the catalog changes; orders keep what was sold).
     pub fn upsert_product(&mut self, product: &Product) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO products (sku, name, unit_price_minor, currency, tax_category, barcode, favourite, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit_price_minor = excluded.unit_price_minor,
-                   currency = excluded.currency, tax_category = excluded.tax_category, barcode = excluded.barcode,
-                   favourite = excluded.favourite, updated_at = excluded.updated_at",
-            )?
-            .execute(params![
-                product.sku,
-                product.name,
-                product.unit_price.minor(),
-                product.unit_price.currency().code(),
-                product.tax_category.as_str(),
-                product.barcode,
-                product.favourite,
-                ms(self.now()),
-            ])?;
-        Ok(())
+        upsert_product(&self.conn, product, ms(self.now()))
     }
 
     /// Products whose SKU, barcode or name starts with `text` (name also matches inside), by name.

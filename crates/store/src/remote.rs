@@ -12,6 +12,7 @@ use fairtill_core::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::upsert_product;
 use crate::error::Result;
 use crate::records::{insert_order_from, insert_transaction_from, load_order, ms};
 use crate::till::Till;
@@ -188,25 +189,7 @@ fn apply_one(conn: &Connection, record: &Remote, now: i64) -> Result<Result<bool
             )?
             .execute(params![id, ms(*retired_at), staff])?;
         }
-        Remote::Product(p) => {
-            conn.prepare_cached(
-                "INSERT INTO products (sku, name, unit_price_minor, currency, tax_category, barcode, favourite, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit_price_minor = excluded.unit_price_minor,
-                   currency = excluded.currency, tax_category = excluded.tax_category, barcode = excluded.barcode,
-                   favourite = excluded.favourite, updated_at = excluded.updated_at",
-            )?
-            .execute(params![
-                p.sku,
-                p.name,
-                p.unit_price.minor(),
-                p.unit_price.currency().code(),
-                p.tax_category.as_str(),
-                p.barcode,
-                p.favourite,
-                now,
-            ])?;
-        }
+        Remote::Product(p) => upsert_product(conn, p, now)?,
         Remote::Event(e) => {
             conn.prepare_cached(
                 "INSERT INTO events (id, name, currency, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)

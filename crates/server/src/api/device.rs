@@ -12,7 +12,7 @@ use fairtill_protocol::{
     PushRequest, PushResponse, MAX_BATCH,
 };
 
-use super::error::{bearer, check_version, ApiError};
+use super::error::{check_version, version_and_token, ApiError};
 use super::AppState;
 use crate::auth;
 use crate::storage::Device;
@@ -27,14 +27,10 @@ impl FromRequestParts<Arc<AppState>> for AuthDevice {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        check_version(&parts.headers)?;
-        let token = bearer(&parts.headers).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "this request needs a device token; enroll the device first",
-            )
-        })?;
+        let token = version_and_token(
+            &parts.headers,
+            "this request needs a device token; enroll the device first",
+        )?;
         match state.storage.authenticate(auth::hash(token)).await? {
             Some(device) => Ok(AuthDevice(device)),
             None => Err(ApiError::new(

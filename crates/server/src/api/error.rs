@@ -111,3 +111,11 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
 }
+
+/// The version check and the bearer token every authenticated endpoint starts with; `missing`
+/// says what to do when there is no token.
+pub fn version_and_token<'a>(headers: &'a HeaderMap, missing: &str) -> Result<&'a str, ApiError> {
+    check_version(headers)?;
+    bearer(headers)
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, missing))
+}

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::{bearer, check_version, ApiError};
+use super::error::{check_version, version_and_token, ApiError};
 use super::AppState;
 use crate::auth;
 use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, ServerFilter};
@@ -38,14 +38,7 @@ impl FromRequestParts<Arc<AppState>> for AuthManager {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        check_version(&parts.headers)?;
-        let token = bearer(&parts.headers).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "sign in as a manager first",
-            )
-        })?;
+        let token = version_and_token(&parts.headers, "sign in as a manager first")?;
         let hash = auth::hash(token);
         if let Some(name) = state
             .storage

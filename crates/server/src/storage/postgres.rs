@@ -211,6 +211,17 @@ fn cell(row: &postgres::Row, i: usize) -> Result<Cell> {
     Ok(cell.unwrap_or(Cell::Null))
 }
 
+fn read_rows(rows: &[postgres::Row]) -> Result<Vec<Row>> {
+    rows.iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| cell(r, i))
+                .collect::<Result<_>>()
+                .map(Row)
+        })
+        .collect()
+}
+
 impl Db for PgDb<'_, '_> {
     fn execute(&mut self, sql: &str, params: &[Param]) -> Result<u64> {
         let stmt = self.statement(sql)?;
@@ -220,27 +231,13 @@ impl Db for PgDb<'_, '_> {
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
         let stmt = self.statement(sql)?;
         let rows = self.tx.query(&stmt, &refs(params))?;
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| cell(r, i))
-                    .collect::<Result<_>>()
-                    .map(Row)
-            })
-            .collect()
+        read_rows(&rows)
     }
 
     fn query_planned(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
         // A statement given as text is prepared unnamed and planned with its parameters.
         let rows = self.tx.query(sql, &refs(params))?;
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| cell(r, i))
-                    .collect::<Result<_>>()
-                    .map(Row)
-            })
-            .collect()
+        read_rows(&rows)
     }
 
     fn lock_pushes(&mut self) -> Result<()> {
