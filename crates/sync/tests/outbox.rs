@@ -1,37 +1,16 @@
 //! Everything a device records becomes valid wire records, in push order, exactly once.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod common;
+
+use common::{draft, usd};
+
 use fairtill_core::ledger::*;
-use fairtill_core::money::{Currency, Money};
 use fairtill_core::offer::OfferLine;
-use fairtill_core::order::{OrderDraft, OrderLine};
-use fairtill_core::tax::{TaxCategory, TaxPolicy};
+use fairtill_core::tax::TaxCategory;
 use fairtill_core::SignedDuration;
 use fairtill_protocol::RecordType;
 use fairtill_store::{Actor, Tender, Till};
-
-fn usd(t: &str) -> Money {
-    Money::parse(t, Currency::from_code("USD").unwrap()).unwrap()
-}
-
-fn draft(price: &str) -> OrderDraft {
-    OrderDraft {
-        currency: Currency::from_code("USD").unwrap(),
-        lines: vec![OrderLine {
-            sku: "MUG".into(),
-            name: "Mug".into(),
-            unit_price: usd(price),
-            quantity: 1,
-            tax_category: TaxCategory::Standard,
-            discount: None,
-            price_override_reason: None,
-        }],
-        discount: None,
-        tax: TaxPolicy::none(),
-        customer: None,
-        note: None,
-    }
-}
 
 #[test]
 fn every_kind_of_record_leaves_the_outbox_valid_and_in_push_order() {

@@ -9,10 +9,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use fairtill_protocol::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
-    PushRequest, PushResponse, MAX_BATCH,
+    PushRequest, PushResponse,
 };
 
-use super::error::{check_version, version_and_token, ApiError};
+use super::error::{check_batch, check_version, version_and_token, ApiError};
 use super::AppState;
 use crate::auth;
 use crate::storage::Device;
@@ -86,16 +86,7 @@ pub async fn push(
     body: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let Json(req) = body?;
-    if req.records.len() > MAX_BATCH {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            format!(
-                "{} records in one push; send at most {MAX_BATCH}",
-                req.records.len()
-            ),
-        ));
-    }
+    check_batch(req.records.len())?;
     let results = state
         .storage
         .push(device.id, req.records, (state.now)())

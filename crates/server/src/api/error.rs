@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fairtill_protocol::{
-    check_client_version, ErrorBody, ErrorCode, API_VERSION_HEADER, MAX_BODY_BYTES,
+    check_client_version, ErrorBody, ErrorCode, API_VERSION_HEADER, MAX_BATCH, MAX_BODY_BYTES,
 };
 
 use crate::storage::StorageError;
@@ -118,4 +118,16 @@ pub fn version_and_token<'a>(headers: &'a HeaderMap, missing: &str) -> Result<&'
     check_version(headers)?;
     bearer(headers)
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, missing))
+}
+
+/// Refuses a batch of more than [`MAX_BATCH`] records.
+pub fn check_batch(records: usize) -> Result<(), ApiError> {
+    if records > MAX_BATCH {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!("{records} records at once; send at most {MAX_BATCH}"),
+        ));
+    }
+    Ok(())
 }

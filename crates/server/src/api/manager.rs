@@ -15,12 +15,12 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ledger::{Summary, TxKind, TxResult};
 use fairtill_core::money::Currency;
 use fairtill_core::Timestamp;
-use fairtill_protocol::{ErrorBody, ErrorCode, PushRequest, PushResponse, MAX_BATCH};
+use fairtill_protocol::{ErrorBody, ErrorCode, PushRequest, PushResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::{check_version, version_and_token, ApiError};
+use super::error::{check_batch, check_version, version_and_token, ApiError};
 use super::AppState;
 use crate::auth;
 use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, ServerFilter};
@@ -442,16 +442,7 @@ pub async fn publish(
     body: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let Json(req) = body?;
-    if req.records.len() > MAX_BATCH {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            format!(
-                "{} records at once; send at most {MAX_BATCH}",
-                req.records.len()
-            ),
-        ));
-    }
+    check_batch(req.records.len())?;
     let results = state
         .storage
         .publish(manager, req.records, (state.now)())

@@ -16,15 +16,13 @@ mod push;
 mod queries;
 pub mod sqlite;
 
-use std::future::Future;
-
 use fairtill_core::ids::DeviceId;
 use fairtill_core::Timestamp;
 use fairtill_protocol::Record;
 use serde::Serialize;
 
 pub use managers::{AuditEntry, Conflict, ConflictFilter, Manager};
-pub use queries::{ServerFilter, ServerPage, ServerTxRow};
+pub use queries::ServerFilter;
 
 /// A statement parameter. Nulls are typed, because PostgreSQL checks parameter types.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,13 +318,4 @@ pub(crate) fn ms(t: Timestamp) -> i64 {
 /// A stored millisecond time.
 pub(crate) fn time(v: i64) -> Result<Timestamp> {
     Timestamp::from_millisecond(v).map_err(|e| StorageError::Backend(e.to_string()))
-}
-
-/// Something that runs work in a transaction (each backend).
-pub(crate) trait Transact {
-    /// See [`Storage::transact`].
-    fn transact<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
-    ) -> impl Future<Output = Result<T>> + Send;
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
-use super::{Cell, Db, Param, Result, Row, StorageError, Transact};
+use super::{Cell, Db, Param, Result, Row, StorageError};
 
 const MIGRATIONS: &[&str] = &[include_str!(
     "../../../../migrations/server/postgres/0001_init.sql"
@@ -136,8 +136,9 @@ fn migrate(client: &mut Client) -> Result<()> {
     Ok(())
 }
 
-impl Transact for PostgresBackend {
-    async fn transact<T: Send + 'static>(
+impl PostgresBackend {
+    /// Runs `work` in one transaction on a blocking thread; commits if it returns Ok.
+    pub(crate) async fn transact<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
     ) -> Result<T> {

@@ -358,23 +358,27 @@ struct Batch {
     with_children: HashSet<String>,
 }
 
-/// `SELECT DISTINCT {column} FROM {table} WHERE {column} IN (ids)`, in a few padded statements.
-fn present(db: &mut dyn Db, table: &str, column: &str, ids: &[String]) -> Result<HashSet<String>> {
+/// The values among `ids` that `select` finds. `select` has `{ids}` where the `IN` list goes,
+/// numbered after the `leading` parameters. Lists go 512 at a time, padded to a power of two
+/// (repeating an id), so a handful of statement texts serve every batch size.
+fn found_among(
+    db: &mut dyn Db,
+    select: &str,
+    leading: &[Param],
+    ids: &[String],
+) -> Result<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in ids.chunks(512) {
         let width = chunk.len().next_power_of_two();
-        let mut params: Vec<Param> = chunk.iter().map(Param::from).collect();
+        let mut params = leading.to_vec();
+        params.extend(chunk.iter().map(Param::from));
         if let Some(last) = chunk.last() {
-            params.resize(width, Param::from(last));
+            params.resize(leading.len() + width, Param::from(last));
         }
-        let marks: Vec<String> = (1..=width).map(|i| format!("${i}")).collect();
-        for row in db.query_planned(
-            &format!(
-                "SELECT DISTINCT {column} FROM {table} WHERE {column} IN ({})",
-                marks.join(", ")
-            ),
-            &params,
-        )? {
+        let marks: Vec<String> = (leading.len() + 1..=leading.len() + width)
+            .map(|i| format!("${i}"))
+            .collect();
+        for row in db.query_planned(&select.replace("{ids}", &marks.join(", ")), &params)? {
             found.insert(row.text(0)?);
         }
     }
@@ -383,53 +387,52 @@ fn present(db: &mut dyn Db, table: &str, column: &str, ids: &[String]) -> Result
 
 impl Batch {
     fn new(db: &mut dyn Db, records: &[Record]) -> Result<Batch> {
-        let ids: Vec<String> = records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Transaction { transaction } => Some(transaction.id.to_string()),
-                _ => None,
+        let mut by_type: BTreeMap<RecordType, Vec<String>> = BTreeMap::new();
+        for r in records {
+            let key = r.key();
+            by_type.entry(key.record_type).or_default().push(key.id);
+        }
+        let mut known = HashSet::new();
+        for (record_type, ids) in &by_type {
+            let found = found_among(
+                db,
+                "SELECT record_id FROM records WHERE record_type = $1 AND record_id IN ({ids})",
+                &[type_name(*record_type).into()],
+                ids,
+            )?;
+            known.extend(found.into_iter().map(|id| RecordKey {
+                record_type: *record_type,
+                id,
+            }));
+        }
+        // Only new transactions can need the checks below (a re-push skips them).
+        let new: Vec<String> = by_type
+            .remove(&RecordType::Transaction)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|id| {
+                !known.contains(&RecordKey {
+                    record_type: RecordType::Transaction,
+                    id: id.clone(),
+                })
             })
             .collect();
         Ok(Batch {
-            known: already_stored(db, records)?,
-            with_changes: present(db, "result_changes", "transaction_id", &ids)?,
-            with_children: present(db, "transactions", "parent_id", &ids)?,
+            with_changes: found_among(
+                db,
+                "SELECT DISTINCT transaction_id FROM result_changes WHERE transaction_id IN ({ids})",
+                &[],
+                &new,
+            )?,
+            with_children: found_among(
+                db,
+                "SELECT DISTINCT parent_id FROM transactions WHERE parent_id IN ({ids})",
+                &[],
+                &new,
+            )?,
+            known,
         })
     }
-}
-
-/// Which of a batch's records the server already has: one query per record type.
-fn already_stored(db: &mut dyn Db, records: &[Record]) -> Result<HashSet<RecordKey>> {
-    let mut by_type: BTreeMap<RecordType, Vec<String>> = BTreeMap::new();
-    for r in records {
-        let key = r.key();
-        by_type.entry(key.record_type).or_default().push(key.id);
-    }
-    let mut known = HashSet::new();
-    for (record_type, ids) in by_type {
-        // The list is padded to a power of two (repeating an id), so a handful of statements
-        // serve every batch size and stay prepared.
-        let width = ids.len().next_power_of_two();
-        let last = ids.last().cloned().unwrap_or_default();
-        let mut params: Vec<Param> = vec![type_name(record_type).into()];
-        params.extend(ids.into_iter().map(Param::from));
-        params.resize(width + 1, Param::from(last));
-        let marks: Vec<String> = (2..width + 2).map(|i| format!("${i}")).collect();
-        let rows = db.query_planned(
-            &format!(
-                "SELECT record_id FROM records WHERE record_type = $1 AND record_id IN ({})",
-                marks.join(", ")
-            ),
-            &params,
-        )?;
-        for row in rows {
-            known.insert(RecordKey {
-                record_type,
-                id: row.text(0)?,
-            });
-        }
-    }
-    Ok(known)
 }
 
 /// The next free record position (call under the push lock).

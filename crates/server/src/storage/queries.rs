@@ -18,11 +18,6 @@ pub struct ServerFilter {
     pub device_id: Option<DeviceId>,
 }
 
-/// A page of the manager's list (rows newest first).
-pub type ServerPage = Page;
-/// One row of the manager's list.
-pub type ServerTxRow = TxRow;
-
 /// Most rows in one page.
 pub const MAX_PAGE: usize = 1000;
 

@@ -8,7 +8,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
-use super::{Cell, Db, Param, Result, Row, StorageError, Transact};
+use super::{Cell, Db, Param, Result, Row, StorageError};
 
 const MIGRATIONS: &[&str] = &[include_str!(
     "../../../../migrations/server/sqlite/0001_init.sql"
@@ -47,8 +47,9 @@ impl SqliteBackend {
     }
 }
 
-impl Transact for SqliteBackend {
-    async fn transact<T: Send + 'static>(
+impl SqliteBackend {
+    /// Runs `work` in one transaction on a blocking thread; commits if it returns Ok.
+    pub(crate) async fn transact<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
     ) -> Result<T> {

@@ -114,8 +114,8 @@ pub struct Device {
 }
 
 impl Device {
-    /// A new device database, enrolled with a fresh code at `url` (the enrollment goes to
-    /// `enroll_url`, the server itself, so a cutting proxy cannot eat the one-time code).
+    /// A new device database that syncs through `url` (the server or a proxy in front of it).
+    /// It enrolls with the server itself, so a cutting proxy cannot eat the one-time code.
     pub async fn enrolled(
         server: &Server,
         url: &str,
