@@ -91,14 +91,15 @@ fn view(state: &AppState) -> Result<SyncView, ApiError> {
     let till = state.till.lock().map_err(|_| busy())?;
     let server = till.sync_server()?;
     let running = state.sync.lock().map_err(|_| busy())?.clone();
-    let status = match running {
+    let mut status = match running {
         Some(h) => h.status(),
         None => SyncStatus {
-            waiting: till.outbox()?.total,
             last_error: state.sync_problem.lock().map_err(|_| busy())?.clone(),
             ..SyncStatus::default()
         },
     };
+    // The task counts what waits after each round; a sale made since must show at once.
+    status.waiting = till.outbox()?.total;
     Ok(SyncView {
         server_url: server.as_ref().map(|s| s.0.clone()),
         server_name: server.map(|s| s.1),
