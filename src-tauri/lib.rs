@@ -1,8 +1,8 @@
 //! Fairtill desktop shell: Tauri commands that adapt IPC to `fairtill-store` and
 //! `fairtill-core`. Nothing else lives here.
 
-mod commands;
-mod error;
+pub mod commands;
+pub mod error;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,19 @@ pub struct AppState {
     pub sync_problem: Mutex<Option<String>>,
     /// The event the till is at: its sales from other booths are pulled.
     pub event: Arc<Mutex<Option<EventId>>>,
+}
+
+impl AppState {
+    /// The state over an opened till, at the event its settings name.
+    pub fn new(till: Till) -> Result<AppState, fairtill_store::StoreError> {
+        let event = till.settings()?.event.map(|e| e.id);
+        Ok(AppState {
+            till: Arc::new(Mutex::new(till)),
+            sync: Mutex::new(None),
+            sync_problem: Mutex::new(None),
+            event: Arc::new(Mutex::new(event)),
+        })
+    }
 }
 
 /// Where the database lives: `--db PATH`, else `FAIRTILL_DB`, else the user's data directory.
@@ -46,18 +59,52 @@ fn database_path(app: &tauri::App) -> anyhow::Result<PathBuf> {
     Ok(dir.join("fairtill.db"))
 }
 
+/// Registers every command on a builder (the app's, or the mock runtime's in tests).
+pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    use commands::*;
+    builder.invoke_handler(tauri::generate_handler![
+        till::till_status,
+        sync::sync_state,
+        sync::enroll_device,
+        sync::sync_now,
+        sync::disconnect_server,
+        event::list_events,
+        event::create_event,
+        event::set_till,
+        event::open_till,
+        event::close_till,
+        event::till_sessions,
+        catalog::search_products,
+        catalog::product_by_code,
+        catalog::favourites,
+        catalog::set_favourite,
+        catalog::import_products,
+        sale::cart_totals,
+        sale::charge,
+        sale::receipt,
+        orders::order_detail,
+        orders::capture,
+        orders::void_transaction,
+        orders::refund,
+        orders::mark_paid,
+        orders::write_off,
+        orders::replace_sale,
+        orders::resolve_result,
+        transactions::list_transactions,
+        transactions::transactions_summary,
+        transactions::export_transactions,
+        offers::list_offers,
+        offers::save_offer,
+        offers::retire_offer,
+    ])
+}
+
 /// Starts the app.
 pub fn run() {
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default()
         .setup(|app| {
             let path = database_path(app)?;
-            let till = Till::open(&path)?;
-            let state = AppState {
-                till: Arc::new(Mutex::new(till)),
-                sync: Mutex::new(None),
-                sync_problem: Mutex::new(None),
-                event: Arc::new(Mutex::new(None)),
-            };
+            let state = AppState::new(Till::open(&path)?)?;
             if let Err(e) = commands::sync::start(&state) {
                 if let Ok(mut problem) = state.sync_problem.lock() {
                     *problem = Some(e.message);
@@ -66,14 +113,8 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::till::till_status,
-            commands::sync::sync_state,
-            commands::sync::enroll_device,
-            commands::sync::sync_now,
-            commands::sync::disconnect_server
-        ])
-        .run(tauri::generate_context!());
+        .plugin(tauri_plugin_dialog::init());
+    let result = with_commands(builder).run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("Fairtill could not start: {e}");
         std::process::exit(1);

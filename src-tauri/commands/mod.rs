@@ -1,4 +1,64 @@
 //! Tauri commands: parse, call the store or the sync client, map errors to `{ code, message }`.
 
+pub mod catalog;
+pub mod event;
+pub mod offers;
+pub mod orders;
+pub mod sale;
 pub mod sync;
 pub mod till;
+pub mod transactions;
+
+use std::sync::MutexGuard;
+
+use fairtill_core::money::{Currency, Money};
+use fairtill_store::{Actor, Till};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::AppState;
+
+/// The error when a lock was poisoned by an earlier panic.
+pub(crate) fn busy() -> ApiError {
+    ApiError {
+        code: ErrorCode::Storage,
+        message: "the till is busy after an earlier failure; restart Fairtill".into(),
+    }
+}
+
+/// The till, or a clear error if an earlier panic poisoned its lock.
+pub(crate) fn till(state: &AppState) -> Result<MutexGuard<'_, Till>, ApiError> {
+    state.till.lock().map_err(|_| busy())
+}
+
+/// Who is recording: the signed-on staff member at the current event. Recording needs a name.
+pub(crate) fn actor(till: &Till) -> Result<Actor, ApiError> {
+    let actor = till.settings()?.actor();
+    if actor.staff.trim().is_empty() {
+        return Err(invalid(
+            "nobody is signed on to this till: enter your name under Event & till (F4) first",
+        ));
+    }
+    Ok(actor)
+}
+
+/// An input error in words.
+pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError {
+        code: ErrorCode::Invalid,
+        message: message.into(),
+    }
+}
+
+/// An amount typed by a person (`"12.50"`), in `currency`; `what` names it in the error.
+pub(crate) fn amount(text: &str, currency: Currency, what: &str) -> Result<Money, ApiError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(invalid(format!("enter the {what}")));
+    }
+    Money::parse(t, currency).map_err(|e| invalid(format!("{what}: {e}")))
+}
+
+/// A currency code.
+pub(crate) fn currency(code: &str) -> Result<Currency, ApiError> {
+    Currency::from_code(code.trim()).map_err(|e| invalid(e.to_string()))
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use fairtill_sync::{Credential, Schedule, SyncClient, SyncStatus};
 use serde::Serialize;
 
+use super::busy;
 use crate::error::{ApiError, ErrorCode};
 use crate::AppState;
 
@@ -20,13 +21,6 @@ pub struct SyncView {
     pub server_name: Option<String>,
     /// Online, waiting, last sync, last error, conflicts.
     pub status: SyncStatus,
-}
-
-fn busy() -> ApiError {
-    ApiError {
-        code: ErrorCode::Storage,
-        message: "the till is busy after an earlier failure; restart Fairtill".into(),
-    }
 }
 
 impl From<fairtill_sync::ClientError> for ApiError {

@@ -7,6 +7,7 @@ use crate::tax::TaxCategory;
 
 /// A product for sale, keyed by its SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Product {
     /// Stock-keeping unit, unique in the catalog.
     pub sku: String,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A billing address; every part optional but the country is a two-letter code when given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Address {
     /// Street and number.
     pub line1: Option<String>,
@@ -21,6 +22,7 @@ pub struct Address {
 
 /// Who bought, when the customer wants a receipt or follow-up.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Customer {
     /// Full name.
     pub name: Option<String>,

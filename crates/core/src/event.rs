@@ -12,6 +12,7 @@ pub const DEFAULT_CAPTURE_WINDOW: SignedDuration = SignedDuration::from_hours(7 
 
 /// When card payments are captured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum CaptureMode {
     /// The full amount is taken at once: payments are sales.
@@ -22,6 +23,7 @@ pub enum CaptureMode {
 
 /// An event and its selling rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Event {
     /// Identifier.
     pub id: EventId,
@@ -34,12 +36,14 @@ pub struct Event {
     /// Automatic or manual capture.
     pub capture_mode: CaptureMode,
     /// How long an authorization may wait for capture.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub capture_window: SignedDuration,
 }
 
 /// Who recorded something, on which device, at which event. Carried by every order and
 /// transaction (a refund may be made at another booth, by someone else).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SaleContext {
     /// The device that recorded it.
     pub device_id: DeviceId,

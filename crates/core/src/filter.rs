@@ -13,6 +13,7 @@ pub const METHODS: &[&str] = &["cash", "card", "external", "marked_paid"];
 
 /// Which transactions to show. Empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TxFilter {
     /// Created at or after.
     pub from: Option<Timestamp>,
@@ -38,6 +39,7 @@ pub struct TxFilter {
 
 /// One row of the transaction list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TxRow {
     /// Transaction id.
     pub id: TxId,
@@ -75,6 +77,7 @@ pub struct TxRow {
 
 /// A page of the list, newest first, with the cursor for the next page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Page {
     /// Rows.
     pub rows: Vec<TxRow>,

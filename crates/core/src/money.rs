@@ -55,6 +55,7 @@ pub enum MoneyError {
 
 /// An ISO 4217 currency that has a minor unit (USD: 2, JPY: 0, KWD: 3).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
 pub struct Currency(iso_currency::Currency);
 
 impl Currency {
@@ -138,6 +139,11 @@ pub fn round_to_currency(value: Decimal, currency: Currency) -> Result<Money, Mo
 
 /// An exact amount of one currency, held in minor units.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, type = "{ amount: string, currency: string }")
+)]
 pub struct Money {
     minor: i64,
     currency: Currency,

@@ -10,6 +10,7 @@ use crate::tax::TaxCategory;
 
 /// One line of an offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OfferLine {
     /// Product SKU.
     pub sku: String,
@@ -25,6 +26,7 @@ pub struct OfferLine {
 
 /// A saved offer. Immutable: there is no setter and no way to change it once built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Offer {
     id: OfferId,
     name: String,

@@ -16,6 +16,7 @@ use crate::tax::{TaxCategory, TaxPolicy};
 
 /// How big a one-off discount is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DiscountValue {
     /// A fixed amount off.
@@ -27,12 +28,14 @@ pub enum DiscountValue {
     Percent {
         /// Percent, e.g. `"10"`.
         #[serde(with = "rust_decimal::serde::str")]
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         percent: Decimal,
     },
 }
 
 /// A one-off discount with the reason it was given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Discount {
     /// Amount or percent.
     pub value: DiscountValue,
@@ -42,6 +45,7 @@ pub struct Discount {
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OrderLine {
     /// Product SKU.
     pub sku: String,
@@ -61,6 +65,7 @@ pub struct OrderLine {
 
 /// What the till sends to place an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OrderDraft {
     /// Currency of every line.
     pub currency: Currency,
@@ -78,6 +83,7 @@ pub struct OrderDraft {
 
 /// A placed order. Immutable once placed; its state comes from the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Order {
     /// Identifier.
     pub id: OrderId,
@@ -94,6 +100,7 @@ pub struct Order {
 
 /// Amounts of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LineTotals {
     /// Unit price times quantity.
     pub gross: Money,
@@ -109,6 +116,7 @@ pub struct LineTotals {
 
 /// Amounts of a whole order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OrderTotals {
     /// Per line, in line order.
     pub lines: Vec<LineTotals>,

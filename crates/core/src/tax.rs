@@ -8,6 +8,7 @@ use crate::money::{round_to_currency, Money, MoneyError};
 
 /// Which rate of the event's tax policy applies to a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxCategory {
     /// The standard rate.
@@ -41,6 +42,7 @@ impl TaxCategory {
 
 /// Whether prices already include tax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxMode {
     /// Prices include tax (typical in Europe); the tax is the part of the price.
@@ -51,14 +53,17 @@ pub enum TaxMode {
 
 /// An event's tax rates, as percentages (`20` is 20 %).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TaxPolicy {
     /// Inclusive or exclusive prices.
     pub mode: TaxMode,
     /// Standard rate in percent.
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub standard_rate: Decimal,
     /// Reduced rate in percent.
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub reduced_rate: Decimal,
 }
 
@@ -72,6 +77,7 @@ pub enum TaxError {
 
 /// A line amount split into its tax and the amount payable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TaxSplit {
     /// The tax contained in or added to the amount.
     pub tax: Money,

@@ -17,6 +17,7 @@ use crate::till::{Actor, Till};
 
 /// A saved offer and, if retired, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SavedOffer {
     /// The offer.
     pub offer: Offer,
@@ -194,6 +195,38 @@ impl Till {
         Ok(())
     }
 
+    /// Creates an event on this till (events published by a manager arrive by sync).
+    pub fn create_event(
+        &mut self,
+        name: &str,
+        currency: Currency,
+        tax: fairtill_core::tax::TaxPolicy,
+        capture_mode: fairtill_core::event::CaptureMode,
+        capture_window: fairtill_core::SignedDuration,
+    ) -> Result<Event> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("the event needs a name".into()));
+        }
+        if capture_window <= fairtill_core::SignedDuration::ZERO
+            || capture_window > fairtill_core::SignedDuration::from_hours(31 * 24)
+        {
+            return Err(StoreError::Invalid(
+                "the capture window must be between 1 hour and 31 days".into(),
+            ));
+        }
+        let event = Event {
+            id: fairtill_core::ids::EventId(Uuid::now_v7()),
+            name: name.into(),
+            currency,
+            tax,
+            capture_mode,
+            capture_window,
+        };
+        self.save_event(&event)?;
+        Ok(event)
+    }
+
     /// Every event, newest first.
     pub fn events(&self) -> Result<Vec<Event>> {
         let mut stmt = self
@@ -201,5 +234,158 @@ impl Till {
             .prepare_cached("SELECT body FROM events ORDER BY created_at DESC")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|b| Ok(serde_json::from_str(&b?)?)).collect()
+    }
+}
+
+/// A row of a product CSV file (`sku,name,price,currency,tax_category,barcode,favourite`).
+#[derive(Debug, Deserialize)]
+struct ProductRow {
+    sku: String,
+    name: String,
+    price: String,
+    currency: String,
+    #[serde(default)]
+    tax_category: String,
+    #[serde(default)]
+    barcode: String,
+    #[serde(default)]
+    favourite: String,
+}
+
+fn product_of(row: ProductRow) -> std::result::Result<Product, String> {
+    let currency = Currency::from_code(row.currency.trim()).map_err(|e| e.to_string())?;
+    let price = Money::parse(row.price.trim(), currency).map_err(|e| e.to_string())?;
+    let tax = if row.tax_category.trim().is_empty() {
+        TaxCategory::Standard
+    } else {
+        TaxCategory::parse(&row.tax_category).ok_or_else(|| {
+            format!(
+                "tax category {:?} must be standard, reduced or exempt",
+                row.tax_category
+            )
+        })?
+    };
+    let mut product = Product::new(&row.sku, &row.name, price, tax, Some(&row.barcode))
+        .map_err(|e| e.to_string())?;
+    product.favourite = match row.favourite.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "no" | "false" => false,
+        "1" | "yes" | "true" | "y" => true,
+        other => return Err(format!("favourite {other:?} must be yes or no")),
+    };
+    Ok(product)
+}
+
+impl Till {
+    /// Imports products from CSV (`sku,name,price,currency[,tax_category,barcode,favourite]`),
+    /// all or nothing: any bad row refuses the whole file, naming every bad line. Existing SKUs
+    /// are updated. Returns how many products were imported.
+    pub fn import_products<R: std::io::Read>(&mut self, input: R) -> Result<u64> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(input);
+        let mut products = Vec::new();
+        let mut errors = Vec::new();
+        let mut barcodes: std::collections::BTreeMap<String, u64> = Default::default();
+        for (i, row) in reader.deserialize::<ProductRow>().enumerate() {
+            let line = i as u64 + 2;
+            match row.map_err(|e| e.to_string()).and_then(product_of) {
+                Ok(p) => {
+                    if let Some(code) = &p.barcode {
+                        if let Some(first) = barcodes.insert(code.clone(), line) {
+                            errors.push(crate::import::RowError {
+                                line,
+                                reason: format!("barcode {code} is also on line {first}"),
+                            });
+                        }
+                    }
+                    products.push(p);
+                }
+                Err(reason) => errors.push(crate::import::RowError { line, reason }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Import(crate::import::ImportErrors {
+                rows: errors,
+            }));
+        }
+        let now = ms(self.now());
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A barcode moving from one SKU to another: clear it from the old product first.
+        for p in &products {
+            if let Some(code) = &p.barcode {
+                db.prepare_cached(
+                    "UPDATE products SET barcode = NULL WHERE barcode = ?1 AND sku != ?2",
+                )?
+                .execute(params![code, p.sku])?;
+            }
+        }
+        for p in &products {
+            upsert_product(&db, p, now)?;
+        }
+        db.commit()?;
+        Ok(products.len() as u64)
+    }
+
+    /// The product a scanner or a typed code names: exact barcode, else exact SKU.
+    pub fn product_by_code(&self, code: &str) -> Result<Option<Product>> {
+        let code = code.trim();
+        let sku: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT sku FROM products WHERE barcode = ?1 UNION ALL
+                 SELECT sku FROM products WHERE sku = ?1 LIMIT 1",
+            )?
+            .query_row([code], |r| r.get(0))
+            .optional()?;
+        match sku {
+            None => Ok(None),
+            Some(sku) => Ok(self
+                .search_products(&sku, 1)?
+                .into_iter()
+                .find(|p| p.sku == sku)),
+        }
+    }
+
+    /// The favourites grid, by name.
+    pub fn favourites(&self, limit: usize) -> Result<Vec<Product>> {
+        let skus: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT sku FROM products WHERE favourite = 1 ORDER BY name COLLATE NOCASE LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(skus.len());
+        for sku in skus {
+            out.extend(
+                self.search_products(&sku, 1)?
+                    .into_iter()
+                    .filter(|p| p.sku == sku),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Shows or hides a product in the favourites grid.
+    pub fn set_favourite(&mut self, sku: &str, favourite: bool) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE products SET favourite = ?2, updated_at = ?3 WHERE sku = ?1",
+            params![sku, favourite, ms(self.now())],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("product {sku}")));
+        }
+        Ok(())
+    }
+
+    /// How many products the catalog holds.
+    pub fn product_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM products")?
+            .query_row([], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
     }
 }

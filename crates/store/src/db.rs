@@ -11,6 +11,7 @@ use crate::error::{Result, StoreError};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_init.sql"),
     include_str!("../../../migrations/device/0002_sync.sql"),
+    include_str!("../../../migrations/device/0003_till.sql"),
 ];
 
 /// The migrations as rusqlite_migration wants them.

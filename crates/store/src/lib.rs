@@ -19,6 +19,7 @@ mod outbox;
 mod query;
 mod records;
 mod remote;
+mod session;
 mod till;
 
 pub use backup::restore;
@@ -29,6 +30,8 @@ pub use import::{ImportErrors, ImportReport, RowError};
 pub use outbox::{OutboxStatus, RECORD_TYPES};
 pub use query::{Page, TxFilter, TxRow, METHODS};
 pub use remote::{Applied, Remote};
+pub use session::{TillClose, TillSession, TillSettings};
 pub use till::{
-    truncate_ms, Actor, DeviceInfo, DeviceSetup, RecordedSale, SystemClock, Tender, Till,
+    truncate_ms, Actor, DeviceInfo, DeviceSetup, OrderDetail, RecordedSale, SystemClock, Tender,
+    Till,
 };

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::{
-    Command, Fact, Ledger, OrderView, Payment, PaymentKind, PaymentMethod, RefundProgress,
+    Action, Command, Fact, Ledger, OrderView, Payment, PaymentKind, PaymentMethod, RefundProgress,
     RefundStrategy, Stamp, TxResult,
 };
 use fairtill_core::money::Money;
@@ -39,6 +39,7 @@ pub fn truncate_ms(t: Timestamp) -> Timestamp {
 
 /// This device, as recorded in its database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DeviceInfo {
     /// Identifier.
     pub id: DeviceId,
@@ -90,6 +91,7 @@ pub struct Tender {
 
 /// What recording a sale produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RecordedSale {
     /// The order.
     pub order_id: OrderId,
@@ -99,6 +101,16 @@ pub struct RecordedSale {
     pub transaction_id: TxId,
     /// The order total.
     pub total: Money,
+}
+
+/// An order with what may be done to it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct OrderDetail {
+    /// The order, its state and full history.
+    pub view: OrderView,
+    /// Every action that applies, allowed or refused with the reason.
+    pub actions: Vec<Action>,
 }
 
 /// A device database. One writer: keep one `Till` per file.
@@ -474,6 +486,26 @@ impl Till {
     pub fn order(&self, id: OrderId) -> Result<OrderView> {
         let ledger = records::load_neighbourhood(&self.conn, &[], &[id])?;
         Ok(ledger.order_view(id, self.now())?)
+    }
+
+    /// One order with its history and every action the rules allow on it now (or why not),
+    /// for `actor` at this device.
+    pub fn order_detail(&self, id: OrderId, actor: &Actor) -> Result<OrderDetail> {
+        let ledger = records::load_neighbourhood(&self.conn, &[], &[id])?;
+        let now = self.now();
+        let context = SaleContext {
+            device_id: self.device.id,
+            event_id: actor.event_id,
+            staff: if actor.staff.trim().is_empty() {
+                "till".into()
+            } else {
+                actor.staff.trim().into()
+            },
+        };
+        Ok(OrderDetail {
+            view: ledger.order_view(id, now)?,
+            actions: ledger.order_actions(id, now, &context)?,
+        })
     }
 
     /// The order a transaction belongs to, if any.

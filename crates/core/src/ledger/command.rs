@@ -13,6 +13,7 @@ use super::transaction::{PaymentMethod, RefundItem, ResultChange, Transaction, T
 
 /// Whether a payment takes the money now or reserves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PaymentKind {
     /// Take the money now.
@@ -20,12 +21,14 @@ pub enum PaymentKind {
     /// Reserve it, to capture within `capture_window`.
     Authorize {
         /// How long the authorization may wait for capture (the event's window).
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         capture_window: SignedDuration,
     },
 }
 
 /// A payment attempt against zero, one or several orders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Payment {
     /// Sale or authorization.
     pub kind: PaymentKind,
@@ -43,6 +46,7 @@ pub struct Payment {
 
 /// How much to refund (DESIGN §4 rule 6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RefundStrategy {
     /// The whole payment (nothing may have been refunded yet).
@@ -61,6 +65,7 @@ pub enum RefundStrategy {
 
 /// Whether the refund has gone through yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum RefundProgress {
     /// Done (cash handed back, terminal approved).
@@ -71,6 +76,7 @@ pub enum RefundProgress {
 
 /// An operation on the ledger. Each is checked by [`super::Ledger::decide`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
     /// Place an order.
@@ -158,6 +164,7 @@ pub struct Stamp {
 
 /// An order written off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct WriteOff {
     /// The order.
     pub order_id: OrderId,
@@ -173,6 +180,7 @@ pub struct WriteOff {
 
 /// An immutable fact the ledger records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "fact", rename_all = "snake_case")]
 pub enum Fact {
     /// An order was placed.

@@ -6,6 +6,7 @@
 //! `decide`, and writes the facts in one SQLite transaction. All state (paid, refunded, expired…)
 //! is derived from the facts, never stored.
 
+mod actions;
 mod command;
 mod error;
 mod rules;
@@ -15,6 +16,7 @@ mod transaction;
 
 use std::collections::BTreeMap;
 
+pub use actions::{Action, ActionKind};
 pub use command::{
     Command, Fact, Payment, PaymentKind, RefundProgress, RefundStrategy, Stamp, WriteOff,
 };

@@ -13,6 +13,7 @@ use super::{Ledger, LedgerError};
 
 /// Where an authorization stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuthState {
     /// Approved amount (0 unless approved).
     pub authorized: Money,
@@ -32,6 +33,7 @@ pub struct AuthState {
 
 /// Where a sale or capture stands with respect to refunds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PaymentState {
     /// Money taken (0 unless approved and not voided).
     pub taken: Money,
@@ -47,6 +49,7 @@ pub struct PaymentState {
 
 /// A refund's status (DESIGN §4 rules 6–7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum RefundStatus {
     /// Sent, not confirmed; can be voided.
@@ -61,6 +64,7 @@ pub enum RefundStatus {
 
 /// A refund as its own object: the refund transaction and its derived status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RefundView {
     /// Refund id (its transaction's id).
     pub id: TxId,
@@ -78,6 +82,7 @@ pub struct RefundView {
 
 /// An order's state, derived from its transactions (DESIGN §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Nothing paid or reserved.
@@ -142,6 +147,7 @@ impl OrderStatus {
 
 /// An order with everything derived from its transactions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OrderView {
     /// The order.
     pub order: Order,

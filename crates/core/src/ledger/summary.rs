@@ -16,6 +16,7 @@ use super::Ledger;
 
 /// Totals of one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CurrencySummary {
     /// The currency.
     pub currency: Currency,
@@ -70,6 +71,7 @@ pub struct SummaryRow {
 
 /// Totals per currency, sorted by currency code. Amounts of different currencies are never added.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Summary {
     /// One entry per currency present.
     pub currencies: Vec<CurrencySummary>,

@@ -11,6 +11,7 @@ use crate::money::Money;
 ///
 /// `label()` gives the kind with its article for messages ("an authorization").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum TxKind {
     /// Reserve money on a card, to capture later.
@@ -29,6 +30,7 @@ pub enum TxKind {
 
 /// The five results a transaction can have (DESIGN §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum TxResult {
     /// It went through; only approved transactions move money.
@@ -104,6 +106,7 @@ impl TxResult {
 /// How the money moved. Fairtill charges nothing itself: cash is taken by hand, cards on a
 /// separate terminal, and `External` / `MarkedPaid` are *logged*: paid elsewhere (DESIGN §4 rule 11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PaymentMethod {
     /// Cash in the till.
@@ -151,6 +154,7 @@ impl PaymentMethod {
 
 /// One entry in a transaction's result history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ResultChange {
     /// The result from this time on.
     pub result: TxResult,
@@ -162,6 +166,7 @@ pub struct ResultChange {
 
 /// How a refund was asked for (DESIGN §4 rule 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum RefundStrategyKind {
     /// The full amount of the payment.
@@ -176,6 +181,7 @@ str_enum!(RefundStrategyKind { Full => "full", Items => "items", Amount => "amou
 
 /// Units of one order line given back by an item refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RefundItem {
     /// The order.
     pub order_id: OrderId,
@@ -187,6 +193,7 @@ pub struct RefundItem {
 
 /// What a refund transaction carries beyond its amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RefundDetail {
     /// The strategy used.
     pub strategy: RefundStrategyKind,
@@ -196,6 +203,7 @@ pub struct RefundDetail {
 
 /// An immutable transaction. Operations on it are new transactions naming it as `parent`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Transaction {
     /// Identifier (a refund's id is its refund transaction's id).
     pub id: TxId,

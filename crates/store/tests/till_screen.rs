@@ -1,0 +1,210 @@
+//! What the app's Event & till and Sell screens rely on: current event and staff, cash
+//! sessions with over/short, product import and lookup, and an order's allowed actions.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use common::*;
+use fairtill_core::event::CaptureMode;
+use fairtill_core::ledger::{ActionKind, RefundProgress, RefundStrategy};
+use fairtill_core::money::Currency;
+use fairtill_core::tax::{TaxMode, TaxPolicy};
+use fairtill_core::SignedDuration;
+use fairtill_store::{Actor, StoreError};
+
+fn eur() -> Currency {
+    Currency::from_code("EUR").unwrap()
+}
+
+#[test]
+fn current_event_and_staff_survive_a_restart() {
+    let db = temp_db();
+    let event_id = {
+        let mut till = open(&db);
+        assert_eq!(till.settings().unwrap().event, None);
+        let tax = TaxPolicy::new(
+            TaxMode::Inclusive,
+            "19".parse().unwrap(),
+            "7".parse().unwrap(),
+        )
+        .unwrap();
+        let event = till
+            .create_event(
+                "Craft Fair",
+                eur(),
+                tax,
+                CaptureMode::Manual,
+                SignedDuration::from_hours(48),
+            )
+            .unwrap();
+        let err = till
+            .create_event(
+                " ",
+                eur(),
+                tax,
+                CaptureMode::Automatic,
+                SignedDuration::from_hours(1),
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("name"), "{err}");
+        till.set_settings(Some(event.id), " Ana ").unwrap();
+        event.id
+    };
+    let till = open(&db);
+    let settings = till.settings().unwrap();
+    assert_eq!(settings.event.unwrap().id, event_id);
+    assert_eq!(settings.staff, "Ana");
+}
+
+#[test]
+fn a_cash_session_closes_with_over_short_against_the_ledger() {
+    let db = temp_db();
+    let mut till = open(&db);
+    let ana = Actor {
+        staff: "Ana".into(),
+        event_id: None,
+    };
+    let nobody = Actor {
+        staff: " ".into(),
+        event_id: None,
+    };
+    assert!(matches!(
+        till.open_till(&nobody, money("100.00", "EUR")),
+        Err(StoreError::Invalid(_))
+    ));
+    let session = till.open_till(&ana, money("100.00", "EUR")).unwrap();
+    assert_eq!(session.expected, money("100.00", "EUR"));
+    let err = till.open_till(&ana, money("50.00", "EUR")).unwrap_err();
+    assert!(err.to_string().contains("already open"), "{err}");
+
+    // 30 + 12.50 in cash, 20 by card, then 12.50 refunded in cash.
+    till.record_sale(&ana, draft_in("EUR", &[("mug", "15.00", 2)]), cash())
+        .unwrap();
+    let second = till
+        .record_sale(&ana, draft_in("EUR", &[("pen", "12.50", 1)]), cash())
+        .unwrap();
+    let mut card = cash();
+    card.method = fairtill_core::ledger::PaymentMethod::Card {
+        last4: None,
+        approval_code: None,
+    };
+    till.record_sale(&ana, draft_in("EUR", &[("bag", "20.00", 1)]), card)
+        .unwrap();
+    till.refund(
+        &ana,
+        second.transaction_id,
+        RefundStrategy::Full,
+        RefundProgress::Complete,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        till.current_session().unwrap().unwrap().expected,
+        money("130.00", "EUR")
+    );
+
+    let closed = till
+        .close_till(&ana, money("128.00", "EUR"), "coin dropped")
+        .unwrap();
+    let close = closed.close.unwrap();
+    assert_eq!(close.expected, money("130.00", "EUR"));
+    assert_eq!(close.over_short, money("-2.00", "EUR"));
+    assert_eq!(close.note.as_deref(), Some("coin dropped"));
+    assert!(till.current_session().unwrap().is_none());
+    assert!(till
+        .close_till(&ana, money("1.00", "EUR"), "")
+        .unwrap_err()
+        .to_string()
+        .contains("not open"));
+
+    // A sale after closing does not change the kept figures.
+    till.record_sale(&ana, draft_in("EUR", &[("mug", "15.00", 1)]), cash())
+        .unwrap();
+    drop(till);
+    let till = open(&db);
+    let sessions = till.sessions(10).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(
+        sessions[0].close.as_ref().unwrap().over_short,
+        money("-2.00", "EUR")
+    );
+}
+
+#[test]
+fn product_import_is_all_or_nothing_and_finds_by_barcode() {
+    let db = temp_db();
+    let mut till = open(&db);
+    let bad = "sku,name,price,currency,tax_category,barcode,favourite\n\
+               MUG,Mug,12.50,EUR,standard,4006381333931,yes\n\
+               PEN,Pen,1.234,EUR,standard,,no\n\
+               CAP,Cap,9.00,EUR,luxury,,\n\
+               BAG,Bag,5.00,EUR,,4006381333931,\n";
+    let err = till.import_products(bad.as_bytes()).unwrap_err();
+    let StoreError::Import(errors) = err else {
+        panic!("an import error")
+    };
+    let lines: Vec<u64> = errors.rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![3, 4, 5]);
+    assert_eq!(till.product_count().unwrap(), 0);
+
+    let good = "sku,name,price,currency,tax_category,barcode,favourite\n\
+                MUG,Mug,12.50,EUR,standard,4006381333931,yes\n\
+                PEN,Pen,1.20,EUR,reduced,,no\n";
+    assert_eq!(till.import_products(good.as_bytes()).unwrap(), 2);
+    assert_eq!(
+        till.product_by_code("4006381333931").unwrap().unwrap().sku,
+        "MUG"
+    );
+    assert_eq!(till.product_by_code("pen").unwrap(), None);
+    assert_eq!(till.product_by_code("PEN").unwrap().unwrap().name, "Pen");
+    assert_eq!(till.favourites(10).unwrap().len(), 1);
+    till.set_favourite("PEN", true).unwrap();
+    assert_eq!(till.favourites(10).unwrap().len(), 2);
+    assert!(matches!(
+        till.set_favourite("NOPE", true),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn order_detail_offers_what_the_rules_allow() {
+    let db = temp_db();
+    let mut till = open(&db);
+    let sale = till
+        .record_sale(&actor(), draft(&[("mug", "10.00", 2)]), cash())
+        .unwrap();
+    let detail = till.order_detail(sale.order_id, &actor()).unwrap();
+    assert_eq!(detail.view.transactions.len(), 1);
+    let refund = detail
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Refund)
+        .unwrap();
+    assert_eq!(refund.refused, None);
+    assert_eq!(refund.up_to, Some(usd("20.00")));
+    let void = detail
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Void)
+        .unwrap();
+    assert!(void.refused.is_some());
+
+    till.refund(
+        &actor(),
+        sale.transaction_id,
+        RefundStrategy::Full,
+        RefundProgress::Complete,
+        None,
+    )
+    .unwrap();
+    let detail = till.order_detail(sale.order_id, &actor()).unwrap();
+    let refund = detail
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Refund)
+        .unwrap();
+    assert_eq!(
+        refund.refused.as_deref(),
+        Some("nothing is left to refund on this payment")
+    );
+}

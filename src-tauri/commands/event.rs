@@ -1,0 +1,118 @@
+//! Event & till commands: events, who is signed on, opening and closing the cash drawer.
+
+use fairtill_core::event::{CaptureMode, Event};
+use fairtill_core::ids::EventId;
+use fairtill_core::money::parse_decimal;
+use fairtill_core::tax::{TaxMode, TaxPolicy};
+use fairtill_core::SignedDuration;
+use fairtill_store::TillSession;
+use serde::Deserialize;
+
+use super::{actor, amount, currency, invalid, till as lock};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// A new event as typed on the Event & till screen.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct NewEvent {
+    /// Name.
+    pub name: String,
+    /// Currency code, e.g. `EUR`.
+    pub currency: String,
+    /// Whether prices include tax.
+    pub tax_mode: TaxMode,
+    /// Standard tax rate in percent, e.g. `"19"`.
+    pub standard_rate: String,
+    /// Reduced tax rate in percent.
+    pub reduced_rate: String,
+    /// Automatic or manual capture of card payments.
+    pub capture_mode: CaptureMode,
+    /// How many hours an authorization may wait for capture.
+    pub capture_window_hours: u32,
+}
+
+fn rate(text: &str, what: &str) -> Result<fairtill_core::Decimal, ApiError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(fairtill_core::Decimal::ZERO);
+    }
+    parse_decimal(t).map_err(|_| invalid(format!("{what} tax rate {t:?} is not a number")))
+}
+
+/// Every event this till knows, newest first.
+#[tauri::command]
+pub fn list_events(state: tauri::State<'_, AppState>) -> Result<Vec<Event>, ApiError> {
+    Ok(lock(&state)?.events()?)
+}
+
+/// Creates an event on this till.
+#[tauri::command]
+pub fn create_event(state: tauri::State<'_, AppState>, event: NewEvent) -> Result<Event, ApiError> {
+    let tax = TaxPolicy::new(
+        event.tax_mode,
+        rate(&event.standard_rate, "standard")?,
+        rate(&event.reduced_rate, "reduced")?,
+    )
+    .map_err(|e| invalid(e.to_string()))?;
+    let mut till = lock(&state)?;
+    Ok(till.create_event(
+        &event.name,
+        currency(&event.currency)?,
+        tax,
+        event.capture_mode,
+        SignedDuration::from_hours(i64::from(event.capture_window_hours)),
+    )?)
+}
+
+/// Sets the current event and the staff member signed on. Sync then pulls that event's sales
+/// from other booths.
+#[tauri::command]
+pub fn set_till(
+    state: tauri::State<'_, AppState>,
+    event_id: Option<EventId>,
+    staff: String,
+) -> Result<(), ApiError> {
+    let settings = lock(&state)?.set_settings(event_id, &staff)?;
+    if let Ok(mut current) = state.event.lock() {
+        *current = settings.event.map(|e| e.id);
+    }
+    Ok(())
+}
+
+/// Opens the cash drawer with a float, in the current event's currency.
+#[tauri::command]
+pub fn open_till(
+    state: tauri::State<'_, AppState>,
+    float: String,
+) -> Result<TillSession, ApiError> {
+    let mut till = lock(&state)?;
+    let who = actor(&till)?;
+    let event = till.settings()?.event.ok_or_else(|| {
+        invalid("choose the event first: the float is counted in the event's currency")
+    })?;
+    let float = amount(&float, event.currency, "float")?;
+    Ok(till.open_till(&who, float)?)
+}
+
+/// Closes the cash drawer with the cash counted; over/short is kept.
+#[tauri::command]
+pub fn close_till(
+    state: tauri::State<'_, AppState>,
+    counted: String,
+    note: String,
+) -> Result<TillSession, ApiError> {
+    let mut till = lock(&state)?;
+    let who = actor(&till)?;
+    let open = till
+        .current_session()?
+        .ok_or_else(|| invalid("the till is not open"))?;
+    let counted = amount(&counted, open.float.currency(), "cash counted")?;
+    Ok(till.close_till(&who, counted, &note)?)
+}
+
+/// This till's cash sessions, newest first.
+#[tauri::command]
+pub fn till_sessions(state: tauri::State<'_, AppState>) -> Result<Vec<TillSession>, ApiError> {
+    Ok(lock(&state)?.sessions(50)?)
+}

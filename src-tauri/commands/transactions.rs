@@ -1,0 +1,57 @@
+//! Transactions commands: the filtered list, its per-currency summary, CSV export.
+
+use std::path::PathBuf;
+
+use fairtill_core::ledger::Summary;
+use fairtill_store::{Page, TxFilter};
+
+use super::{invalid, till as lock};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Rows per page of the list.
+const PAGE: usize = 100;
+
+/// A page of the filtered list, newest first; pass `after` (the previous page's `next`).
+#[tauri::command]
+pub fn list_transactions(
+    state: tauri::State<'_, AppState>,
+    filter: TxFilter,
+    after: Option<String>,
+) -> Result<Page, ApiError> {
+    Ok(lock(&state)?.list(&filter, after.as_deref(), PAGE)?)
+}
+
+/// The per-currency summary of the filtered list.
+#[tauri::command]
+pub fn transactions_summary(
+    state: tauri::State<'_, AppState>,
+    filter: TxFilter,
+) -> Result<Summary, ApiError> {
+    Ok(lock(&state)?.summary(&filter)?)
+}
+
+/// Writes the filtered list as CSV to `path`; returns how many rows. The file is written
+/// beside the target and renamed into place, so a failed export never leaves half a file.
+#[tauri::command]
+pub fn export_transactions(
+    state: tauri::State<'_, AppState>,
+    filter: TxFilter,
+    path: String,
+) -> Result<u64, ApiError> {
+    let path = PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() {
+        return Err(invalid("choose where to save the CSV file"));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| invalid(format!("cannot write in {}: {e}", dir.display())))?;
+    let rows = lock(&state)?.export_csv(&filter, std::io::BufWriter::new(tmp.as_file_mut()))?;
+    tmp.persist(&path)
+        .map_err(|e| invalid(format!("cannot save {}: {}", path.display(), e.error)))?;
+    Ok(rows)
+}

@@ -1,0 +1,552 @@
+//! Every Tauri command, called through Tauri's mock runtime exactly as the web UI calls it
+//! (JSON arguments in camelCase, JSON results), over a real file-backed till. Errors must
+//! arrive as `{ code, message }` with a message a booth worker can act on.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use fairtill_app::{with_commands, AppState};
+use fairtill_store::Till;
+use serde_json::{json, Value};
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let till = Till::open(&dir.path().join("till.db")).unwrap();
+        let app = with_commands(mock_builder())
+            .manage(AppState::new(till).unwrap())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Harness {
+            _dir: dir,
+            _app: app,
+            webview,
+        }
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        tauri::test::get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// Asserts the command fails with `code` and a message containing `words`.
+    fn refused(&self, cmd: &str, args: Value, code: &str, words: &str) {
+        let err = self
+            .call(cmd, args)
+            .expect_err(&format!("{cmd} should fail"));
+        assert_eq!(err["code"], code, "{cmd}: {err}");
+        let message = err["message"].as_str().unwrap();
+        assert!(
+            message.contains(words),
+            "{cmd}: {message:?} lacks {words:?}"
+        );
+        assert_eq!(
+            err.as_object().unwrap().len(),
+            2,
+            "only code and message: {err}"
+        );
+    }
+
+    /// An event in EUR with 19 % / 7 % inclusive tax and manual capture; Ana signed on.
+    fn at_event(&self) -> Value {
+        let event = self.ok(
+            "create_event",
+            json!({"event": {"name": "Craft Fair", "currency": "EUR", "tax_mode": "inclusive",
+                "standard_rate": "19", "reduced_rate": "7", "capture_mode": "manual",
+                "capture_window_hours": 48}}),
+        );
+        self.ok("set_till", json!({"eventId": event["id"], "staff": "Ana"}));
+        event
+    }
+
+    fn import(&self, csv: &str) -> Result<Value, Value> {
+        let path = self._dir.path().join("products.csv");
+        std::fs::write(&path, csv).unwrap();
+        self.call("import_products", json!({"path": path}))
+    }
+}
+
+fn line(sku: &str, price: &str, quantity: u32) -> Value {
+    json!({"sku": sku, "name": sku.to_lowercase(), "unit_price": {"amount": price, "currency": "EUR"},
+        "quantity": quantity, "tax_category": "standard", "discount": null, "price_override_reason": null})
+}
+
+fn cart(lines: Vec<Value>) -> Value {
+    json!({"lines": lines, "discount": null, "customer": null, "note": null})
+}
+
+const PRODUCTS: &str = "sku,name,price,currency,tax_category,barcode,favourite\n\
+    MUG,Blue mug,12.50,EUR,standard,4006381333931,yes\n\
+    TEA,Green tea,4.20,EUR,reduced,,no\n";
+
+#[test]
+fn event_and_till_commands() {
+    let h = Harness::new();
+    let status = h.ok("till_status", json!({}));
+    assert_eq!(status["staff"], "");
+    assert_eq!(status["event"], Value::Null);
+    h.refused("open_till", json!({"float": "100"}), "invalid", "signed on");
+    h.refused(
+        "create_event",
+        json!({"event": {"name": "X", "currency": "EUR", "tax_mode": "inclusive",
+            "standard_rate": "abc", "reduced_rate": "", "capture_mode": "automatic", "capture_window_hours": 24}}),
+        "invalid",
+        "not a number",
+    );
+    h.refused(
+        "create_event",
+        json!({"event": {"name": "X", "currency": "EUR", "tax_mode": "inclusive",
+            "standard_rate": "120", "reduced_rate": "", "capture_mode": "automatic", "capture_window_hours": 24}}),
+        "invalid",
+        "between 0 and 100",
+    );
+    h.refused(
+        "create_event",
+        json!({"event": {"name": "X", "currency": "XYZ", "tax_mode": "inclusive",
+            "standard_rate": "", "reduced_rate": "", "capture_mode": "automatic", "capture_window_hours": 24}}),
+        "invalid",
+        "XYZ",
+    );
+    h.refused(
+        "set_till",
+        json!({"eventId": "0190a0a0-0000-7000-8000-000000000000", "staff": "Ana"}),
+        "not_found",
+        "event",
+    );
+    let event = h.at_event();
+    assert_eq!(h.ok("list_events", json!({})).as_array().unwrap().len(), 1);
+    let status = h.ok("till_status", json!({}));
+    assert_eq!(status["event"]["id"], event["id"]);
+    assert_eq!(status["staff"], "Ana");
+
+    h.refused("open_till", json!({"float": "ten"}), "invalid", "float");
+    let session = h.ok("open_till", json!({"float": "100.00"}));
+    assert_eq!(
+        session["float"],
+        json!({"amount": "100.00", "currency": "EUR"})
+    );
+    h.refused(
+        "open_till",
+        json!({"float": "5"}),
+        "invalid",
+        "already open",
+    );
+    h.import(PRODUCTS).unwrap();
+    h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 2)]), "tender": {"type": "cash", "tendered": "30"}}),
+    );
+    let closed = h.ok(
+        "close_till",
+        json!({"counted": "124.00", "note": "short a coin"}),
+    );
+    assert_eq!(closed["close"]["expected"]["amount"], "125.00");
+    assert_eq!(closed["close"]["over_short"]["amount"], "-1.00");
+    h.refused(
+        "close_till",
+        json!({"counted": "1", "note": ""}),
+        "invalid",
+        "not open",
+    );
+    assert_eq!(
+        h.ok("till_sessions", json!({})).as_array().unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn catalog_commands() {
+    let h = Harness::new();
+    let err = h
+        .import("sku,name,price,currency\nMUG,Mug,1.234,EUR\n,Nameless,1,EUR\n")
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was imported"));
+    h.refused(
+        "import_products",
+        json!({"path": "/no/such/file.csv"}),
+        "invalid",
+        "cannot read",
+    );
+    assert_eq!(h.import(PRODUCTS).unwrap(), 2);
+    let found = h.ok("search_products", json!({"text": "mug"}));
+    assert_eq!(found[0]["sku"], "MUG");
+    assert_eq!(
+        found[0]["unit_price"],
+        json!({"amount": "12.50", "currency": "EUR"})
+    );
+    assert_eq!(
+        h.ok("product_by_code", json!({"code": "4006381333931"}))["sku"],
+        "MUG"
+    );
+    assert_eq!(h.ok("product_by_code", json!({"code": "999"})), Value::Null);
+    assert_eq!(h.ok("favourites", json!({})).as_array().unwrap().len(), 1);
+    h.ok("set_favourite", json!({"sku": "TEA", "favourite": true}));
+    assert_eq!(h.ok("favourites", json!({})).as_array().unwrap().len(), 2);
+    h.refused(
+        "set_favourite",
+        json!({"sku": "NOPE", "favourite": true}),
+        "not_found",
+        "NOPE",
+    );
+}
+
+#[test]
+fn sale_commands() {
+    let h = Harness::new();
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "cash", "tendered": ""}}),
+        "invalid",
+        "signed on",
+    );
+    h.at_event();
+    assert_eq!(
+        h.ok("cart_totals", json!({"cart": cart(vec![])})),
+        Value::Null
+    );
+    let totals = h.ok(
+        "cart_totals",
+        json!({"cart": cart(vec![line("MUG", "12.50", 2), line("TEA", "4.20", 1)])}),
+    );
+    assert_eq!(totals["total"]["amount"], "29.20");
+    // 19 % included in 25.00 is 3.99; in 4.20 it is 0.67.
+    assert_eq!(totals["tax"]["amount"], "4.66");
+    let mut discounted = cart(vec![line("MUG", "12.50", 2)]);
+    discounted["discount"] =
+        json!({"value": {"type": "percent", "percent": "10"}, "reason": "show special"});
+    assert_eq!(
+        h.ok("cart_totals", json!({"cart": discounted}))["total"]["amount"],
+        "22.50"
+    );
+    let mut overridden = cart(vec![line("MUG", "10.00", 1)]);
+    overridden["lines"][0]["price_override_reason"] = json!(null);
+    overridden["lines"][0]["discount"] = json!({"value": {"type": "amount", "amount": {"amount": "20.00", "currency": "EUR"}}, "reason": "x"});
+    h.refused(
+        "cart_totals",
+        json!({"cart": overridden}),
+        "invalid",
+        "line 1",
+    );
+
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "cash", "tendered": "10"}}),
+        "invalid",
+        "less than the total",
+    );
+    let receipt = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "cash", "tendered": "20"}}),
+    );
+    assert_eq!(receipt["change"]["amount"], "7.50");
+    assert!(receipt["sale"]["receipt"]
+        .as_str()
+        .unwrap()
+        .starts_with("T1-"));
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "card", "last4": "12a4", "approval_code": null}}),
+        "invalid",
+        "4 digits",
+    );
+    let logged = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("TEA", "4.20", 1)]), "tender": {"type": "external", "system": "Shopify", "reference": "#1001"}}),
+    );
+    assert_eq!(
+        logged["order"]["transactions"][0]["method"]["reference"],
+        "#1001"
+    );
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![line("TEA", "4.20", 1)]), "tender": {"type": "external", "system": "Shopify", "reference": "#1001"}}),
+        "refused",
+        "already logged",
+    );
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![]), "tender": {"type": "card", "last4": null, "approval_code": null}}),
+        "invalid",
+        "",
+    );
+    let auth = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "authorize", "last4": "4242", "approval_code": "A1"}}),
+    );
+    assert_eq!(auth["order"]["status"], "authorized");
+    let again = h.ok("receipt", json!({"orderId": auth["sale"]["order_id"]}));
+    assert_eq!(again["order"]["receipt"], auth["sale"]["receipt"]);
+    h.refused(
+        "receipt",
+        json!({"orderId": "0190a0a0-0000-7000-8000-000000000000"}),
+        "refused",
+        "no order",
+    );
+}
+
+#[test]
+fn order_commands_follow_the_ledger() {
+    let h = Harness::new();
+    h.at_event();
+    let auth = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 2)]), "tender": {"type": "authorize", "last4": null, "approval_code": null}}),
+    );
+    let order_id = auth["sale"]["order_id"].clone();
+    let auth_id = auth["sale"]["transaction_id"].clone();
+    let detail = h.ok("order_detail", json!({"orderId": order_id}));
+    let capture = detail["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "capture")
+        .unwrap();
+    assert_eq!(capture["refused"], Value::Null);
+    assert_eq!(capture["up_to"]["amount"], "25.00");
+    h.ok("capture", json!({"txId": auth_id, "amountText": "10"}));
+    h.ok("capture", json!({"txId": auth_id, "amountText": "5.00"}));
+    h.refused(
+        "capture",
+        json!({"txId": auth_id, "amountText": "11"}),
+        "refused",
+        "only 10.00 EUR",
+    );
+    let detail = h.ok(
+        "void_transaction",
+        json!({"txId": auth_id, "why": "customer left"}),
+    );
+    // 15 of 25 captured, the rest released: the order is partly paid, 10 still due.
+    assert_eq!(detail["view"]["status"], "partly_paid");
+    assert_eq!(detail["view"]["balance_due"]["amount"], "10.00");
+    h.refused(
+        "void_transaction",
+        json!({"txId": auth_id, "why": ""}),
+        "refused",
+        "already voided",
+    );
+
+    let sale = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 2), line("TEA", "4.20", 1)]), "tender": {"type": "card", "last4": "4242", "approval_code": null}}),
+    );
+    let sale_id = sale["sale"]["transaction_id"].clone();
+    h.refused(
+        "refund",
+        json!({"txId": sale_id, "refund": {"type": "items", "items": []}, "why": ""}),
+        "invalid",
+        "at least one item",
+    );
+    h.ok(
+        "refund",
+        json!({"txId": sale_id, "refund": {"type": "items", "items": [{"line": 0, "quantity": 1}]}, "why": "chipped"}),
+    );
+    h.refused(
+        "refund",
+        json!({"txId": sale_id, "refund": {"type": "full"}, "why": ""}),
+        "refused",
+        "already refunded",
+    );
+    h.refused(
+        "refund",
+        json!({"txId": sale_id, "refund": {"type": "amount", "amount": "20"}, "why": ""}),
+        "refused",
+        "only 16.70 EUR",
+    );
+    let detail = h.ok(
+        "refund",
+        json!({"txId": sale_id, "refund": {"type": "amount", "amount": "16.70"}, "why": ""}),
+    );
+    assert_eq!(detail["view"]["status"], "refunded");
+
+    let logged = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("TEA", "4.20", 1)]), "tender": {"type": "external", "system": "Shopify", "reference": "#7"}}),
+    );
+    let logged_id = logged["sale"]["transaction_id"].clone();
+    let logged_order = logged["sale"]["order_id"].clone();
+    h.ok(
+        "void_transaction",
+        json!({"txId": logged_id, "why": "wrong reference"}),
+    );
+    let detail = h.ok(
+        "replace_sale",
+        json!({"txId": logged_id, "system": "Shopify", "reference": "#8"}),
+    );
+    assert_eq!(detail["view"]["status"], "paid");
+    h.refused(
+        "replace_sale",
+        json!({"txId": logged_id, "system": "Shopify", "reference": "#9"}),
+        "refused",
+        "already replaced",
+    );
+    h.refused(
+        "mark_paid",
+        json!({"orderId": logged_order, "note": "bank transfer"}),
+        "refused",
+        "",
+    );
+    h.refused(
+        "write_off",
+        json!({"orderId": logged_order, "why": "lost"}),
+        "refused",
+        "",
+    );
+    h.refused(
+        "resolve_result",
+        json!({"txId": logged_id, "result": "approved", "note": ""}),
+        "refused",
+        "only an unknown result can change",
+    );
+}
+
+#[test]
+fn transactions_and_offers_commands() {
+    let h = Harness::new();
+    h.at_event();
+    for (sku, tender) in [
+        ("MUG", json!({"type": "cash", "tendered": ""})),
+        (
+            "TEA",
+            json!({"type": "external", "system": "Square", "reference": "SQ-1"}),
+        ),
+    ] {
+        h.ok(
+            "charge",
+            json!({"cart": cart(vec![line(sku, "5.00", 1)]), "tender": tender}),
+        );
+    }
+    let all = h.ok("list_transactions", json!({"filter": {}, "after": null}));
+    assert_eq!(all["rows"].as_array().unwrap().len(), 2);
+    let filter = json!({"method": "external"});
+    let page = h.ok(
+        "list_transactions",
+        json!({"filter": filter, "after": null}),
+    );
+    assert_eq!(page["rows"][0]["external_reference"], "SQ-1");
+    h.refused(
+        "list_transactions",
+        json!({"filter": {"method": "cheque"}, "after": null}),
+        "invalid",
+        "cheque",
+    );
+    let summary = h.ok("transactions_summary", json!({"filter": {}}));
+    assert_eq!(summary["currencies"][0]["net"]["amount"], "10.00");
+    let out = h._dir.path().join("out.csv");
+    assert_eq!(
+        h.ok(
+            "export_transactions",
+            json!({"filter": filter, "path": out})
+        ),
+        1
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("SQ-1") && !text.contains(",cash,"), "{text}");
+    h.refused(
+        "export_transactions",
+        json!({"filter": {}, "path": "/no/such/dir/out.csv"}),
+        "invalid",
+        "cannot write",
+    );
+    h.refused(
+        "export_transactions",
+        json!({"filter": {}, "path": " "}),
+        "invalid",
+        "choose where",
+    );
+
+    let offer = h.ok(
+        "save_offer",
+        json!({"name": "Mug + tea", "cart": cart(vec![line("MUG", "10.00", 1), line("TEA", "3.00", 2)])}),
+    );
+    h.refused(
+        "save_offer",
+        json!({"name": "mug + TEA", "cart": cart(vec![line("MUG", "10.00", 1)])}),
+        "invalid",
+        "already exists",
+    );
+    h.refused(
+        "save_offer",
+        json!({"name": "Empty", "cart": cart(vec![])}),
+        "invalid",
+        "empty",
+    );
+    assert_eq!(
+        h.ok("list_offers", json!({"includeRetired": false}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    h.ok("retire_offer", json!({"offerId": offer["id"]}));
+    assert_eq!(
+        h.ok("list_offers", json!({"includeRetired": false}))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        h.ok("list_offers", json!({"includeRetired": true}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    h.refused(
+        "retire_offer",
+        json!({"offerId": offer["id"]}),
+        "invalid",
+        "already retired",
+    );
+}
+
+#[test]
+fn sync_commands_answer_without_a_server() {
+    let h = Harness::new();
+    let state = h.ok("sync_state", json!({}));
+    assert_eq!(state["server_url"], Value::Null);
+    assert_eq!(h.ok("sync_now", json!({}))["server_url"], Value::Null);
+    h.refused(
+        "enroll_device",
+        json!({"serverUrl": "http://127.0.0.1:9", "code": " "}),
+        "invalid",
+        "enrollment code",
+    );
+    h.refused(
+        "enroll_device",
+        json!({"serverUrl": "http://127.0.0.1:9", "code": "ABCD"}),
+        "unavailable",
+        "",
+    );
+    h.ok("disconnect_server", json!({}));
+}

@@ -1,0 +1,63 @@
+// State shared by the screens: which screen is shown, the till's status, and the cart (so an
+// offer picked on the Offers screen lands in the Sell screen's cart).
+
+import type { TillStatus } from '../bindings/TillStatus';
+import {
+  addProduct,
+  noDiscount,
+  type CartLine,
+  type CustomerInput,
+  type DiscountInput,
+} from './cart.svelte';
+import type { OfferLine } from '../bindings/OfferLine';
+import type { Product } from '../bindings/Product';
+import { tillStatus } from './ipc';
+
+/** The screens, with their function keys. */
+export const SCREENS = [
+  { id: 'sell', label: 'Sell', key: 'F1' },
+  { id: 'transactions', label: 'Transactions', key: 'F2' },
+  { id: 'offers', label: 'Offers', key: 'F3' },
+  { id: 'till', label: 'Event & till', key: 'F4' },
+] as const;
+
+export type ScreenId = (typeof SCREENS)[number]['id'];
+
+class AppState {
+  screen = $state<ScreenId>('sell');
+  status = $state<TillStatus | null>(null);
+  statusError = $state<string | null>(null);
+
+  lines = $state<CartLine[]>([]);
+  orderDiscount = $state<DiscountInput>(noDiscount());
+  customer = $state<CustomerInput>({ name: '', email: '', phone: '' });
+  note = $state('');
+
+  /** Re-reads the till's status (event, staff, open session, counts). */
+  async refresh() {
+    try {
+      this.status = await tillStatus();
+      this.statusError = null;
+    } catch (e) {
+      this.statusError = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  add(p: Product | OfferLine, quantity = 1) {
+    this.lines = addProduct(this.lines, p, quantity);
+  }
+
+  clearCart() {
+    this.lines = [];
+    this.orderDiscount = noDiscount();
+    this.customer = { name: '', email: '', phone: '' };
+    this.note = '';
+  }
+}
+
+export const app = new AppState();
+
+/** The message of an error from a command, or of anything thrown. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,58 @@
+// Words for the ledger's codes, for people.
+
+import type { OrderStatus } from '../bindings/OrderStatus';
+import type { PaymentMethod } from '../bindings/PaymentMethod';
+import type { TxKind } from '../bindings/TxKind';
+import type { TxResult } from '../bindings/TxResult';
+
+/** "Card ••4242", "Shopify #1001", "Cash". */
+export function describeMethod(m: PaymentMethod): string {
+  switch (m.type) {
+    case 'cash':
+      return 'Cash';
+    case 'card':
+      return m.last4 ? `Card ••${m.last4}` : 'Card';
+    case 'external':
+      return `${m.system} ${m.reference}`;
+    case 'marked_paid':
+      return `Marked paid (${m.note})`;
+  }
+}
+
+export const METHOD_LABELS: Record<string, string> = {
+  cash: 'Cash',
+  card: 'Card',
+  external: 'Paid elsewhere',
+  marked_paid: 'Marked paid',
+};
+
+export const KIND_LABELS: Record<TxKind, string> = {
+  authorize: 'Authorization',
+  capture: 'Capture',
+  sale: 'Sale',
+  void: 'Void',
+  refund: 'Refund',
+  credit: 'Credit',
+};
+
+export const RESULT_LABELS: Record<TxResult, string> = {
+  approved: 'Approved',
+  declined: 'Declined',
+  abandoned: 'Abandoned',
+  canceled: 'Canceled',
+  unknown: 'Result unknown',
+};
+
+export const STATUS_LABELS: Record<OrderStatus, string> = {
+  open: 'Open',
+  payment_pending: 'Payment pending',
+  authorized: 'Authorized',
+  partly_captured: 'Partly captured',
+  partly_paid: 'Partly paid',
+  paid: 'Paid',
+  partly_refunded: 'Partly refunded',
+  refunded: 'Refunded',
+  voided: 'Voided',
+  expired: 'Expired',
+  written_off: 'Written off',
+};
