@@ -99,8 +99,24 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
     ])
 }
 
+/// When the process started, for the start-up probe.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// With `FAIRTILL_STARTUP_PROBE` set, says on stderr (once) how long after start the mounted UI
+/// asked for its first status: the start-up benchmark reads it.
+pub(crate) fn report_ready() {
+    static REPORTED: std::sync::Once = std::sync::Once::new();
+    if std::env::var_os("FAIRTILL_STARTUP_PROBE").is_some() {
+        REPORTED.call_once(|| {
+            let ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
+            eprintln!("fairtill-ready {ms} ms");
+        });
+    }
+}
+
 /// Starts the app.
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     let builder = tauri::Builder::default()
         .setup(|app| {
             let path = database_path(app)?;

@@ -37,6 +37,7 @@ pub struct TillStatus {
 pub fn till_status(state: tauri::State<'_, AppState>) -> Result<TillStatus, ApiError> {
     let till = lock(&state)?;
     let settings = till.settings()?;
+    crate::report_ready();
     Ok(TillStatus {
         device_code: till.device().code.clone(),
         device_name: till.device().name.clone(),

@@ -1,0 +1,614 @@
+//! End to end in the real app window: the debug `fairtill-app` binary under a private Xvfb
+//! display, driven through tauri-driver and WebKitWebDriver with fantoccini, the way a booth
+//! worker would use it. Saves a screenshot of each main screen to `docs/screenshots/`.
+//!
+//! Needs `Xvfb`, `WebKitWebDriver` (Debian's webkit2gtk-driver) and `tauri-driver`
+//! (`cargo install tauri-driver --locked`); `scripts/setup-system.sh test` installs them.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A child process (and its own children) killed when dropped: tauri-driver starts
+/// WebKitWebDriver, which starts the app, so each runs in its own process group.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A command in a new process group, so `Killed` can stop everything it started.
+fn grouped(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    use std::os::unix::process::CommandExt;
+    let mut c = Command::new(program);
+    c.process_group(0);
+    c
+}
+
+/// Says which step the test is at (shown with --nocapture, and in CI's log on failure).
+fn step(what: &str) {
+    eprintln!("[e2e] {what}");
+}
+
+/// Each UI operation, when `FAIRTILL_E2E_TRACE` is set.
+fn trace(what: &str) {
+    if std::env::var_os("FAIRTILL_E2E_TRACE").is_some() {
+        eprintln!("[e2e]   {what}");
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cargo"));
+    let installed = home.join("bin/tauri-driver");
+    if installed.exists() {
+        return installed;
+    }
+    let on_path = Command::new("which").arg("tauri-driver").output().unwrap();
+    assert!(
+        on_path.status.success(),
+        "tauri-driver is not installed: run `cargo install tauri-driver --locked` (scripts/setup-system.sh test does)"
+    );
+    PathBuf::from(String::from_utf8(on_path.stdout).unwrap().trim())
+}
+
+fn key(k: Key) -> String {
+    char::from(k).to_string()
+}
+
+/// The display, the driver and the open session with the app.
+struct Session {
+    _xvfb: Killed,
+    _driver: Killed,
+    port: u16,
+    c: Client,
+}
+
+impl Session {
+    async fn start(db: &Path) -> Session {
+        let display = format!(":{}", 20 + free_port() % 60);
+        let xvfb = Killed(
+            grouped("Xvfb")
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb must be installed (apt-get install xvfb)"),
+        );
+        step(&format!("display {display}"));
+        let port = free_port();
+        let native = free_port();
+        let driver = Killed(
+            grouped(tauri_driver())
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
+                .env("DISPLAY", &display)
+                .env("GDK_BACKEND", "x11")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let c = Session::connect(port, db).await;
+        Session {
+            _xvfb: xvfb,
+            _driver: driver,
+            port,
+            c,
+        }
+    }
+
+    async fn connect(port: u16, db: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        // The app never navigates: WebKitWebDriver must not wait for a page load before
+        // each command.
+        caps.insert("pageLoadStrategy".into(), json!("none"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({"application": env!("CARGO_BIN_EXE_fairtill-app"), "args": ["--db", db]}),
+        );
+        let started = Instant::now();
+        loop {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => {
+                    // WebKitWebDriver waits for any navigation it believes pending before each
+                    // command; the app never navigates, so do not let such a wait last.
+                    c.update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                        Some(Duration::from_secs(5)),
+                        Some(Duration::from_secs(2)),
+                        Some(Duration::ZERO),
+                    ))
+                    .await
+                    .unwrap();
+                    step(&format!(
+                        "session {:?} on port {port}",
+                        c.session_id().await
+                    ));
+                    let ui = Ui { c: c.clone() };
+                    ui.el("[data-testid=nav-sell]").await;
+                    return c;
+                }
+                Err(e) if started.elapsed() < Duration::from_secs(60) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(e) => panic!("could not open the app through tauri-driver: {e}"),
+            }
+        }
+    }
+
+    /// Closes the app and opens it again on the same database.
+    async fn restart(&mut self, db: &Path) {
+        self.c.clone().close().await.unwrap();
+        self.c = Session::connect(self.port, db).await;
+    }
+
+    fn ui(&self) -> Ui {
+        Ui { c: self.c.clone() }
+    }
+}
+
+struct Ui {
+    c: Client,
+}
+
+impl Ui {
+    async fn el(&self, css: &str) -> fantoccini::elements::Element {
+        trace(&format!("find {css}"));
+        match self
+            .c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => self.fail(format!("{css} did not appear: {e}")).await,
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        trace(&format!("click {css}"));
+        self.el(css).await.click().await.unwrap();
+    }
+
+    /// Presses keys on whatever has the keyboard focus, as a person at the till does.
+    async fn keys(&self, text: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        trace(&format!("keys {text:?}"));
+        let mut actions = KeyActions::new("keyboard".into());
+        for c in text.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: c })
+                .then(KeyAction::Up { value: c });
+        }
+        if let Err(e) = self.c.perform_actions(actions).await {
+            self.fail(format!("keys {text:?} were not taken: {e}"))
+                .await;
+        }
+        let _ = self.c.release_actions().await;
+    }
+
+    async fn set(&self, css: &str, value: &str) {
+        let e = self.el(css).await;
+        if let Err(err) = e.clear().await {
+            self.fail(format!("{css} cannot be cleared: {err}")).await;
+        }
+        if let Err(err) = e.send_keys(value).await {
+            self.fail(format!("{css} cannot be typed in: {err}")).await;
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.el(css).await.text().await.unwrap()
+    }
+
+    /// Saves what the window shows to `target/e2e-failure.png`, then fails with `message`.
+    async fn fail(&self, message: String) -> ! {
+        eprintln!("[e2e] FAILED: {message}");
+        if let Ok(Ok(png)) = tokio::time::timeout(WAIT, self.c.screenshot()).await {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-failure.png");
+            let _ = std::fs::write(&path, png);
+        }
+        panic!("{message} (the window is in target/e2e-failure.png)");
+    }
+
+    /// Waits until the element's text contains `words`.
+    async fn wait_text(&self, css: &str, words: &str) -> String {
+        trace(&format!("wait for {words:?} in {css}"));
+        let started = Instant::now();
+        let mut seen = None;
+        while started.elapsed() < WAIT {
+            trace(&format!("  look for {css} at {:?}", started.elapsed()));
+            let found = tokio::time::timeout(WAIT, self.c.find(Locator::Css(css))).await;
+            match found {
+                Err(_) => self.fail(format!("finding {css} hung")).await,
+                Ok(Ok(e)) => match tokio::time::timeout(WAIT, e.text()).await {
+                    Err(_) => self.fail(format!("reading {css} hung")).await,
+                    Ok(Ok(t)) if t.contains(words) => return t,
+                    Ok(Ok(t)) => seen = Some(t),
+                    Ok(Err(_)) => {}
+                },
+                Ok(Err(_)) => {}
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        match seen {
+            Some(t) => self.fail(format!("{css} says {t:?}, not {words:?}")).await,
+            None => self.fail(format!("{css} never showed {words:?}")).await,
+        }
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.c.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    async fn wait_count(&self, css: &str, n: usize) {
+        let started = Instant::now();
+        while self.count(css).await != n {
+            if started.elapsed() > WAIT {
+                self.fail(format!("{css}: never {n} of them")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn shot(&self, name: &str) {
+        // Let the screen settle (fonts, the last re-render) before the picture.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let png = self.c.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Clicks the first list row whose text contains `words`.
+    async fn open_row(&self, words: &str) {
+        let started = Instant::now();
+        loop {
+            for row in self
+                .c
+                .find_all(Locator::Css("[data-testid=tx-row]"))
+                .await
+                .unwrap()
+            {
+                if row.text().await.unwrap().contains(words) {
+                    let cell = row.find(Locator::Css("td")).await.unwrap();
+                    if let Err(e) = cell.click().await {
+                        self.fail(format!("row {words:?} cannot be clicked: {e}"))
+                            .await;
+                    }
+                    self.el("[data-testid=order-status]").await;
+                    return;
+                }
+            }
+            assert!(started.elapsed() < WAIT, "no row with {words:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn action(&self, kind: &str) {
+        self.click(&format!("[data-testid=action-{kind}]")).await;
+        self.el("[data-testid=action-form]").await;
+    }
+
+    async fn confirm(&self) {
+        self.click("[data-testid=action-confirm]").await;
+    }
+}
+
+const PRODUCTS: &str = "sku,name,price,currency,tax_category,barcode,favourite\n\
+MUG,Blue mug,12.50,EUR,standard,4006381333931,yes\n\
+TEA,Green tea,4.20,EUR,reduced,,yes\n\
+BAG,Tote bag,18.00,EUR,standard,4006381333948,yes\n\
+CARD,Greeting card,3.50,EUR,standard,,yes\n\
+POSTER,Fair poster,9.90,EUR,standard,,no\n\
+HONEY,Lavender honey,7.80,EUR,reduced,,yes\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_at_the_booth_in_the_real_window() {
+    // Stops by itself: a stuck window fails the test instead of hanging CI.
+    tokio::time::timeout(
+        Duration::from_secs(
+            std::env::var("FAIRTILL_E2E_LIMIT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(420),
+        ),
+        a_day_at_the_booth(),
+    )
+    .await
+    .expect("the end-to-end run took over 7 minutes");
+}
+
+async fn a_day_at_the_booth() {
+    if std::env::var_os("FAIRTILL_E2E_TRACE").is_some() {
+        let started = Instant::now();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                eprintln!("[e2e] tick {:?}", started.elapsed());
+            }
+        });
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(10));
+            eprintln!("[e2e] thread tick {:?}", started.elapsed());
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let products = dir.path().join("products.csv");
+    std::fs::write(&products, PRODUCTS).unwrap();
+    let mut session = Session::start(&db).await;
+    let ui = session.ui();
+
+    // --- Event & till: sign on, create the event, import products, open the drawer.
+    step("Event & till: sign on, create the event, import products, open the drawer.");
+    ui.keys(&key(Key::F4)).await;
+    ui.set("[data-testid=staff]", "Ana").await;
+    ui.click("[data-testid=till-form] button.secondary").await;
+    ui.set("[data-testid=event-name]", "Craft Fair Berlin")
+        .await;
+    ui.el("[data-testid=event-capture]")
+        .await
+        .select_by_value("manual")
+        .await
+        .unwrap();
+    ui.click("[data-testid=event-create]").await;
+    ui.wait_text("[data-testid=current-event]", "Craft Fair Berlin")
+        .await;
+    ui.wait_text("[data-testid=current-staff]", "Ana").await;
+    ui.set("[data-testid=import-path]", products.to_str().unwrap())
+        .await;
+    ui.click("[data-testid=import]").await;
+    ui.wait_text("[data-testid=till-notice]", "Imported 6 products")
+        .await;
+    // A bad float is refused in words; a good one opens the drawer.
+    ui.set("[data-testid=float]", "1.234").await;
+    ui.click("[data-testid=open-till]").await;
+    ui.wait_text("[data-testid=till-problem]", "float").await;
+    ui.set("[data-testid=float]", "100").await;
+    ui.click("[data-testid=open-till]").await;
+    ui.wait_text("[data-testid=expected]", "100.00").await;
+
+    // --- A cash sale by keyboard only: scan, search, Enter to pay cash, tendered, Enter.
+    step("A cash sale by keyboard only: scan, search, Enter to pay cash, tendered, Enter.");
+    ui.keys(&key(Key::F1)).await;
+    ui.el("[data-testid=search]").await;
+    ui.keys(&format!("4006381333931{}", key(Key::Enter))).await;
+    ui.wait_count("[data-testid=cart-line]", 1).await;
+    ui.keys("tea").await;
+    ui.el("[data-testid=results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_count("[data-testid=cart-line]", 2).await;
+    ui.wait_text("[data-testid=total]", "16.70").await;
+    ui.shot("sell").await;
+    ui.keys(&key(Key::Enter)).await; // empty search + Enter: pay in cash
+    ui.el("[data-testid=tendered]").await;
+    ui.keys("20").await;
+    ui.wait_text("[data-testid=change]", "3.30").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=receipt-change]", "3.30").await;
+    let first_receipt = ui.text("[data-testid=receipt-number]").await;
+    assert!(first_receipt.starts_with("T1-"), "{first_receipt}");
+    ui.shot("receipt").await;
+    ui.keys(&key(Key::Enter)).await; // new sale
+    ui.wait_count("[data-testid=cart-line]", 0).await;
+
+    // --- A logged external sale with its reference, by keyboard.
+    step("A logged external sale with its reference, by keyboard.");
+    ui.el("[data-testid=search]").await;
+    ui.keys("bag").await;
+    ui.el("[data-testid=results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_count("[data-testid=cart-line]", 1).await;
+    ui.keys(&key(Key::F8)).await;
+    ui.el("[data-testid=ext-system]").await;
+    ui.keys(&format!("Shopify{}#1001{}", key(Key::Tab), key(Key::Enter)))
+        .await;
+    ui.wait_text("[data-testid=receipt]", "Shopify #1001").await;
+    ui.keys(&key(Key::Enter)).await;
+
+    // --- Save an offer and sell it again.
+    step("Save an offer and sell it again.");
+    ui.el("[data-testid=search]").await;
+    ui.keys(&format!("honey{}", key(Key::Enter))).await;
+    ui.wait_count("[data-testid=cart-line]", 1).await;
+    ui.keys(&format!("card{}", key(Key::Enter))).await;
+    ui.wait_count("[data-testid=cart-line]", 2).await;
+    ui.keys(&key(Key::F10)).await;
+    ui.el("[data-testid=offer-name]").await;
+    ui.keys(&format!("Honey & card{}", key(Key::Enter))).await;
+    ui.wait_text("[data-testid=notice]", "Saved the offer")
+        .await;
+    ui.click("[data-testid=clear-cart]").await;
+    ui.wait_count("[data-testid=cart-line]", 0).await;
+    ui.wait_text("[data-testid=offer-picker]", "Honey & card")
+        .await;
+    ui.click("[data-testid=offer-picker] button").await;
+    ui.wait_count("[data-testid=cart-line]", 2).await;
+    ui.wait_text("[data-testid=total]", "11.30").await;
+    ui.click("[data-testid=tender-cash]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=receipt]", "Lavender honey")
+        .await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.keys(&key(Key::F3)).await;
+    ui.wait_text("[data-testid=offers]", "Honey & card").await;
+    ui.shot("offers").await;
+
+    // --- Authorize, capture twice partially, void the remainder.
+    step("Authorize, capture twice partially, void the remainder.");
+    ui.keys(&key(Key::F1)).await;
+    ui.el("[data-testid=search]").await;
+    ui.keys(&format!("mug{}", key(Key::Enter))).await;
+    ui.keys(&format!("mug{}", key(Key::Enter))).await;
+    ui.wait_text("[data-testid=total]", "25.00").await;
+    ui.keys(&key(Key::F9)).await;
+    ui.el("[data-testid=last4]").await;
+    ui.keys(&format!("4242{}", key(Key::Enter))).await;
+    ui.wait_text("[data-testid=receipt]", "Authorized").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.keys(&key(Key::F2)).await;
+    ui.open_row("Authorization").await;
+    ui.wait_text("[data-testid=order-status]", "Authorized")
+        .await;
+    ui.action("capture").await;
+    ui.set("[data-testid=action-amount]", "10").await;
+    ui.confirm().await;
+    ui.wait_text("[data-testid=order-done]", "Capture").await;
+    ui.action("capture").await;
+    ui.set("[data-testid=action-amount]", "5").await;
+    ui.confirm().await;
+    ui.wait_text(
+        "[data-testid=history]",
+        "5.00 · Card ••4242 of Authorization",
+    )
+    .await;
+    // A capture beyond what is left is refused, in words.
+    ui.action("capture").await;
+    ui.set("[data-testid=action-amount]", "50").await;
+    ui.confirm().await;
+    ui.wait_text("[data-testid=order-problem]", "only 10.00 EUR")
+        .await;
+    ui.action("void").await;
+    ui.set("[data-testid=action-why]", "customer took one mug")
+        .await;
+    ui.confirm().await;
+    ui.wait_text("[data-testid=order-status]", "Partly paid")
+        .await;
+    let history = ui.text("[data-testid=history]").await;
+    assert_eq!(history.matches("Capture").count(), 2, "{history}");
+    assert!(history.contains("Void"), "{history}");
+
+    // --- Refund by items, then the remaining balance.
+    step("Refund by items, then the remaining balance.");
+    ui.keys(&key(Key::F1)).await;
+    ui.el("[data-testid=search]").await;
+    ui.keys(&format!("mug{}", key(Key::Enter))).await;
+    ui.keys(&format!("mug{}", key(Key::Enter))).await;
+    ui.keys(&format!("tea{}", key(Key::Enter))).await;
+    ui.wait_text("[data-testid=total]", "29.20").await;
+    ui.keys(&key(Key::F7)).await;
+    ui.el("[data-testid=last4]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=receipt]", "Card").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.keys(&key(Key::F2)).await;
+    ui.open_row("29.20").await;
+    // A forbidden action is not offered, and the screen says why.
+    ui.wait_text("[data-testid=why-void]", "give it back with a refund")
+        .await;
+    assert!(!ui
+        .el("[data-testid=action-void]")
+        .await
+        .is_enabled()
+        .await
+        .unwrap());
+    ui.action("refund").await;
+    ui.set("[data-testid=refund-qty]", "1").await;
+    ui.set("[data-testid=action-why]", "chipped").await;
+    ui.confirm().await;
+    ui.wait_text("[data-testid=order-status]", "Partly refunded")
+        .await;
+    ui.wait_text("[data-testid=order-refunded]", "12.50").await;
+    ui.action("refund").await;
+    ui.click("[data-testid=action-form] input[value=amount]")
+        .await;
+    ui.el("[data-testid=action-amount]").await;
+    ui.confirm().await;
+    ui.wait_text("[data-testid=order-status]", "Refunded").await;
+    ui.wait_text("[data-testid=order-refunded]", "29.20").await;
+    ui.wait_text("[data-testid=why-refund]", "nothing is left to refund")
+        .await;
+    ui.shot("transactions").await;
+
+    // --- CSV export of a filtered list.
+    step("CSV export of a filtered list.");
+    ui.el("[data-testid=filter-method]")
+        .await
+        .select_by_value("external")
+        .await
+        .unwrap();
+    ui.wait_count("[data-testid=tx-row]", 1).await;
+    ui.wait_text("[data-testid=summary]", "18.00").await;
+    let csv_path = dir.path().join("external.csv");
+    ui.set("[data-testid=export-path]", csv_path.to_str().unwrap())
+        .await;
+    ui.click("[data-testid=export]").await;
+    ui.wait_text("[data-testid=exported]", "Saved 1 transaction")
+        .await;
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[0][col("external_reference")], "#1001");
+    assert_eq!(&rows[0][col("amount")], "18.00");
+    assert_eq!(&rows[0][col("method")], "external");
+
+    // --- Close the drawer: expected cash from the ledger against the count.
+    step("Close the drawer: expected cash from the ledger against the count.");
+    // Cash: 16.70 + 11.30 = 28.00 on a float of 100.00.
+    ui.keys(&key(Key::F4)).await;
+    ui.wait_text("[data-testid=expected]", "128.00").await;
+    ui.set("[data-testid=counted]", "127.50").await;
+    ui.click("[data-testid=close-till]").await;
+    ui.wait_text("[data-testid=sessions]", "0.50").await;
+    ui.shot("event-till").await;
+
+    // --- Restart: everything is still there.
+    step("Restart: everything is still there.");
+    ui.keys(&key(Key::F2)).await;
+    ui.el("[data-testid=filter-method]").await;
+    let before = ui.count("[data-testid=tx-row]").await;
+    assert!(before >= 10, "{before} rows");
+    session.restart(&db).await;
+    let ui = session.ui();
+    ui.wait_text("[data-testid=current-event]", "Craft Fair Berlin")
+        .await;
+    ui.wait_text("[data-testid=current-staff]", "Ana").await;
+    ui.keys(&key(Key::F2)).await;
+    ui.wait_count("[data-testid=tx-row]", before).await;
+    ui.open_row(&first_receipt).await;
+    ui.wait_text("[data-testid=order-status]", "Paid").await;
+    ui.keys(&key(Key::F4)).await;
+    ui.wait_text("[data-testid=sessions]", "0.50").await;
+}
