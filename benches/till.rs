@@ -233,12 +233,13 @@ fn charge(dir: &Path, sales: usize) {
     stats("bare SQLite: one durable 1.5 KB insert (WAL, FULL)", bare);
 }
 
-fn rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// A `kB` field of a /proc file (`VmRSS` of `status`, `Pss` of `smaps_rollup`).
+fn proc_kb(pid: u32, file: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1).map(|v| v.parse().unwrap_or(0)))
         })
         .unwrap_or(0)
@@ -303,21 +304,27 @@ fn start(dir: &Path, runs: usize) {
         let _ = line;
         std::thread::sleep(Duration::from_secs(3));
         let pids = descendants(app.id());
-        let total: u64 = pids.iter().map(|p| rss_kb(*p)).sum();
-        memory.push(total);
+        let rss: u64 = pids.iter().map(|p| proc_kb(*p, "status", "VmRSS:")).sum();
+        let pss: u64 = pids
+            .iter()
+            .map(|p| proc_kb(*p, "smaps_rollup", "Pss:"))
+            .sum();
+        memory.push((pss, rss));
         let _ = app.kill();
         let _ = app.wait();
     }
     let _ = xvfb.kill();
+    let _ = xvfb.wait();
     stats(
         "spawn → Sell screen mounted and its first command answered",
         ready,
     );
     memory.sort();
+    let (pss, rss) = memory[memory.len() / 2];
     println!(
-        "memory at rest (app + WebKit processes, RSS): median {} MB, max {} MB",
-        memory[memory.len() / 2] / 1024,
-        memory.last().unwrap() / 1024
+        "memory at rest, app + WebKit processes (median run): PSS {} MB (shared libraries counted once), RSS summed {} MB",
+        pss / 1024,
+        rss / 1024
     );
 }
 

@@ -27,3 +27,9 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is not installed: Fairtill needs the Rust toolchain (1.95) on the PATH" >&2
   exit 1
 fi
+# The end-to-end tests drive the real window through tauri-driver (built from crates.io).
+if [ "${1:-app}" = test ] && ! command -v tauri-driver >/dev/null 2>&1 \
+  && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+  echo "installing: tauri-driver"
+  cargo install tauri-driver --locked --version '^2'
+fi

@@ -354,6 +354,37 @@ fn order_commands_follow_the_ledger() {
         "refused",
         "already voided",
     );
+    h.refused(
+        "mark_paid",
+        json!({"orderId": order_id, "note": " "}),
+        "refused",
+        "needs a reason",
+    );
+    let detail = h.ok(
+        "mark_paid",
+        json!({"orderId": order_id, "note": "rest paid by bank transfer"}),
+    );
+    assert_eq!(detail["view"]["status"], "paid");
+
+    // Another authorization, partly captured and released: the rest is written off.
+    let auth = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("TEA", "4.20", 2)]), "tender": {"type": "authorize", "last4": null, "approval_code": null}}),
+    );
+    let second = auth["sale"]["transaction_id"].clone();
+    h.ok("capture", json!({"txId": second, "amountText": "5"}));
+    h.ok("void_transaction", json!({"txId": second, "why": ""}));
+    h.refused(
+        "write_off",
+        json!({"orderId": auth["sale"]["order_id"], "why": ""}),
+        "refused",
+        "needs a reason",
+    );
+    let detail = h.ok(
+        "write_off",
+        json!({"orderId": auth["sale"]["order_id"], "why": "customer left with one"}),
+    );
+    assert_eq!(detail["view"]["status"], "written_off");
 
     let sale = h.ok(
         "charge",

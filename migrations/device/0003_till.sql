@@ -1,5 +1,8 @@
 -- Fairtill device database, version 3: where the till is and who works it, and cash sessions.
 
+-- Product search walks this index in name order and reads only the rows it returns.
+CREATE INDEX products_search ON products (name COLLATE NOCASE, sku);
+
 -- The till's current event and staff member (device-local, not synced).
 CREATE TABLE till_settings (
     singleton INTEGER PRIMARY KEY CHECK (singleton = 1),

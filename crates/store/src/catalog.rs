@@ -25,6 +25,24 @@ pub struct SavedOffer {
     pub retired_at: Option<Timestamp>,
 }
 
+/// Reads product rows (`sku, name, unit_price_minor, currency, tax_category, barcode, favourite`).
+fn read_products(mut rows: rusqlite::Rows<'_>, out: &mut Vec<Product>) -> Result<()> {
+    while let Some(r) = rows.next()? {
+        let tax: String = r.get(4)?;
+        let currency: String = r.get(3)?;
+        out.push(Product {
+            sku: r.get(0)?,
+            name: r.get(1)?,
+            unit_price: Money::from_minor(r.get(2)?, Currency::from_code(&currency)?),
+            tax_category: TaxCategory::parse(&tax)
+                .ok_or_else(|| StoreError::Decode(tax.clone()))?,
+            barcode: r.get(5)?,
+            favourite: r.get(6)?,
+        });
+    }
+    Ok(())
+}
+
 /// Adds or updates a product in the catalog table (also for products pulled from the server).
 pub(crate) fn upsert_product(conn: &Connection, product: &Product, now: i64) -> Result<()> {
     conn.prepare_cached(
@@ -53,43 +71,49 @@ impl Till {
         upsert_product(&self.conn, product, ms(self.now()))
     }
 
-    /// Products whose SKU, barcode or name starts with `text` (name also matches inside), by name.
+    /// Products matching what was typed, best first: an exact SKU or barcode, then every
+    /// product whose name or SKU contains `text` (any case), by name. The name walk follows the
+    /// covering `products_search` index in name order and stops at `limit` matches, so a common
+    /// prefix answers after a few rows and only a rare one reads the whole index.
     pub fn search_products(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
         let t = text.trim();
+        let mut out = Vec::with_capacity(limit);
+        if t.is_empty() {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
+                 FROM products ORDER BY name COLLATE NOCASE LIMIT ?1",
+            )?;
+            read_products(stmt.query(params![limit as i64])?, &mut out)?;
+            return Ok(out);
+        }
+        let mut exact = self.conn.prepare_cached(
+            "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
+             FROM products WHERE sku = ?1 UNION
+             SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
+             FROM products WHERE barcode = ?1",
+        )?;
+        read_products(exact.query(params![t])?, &mut out)?;
+        if out.len() >= limit {
+            out.truncate(limit);
+            return Ok(out);
+        }
         let escaped = t
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         let mut stmt = self.conn.prepare_cached(
-            "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite FROM products
-             WHERE ?1 = '' OR sku = ?1 OR barcode = ?1 OR name LIKE ?2 ESCAPE '\\' OR sku LIKE ?2 ESCAPE '\\'
-             ORDER BY (sku = ?1 OR barcode = ?1) DESC, name COLLATE NOCASE LIMIT ?3",
+            "SELECT p.sku, p.name, p.unit_price_minor, p.currency, p.tax_category, p.barcode, p.favourite
+             FROM (SELECT sku FROM products INDEXED BY products_search
+                   WHERE (name LIKE ?1 ESCAPE '\\' OR sku LIKE ?1 ESCAPE '\\') AND sku != ?2
+                   ORDER BY name COLLATE NOCASE LIMIT ?3) m
+             JOIN products p ON p.sku = m.sku ORDER BY p.name COLLATE NOCASE",
         )?;
-        let rows = stmt.query_map(params![t, format!("%{escaped}%"), limit as i64], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, bool>(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (sku, name, price, currency, tax, barcode, favourite) = row?;
-            let tax_category =
-                TaxCategory::parse(&tax).ok_or_else(|| StoreError::Decode(tax.clone()))?;
-            out.push(Product {
-                sku,
-                name,
-                unit_price: Money::from_minor(price, Currency::from_code(&currency)?),
-                tax_category,
-                barcode,
-                favourite,
-            });
-        }
+        let skip = out.first().map(|p| p.sku.clone()).unwrap_or_default();
+        let more = limit.saturating_sub(out.len()) as i64;
+        read_products(
+            stmt.query(params![format!("%{escaped}%"), skip, more])?,
+            &mut out,
+        )?;
         Ok(out)
     }
 
