@@ -5,7 +5,7 @@
  */
 export type RefundLine = { 
 /**
- * 1-based line of the order.
+ * 0-based line index in the order, as in the ledger.
  */
 line: number, 
 /**
