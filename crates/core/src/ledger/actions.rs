@@ -148,13 +148,13 @@ impl Ledger {
                     progress: super::RefundProgress::Complete,
                     reason: None,
                 };
-                out.push(self.trial(
+                let mut all = self.trial(
                     ActionKind::RefundFull,
                     Some(tx.id),
                     Some(tx.amount),
                     &full,
                     stamp,
-                ));
+                );
                 let mut refund = self.trial(
                     ActionKind::Refund,
                     Some(tx.id),
@@ -162,9 +162,12 @@ impl Ledger {
                     &part,
                     stamp,
                 );
-                if !refundable.is_positive() && refund.refused.is_some() {
-                    refund.refused = Some("nothing is left to refund on this payment".into());
+                for action in [&mut all, &mut refund] {
+                    if !refundable.is_positive() && action.refused.is_some() {
+                        action.refused = Some("nothing is left to refund on this payment".into());
+                    }
                 }
+                out.push(all);
                 out.push(refund);
                 if tx.kind == TxKind::Sale {
                     out.push(self.trial(
@@ -325,6 +328,25 @@ mod tests {
         let void = find(&actions, ActionKind::Void);
         assert!(void.refused.as_deref().unwrap().contains("refund"));
         assert!(find(&actions, ActionKind::MarkPaid).refused.is_some());
+
+        let sale = actions[0].target.unwrap();
+        l.execute(
+            &Command::Refund {
+                parent: sale,
+                strategy: RefundStrategy::Full,
+                progress: super::super::RefundProgress::Complete,
+                reason: None,
+            },
+            &stamp(now),
+        )
+        .unwrap();
+        let actions = l.order_actions(o, now, &ctx()).unwrap();
+        for kind in [ActionKind::Refund, ActionKind::RefundFull] {
+            assert_eq!(
+                find(&actions, kind).refused.as_deref(),
+                Some("nothing is left to refund on this payment")
+            );
+        }
     }
 
     #[test]
