@@ -5,7 +5,6 @@ use fairtill_core::ids::{OrderId, TxId};
 use fairtill_core::ledger::{
     PaymentKind, PaymentMethod, RefundItem, RefundProgress, RefundStrategy, TxResult,
 };
-use fairtill_core::money::Money;
 use fairtill_store::{OrderDetail, Till};
 use serde::Deserialize;
 
@@ -189,7 +188,7 @@ pub fn replace_sale(
         fairtill_core::ledger::Payment {
             kind: PaymentKind::Sale,
             order_ids: Vec::new(),
-            amount: Money::from_minor(old.amount.minor(), old.amount.currency()),
+            amount: old.amount,
             method,
             result: TxResult::Approved,
             replaces: Some(tx_id),

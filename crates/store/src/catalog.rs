@@ -354,41 +354,25 @@ impl Till {
 
     /// The product a scanner or a typed code names: exact barcode, else exact SKU.
     pub fn product_by_code(&self, code: &str) -> Result<Option<Product>> {
-        let code = code.trim();
-        let sku: Option<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT sku FROM products WHERE barcode = ?1 UNION ALL
-                 SELECT sku FROM products WHERE sku = ?1 LIMIT 1",
-            )?
-            .query_row([code], |r| r.get(0))
-            .optional()?;
-        match sku {
-            None => Ok(None),
-            Some(sku) => Ok(self
-                .search_products(&sku, 1)?
-                .into_iter()
-                .find(|p| p.sku == sku)),
-        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
+             FROM products WHERE barcode = ?1 UNION ALL
+             SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
+             FROM products WHERE sku = ?1 LIMIT 1",
+        )?;
+        let mut out = Vec::with_capacity(1);
+        read_products(stmt.query([code.trim()])?, &mut out)?;
+        Ok(out.pop())
     }
 
     /// The favourites grid, by name.
     pub fn favourites(&self, limit: usize) -> Result<Vec<Product>> {
-        let skus: Vec<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT sku FROM products WHERE favourite = 1 ORDER BY name COLLATE NOCASE LIMIT ?1",
-            )?
-            .query_map([limit as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut out = Vec::with_capacity(skus.len());
-        for sku in skus {
-            out.extend(
-                self.search_products(&sku, 1)?
-                    .into_iter()
-                    .filter(|p| p.sku == sku),
-            );
-        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
+             FROM products WHERE favourite = 1 ORDER BY name COLLATE NOCASE LIMIT ?1",
+        )?;
+        let mut out = Vec::new();
+        read_products(stmt.query([limit as i64])?, &mut out)?;
         Ok(out)
     }
 

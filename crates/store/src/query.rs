@@ -203,7 +203,8 @@ impl Till {
         Ok(builder.finish())
     }
 
-    fn add_grouped(
+    /// Adds grouped rows (`currency, kind, parent_kind, result, count, sum`) to a summary.
+    pub(crate) fn add_grouped(
         &self,
         builder: &mut SummaryBuilder,
         query: &str,

@@ -3,9 +3,10 @@
 
 use fairtill_core::event::Event;
 use fairtill_core::ids::EventId;
-use fairtill_core::ledger::{SummaryBuilder, SummaryRow, TxKind, TxResult};
+use fairtill_core::ledger::SummaryBuilder;
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::Timestamp;
+use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -135,14 +136,7 @@ impl Till {
         let db = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let open: Option<String> = db
-            .prepare_cached(
-                "SELECT s.id FROM till_sessions s WHERE s.device_id = ?1
-                 AND NOT EXISTS (SELECT 1 FROM till_closes c WHERE c.session_id = s.id)",
-            )?
-            .query_row([&device], |r| r.get(0))
-            .optional()?;
-        if open.is_some() {
+        if open_session_id(&db, &device)?.is_some() {
             return Err(StoreError::Invalid(
                 "the till is already open; close it with a count before opening it again".into(),
             ));
@@ -205,19 +199,12 @@ impl Till {
 
     /// The open session, with the cash expected now.
     pub fn current_session(&self) -> Result<Option<TillSession>> {
-        let id: Option<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT s.id FROM till_sessions s WHERE s.device_id = ?1
-                 AND NOT EXISTS (SELECT 1 FROM till_closes c WHERE c.session_id = s.id)",
-            )?
-            .query_row([self.device().id.0.to_string()], |r| r.get(0))
-            .optional()?;
-        id.map(|id| {
-            let id = Uuid::parse_str(&id).map_err(|_| StoreError::Decode(id.clone()))?;
-            self.session(id)
-        })
-        .transpose()
+        open_session_id(&self.conn, &self.device().id.0.to_string())?
+            .map(|id| {
+                let id = Uuid::parse_str(&id).map_err(|_| StoreError::Decode(id.clone()))?;
+                self.session(id)
+            })
+            .transpose()
     }
 
     /// This till's sessions, newest first.
@@ -257,33 +244,20 @@ impl Till {
     fn expected_cash(&self, session: &TillSession, until: Timestamp) -> Result<Money> {
         let currency = session.float.currency();
         let mut builder = SummaryBuilder::default();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.kind, t.parent_kind, t.result, count(*), sum(t.amount_minor) FROM transactions t
+        self.add_grouped(
+            &mut builder,
+            "SELECT t.currency, t.kind, t.parent_kind, t.result, count(*), sum(t.amount_minor)
+             FROM transactions t
              WHERE t.device_id = ?1 AND t.remote = 0 AND t.method = 'cash' AND t.currency = ?2
                AND t.created_at >= ?3 AND t.created_at <= ?4
-             GROUP BY t.kind, t.parent_kind, t.result",
+             GROUP BY t.currency, t.kind, t.parent_kind, t.result",
+            vec![
+                Value::Text(self.device().id.0.to_string()),
+                Value::Text(currency.code().to_string()),
+                Value::Integer(ms(session.opened_at)),
+                Value::Integer(ms(until)),
+            ],
         )?;
-        let mut rows = stmt.query(params![
-            self.device().id.0.to_string(),
-            currency.code(),
-            ms(session.opened_at),
-            ms(until)
-        ])?;
-        while let Some(r) = rows.next()? {
-            let kind: String = r.get(0)?;
-            let parent_kind: Option<String> = r.get(1)?;
-            let result: String = r.get(2)?;
-            builder.add(SummaryRow {
-                currency,
-                kind: TxKind::parse(&kind).ok_or_else(|| StoreError::Decode(kind.clone()))?,
-                parent_kind: parent_kind.as_deref().and_then(TxKind::parse),
-                result: TxResult::parse(&result)
-                    .ok_or_else(|| StoreError::Decode(result.clone()))?,
-                count: r.get::<_, i64>(3)?.max(0) as u64,
-                amount_minor: r.get(4)?,
-                expired_minor: 0,
-            });
-        }
         let net = builder
             .finish()
             .currency(currency)
@@ -291,6 +265,17 @@ impl Till {
             .unwrap_or_else(|| Money::zero(currency));
         Ok(session.float.checked_add(net)?)
     }
+}
+
+/// The id of this device's open session, if any.
+fn open_session_id(conn: &rusqlite::Connection, device: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.id FROM till_sessions s WHERE s.device_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM till_closes c WHERE c.session_id = s.id)",
+        )?
+        .query_row([device], |r| r.get(0))
+        .optional()?)
 }
 
 fn read_session(r: &Row<'_>) -> rusqlite::Result<Result<TillSession>> {
