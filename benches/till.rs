@@ -100,6 +100,8 @@ fn search(dir: &Path, products: usize, rounds: usize) {
         "oak tr",
         "SKU0421",
         "zzz",
+        "zq",
+        "ivory oak ring 9",
     ];
     let mut keystrokes = Vec::new();
     let mut bare = Vec::new();
@@ -309,7 +311,14 @@ fn start(dir: &Path, runs: usize) {
             .iter()
             .map(|p| proc_kb(*p, "smaps_rollup", "Pss:"))
             .sum();
-        memory.push((pss, rss));
+        let private: u64 = pids
+            .iter()
+            .map(|p| {
+                proc_kb(*p, "smaps_rollup", "Private_Clean:")
+                    + proc_kb(*p, "smaps_rollup", "Private_Dirty:")
+            })
+            .sum();
+        memory.push((pss, private, rss));
         let _ = app.kill();
         let _ = app.wait();
     }
@@ -320,10 +329,12 @@ fn start(dir: &Path, runs: usize) {
         ready,
     );
     memory.sort();
-    let (pss, rss) = memory[memory.len() / 2];
+    let (pss, private, rss) = memory[memory.len() / 2];
     println!(
-        "memory at rest, app + WebKit processes (median run): PSS {} MB (shared libraries counted once), RSS summed {} MB",
+        "memory at rest, app + WebKit processes (median run): PSS {} MB (shared pages split between their users), \
+         private {} MB (pages no other process maps), RSS summed {} MB",
         pss / 1024,
+        private / 1024,
         rss / 1024
     );
 }

@@ -7,15 +7,25 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod manager;
 mod messages;
 mod record;
+mod settlement;
 mod version;
 
+pub use manager::{
+    CashCount, CashSession, CloseOut, CloseOutPart, HourlySales, ManagerOrder, MethodSummary,
+    OpenAuthorization, EXPIRES_SOON_HOURS,
+};
 pub use messages::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
     PushOutcome, PushRequest, PushResponse, PushResult,
 };
 pub use record::{Record, RecordKey, RecordType};
+pub use settlement::{
+    ColumnMapping, LedgerEntry, MatchState, SettlementImport, SettlementKind, SettlementMatch,
+    SettlementReport, SettlementRow, SkipRule,
+};
 pub use version::{
     check_client_version, VersionError, API_VERSION, API_VERSION_HEADER, MAX_BATCH, MAX_BODY_BYTES,
 };

@@ -2,13 +2,15 @@
 
 use fairtill_core::catalog::Product;
 use fairtill_core::event::Event;
-use fairtill_core::ids::{OfferId, TxId};
+use fairtill_core::ids::{DeviceId, EventId, OfferId, TxId};
 use fairtill_core::ledger::{ResultChange, Transaction, TxKind, TxResult, WriteOff};
+use fairtill_core::money::Money;
 use fairtill_core::offer::Offer;
 use fairtill_core::order::Order;
 use fairtill_core::tax::TaxPolicy;
 use fairtill_core::Timestamp;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// The kinds of record.
 #[derive(
@@ -42,6 +44,10 @@ pub enum RecordType {
     Product,
     /// An event (from the server).
     Event,
+    /// A till's cash drawer opened with a float.
+    TillOpened,
+    /// A till's cash drawer closed with a count.
+    TillClosed,
 }
 
 /// A record's identity: storing the same key twice is "already had it".
@@ -107,6 +113,36 @@ pub enum Record {
         /// The event.
         event: Event,
     },
+    /// A till's cash drawer opened with a float (a cash session began).
+    TillOpened {
+        /// The session.
+        session_id: Uuid,
+        /// The till.
+        device_id: DeviceId,
+        /// The event it was opened at.
+        event_id: Option<EventId>,
+        /// Cash put in the drawer.
+        float: Money,
+        /// When.
+        opened_at: Timestamp,
+        /// By whom.
+        opened_by: String,
+    },
+    /// A till's cash drawer closed with a count (the session ended).
+    TillClosed {
+        /// The session.
+        session_id: Uuid,
+        /// When.
+        closed_at: Timestamp,
+        /// By whom.
+        closed_by: String,
+        /// Cash counted in the drawer.
+        counted: Money,
+        /// Cash the till's ledger said the drawer should hold (float plus net cash).
+        expected: Money,
+        /// What the person closing said.
+        note: Option<String>,
+    },
 }
 
 fn blank(text: &str) -> bool {
@@ -133,6 +169,12 @@ impl Record {
             }
             Record::Product { product } => (RecordType::Product, product.sku.clone()),
             Record::Event { event } => (RecordType::Event, event.id.to_string()),
+            Record::TillOpened { session_id, .. } => {
+                (RecordType::TillOpened, session_id.to_string())
+            }
+            Record::TillClosed { session_id, .. } => {
+                (RecordType::TillClosed, session_id.to_string())
+            }
         };
         RecordKey { record_type, id }
     }
@@ -215,6 +257,38 @@ impl Record {
                 )
                 .map(|_| ())
                 .map_err(|e| e.to_string())
+            }
+            Record::TillOpened {
+                float, opened_by, ..
+            } => {
+                if blank(opened_by) {
+                    return Err("a till opening must say who opened it".into());
+                }
+                if float.minor() < 0 {
+                    return Err("a till's float cannot be negative".into());
+                }
+                Ok(())
+            }
+            Record::TillClosed {
+                closed_by,
+                counted,
+                expected,
+                ..
+            } => {
+                if blank(closed_by) {
+                    return Err("a till closing must say who closed it".into());
+                }
+                if counted.minor() < 0 {
+                    return Err("a till's count cannot be negative".into());
+                }
+                if counted.currency() != expected.currency() {
+                    return Err(format!(
+                        "the count is in {} but the expected cash in {}",
+                        counted.currency(),
+                        expected.currency()
+                    ));
+                }
+                Ok(())
             }
         }
     }

@@ -7,4 +7,5 @@
 
 pub mod api;
 pub mod auth;
+pub mod settlement;
 pub mod storage;

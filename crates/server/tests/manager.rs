@@ -255,6 +255,35 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     assert_eq!(side(&c["others"][0]), ra.id.to_string());
     let id = c["id"].as_str().unwrap();
 
+    // The order, opened by the manager, shows both booths' refunds and the conflict.
+    let Record::Order { order } = &sale[0] else {
+        panic!()
+    };
+    let opened: ManagerOrder = serde_json::from_value(
+        api.get_json(&format!("/v1/manager/orders/{}", order.id), &manager)
+            .await,
+    )
+    .unwrap();
+    let kinds: Vec<TxKind> = opened.view.transactions.iter().map(|t| t.kind).collect();
+    assert_eq!(kinds, vec![TxKind::Sale, TxKind::Refund, TxKind::Refund]);
+    assert_eq!(opened.view.refunded, usd("120.00"));
+    assert_eq!(opened.device_names.len(), 2);
+    assert!(opened.device_names.values().any(|n| n == "Booth 2"));
+    assert_eq!(opened.conflicts.len(), 1);
+    assert_eq!(opened.conflicts[0].to_string(), id);
+    let (status, _) = api
+        .get(
+            &format!("/v1/manager/orders/{}", Uuid::now_v7()),
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = api
+        .get("/v1/manager/orders/receipt-12", Some(&manager))
+        .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("not an order id"), "{body}");
+
     // Resolving needs a note; it is kept, and the audit log says who did what.
     let path = format!("/v1/manager/conflicts/{id}/resolve");
     let (status, body) = api

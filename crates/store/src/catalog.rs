@@ -43,6 +43,11 @@ fn read_products(mut rows: rusqlite::Rows<'_>, out: &mut Vec<Product>) -> Result
     Ok(())
 }
 
+/// Up to this many trigram matches are sorted by name directly; more than this and the matches
+/// are common enough (2% of a 100,000-product catalog) that walking the name index finds a
+/// screenful sooner.
+const FEW_MATCHES: i64 = 2000;
+
 /// Adds or updates a product in the catalog table (also for products pulled from the server).
 pub(crate) fn upsert_product(conn: &Connection, product: &Product, now: i64) -> Result<()> {
     conn.prepare_cached(
@@ -72,9 +77,13 @@ impl Till {
     }
 
     /// Products matching what was typed, best first: an exact SKU or barcode, then every
-    /// product whose name or SKU contains `text` (any case), by name. The name walk follows the
-    /// covering `products_search` index in name order and stops at `limit` matches, so a common
-    /// prefix answers after a few rows and only a rare one reads the whole index.
+    /// product whose name or SKU contains `text` (any case), by name.
+    ///
+    /// Three or more characters ask the trigram index (`products_fts`) which products contain
+    /// them. When few do (a rare word, a SKU), those few are sorted by name; when many do, the
+    /// covering `products_search` index is walked in name order instead, which finds `limit` of
+    /// them within a few rows because they are common. One or two characters always take that
+    /// walk, over names only (a SKU's two characters narrow nothing).
     pub fn search_products(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
         let t = text.trim();
         let mut out = Vec::with_capacity(limit);
@@ -97,23 +106,52 @@ impl Till {
             out.truncate(limit);
             return Ok(out);
         }
-        let escaped = t
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let mut stmt = self.conn.prepare_cached(
+        let skip = out.first().map(|p| p.sku.clone()).unwrap_or_default();
+        let more = limit.saturating_sub(out.len()) as i64;
+        let like = format!(
+            "%{}%",
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        if t.chars().count() < 3 {
+            let mut walk = self.conn.prepare_cached(
+                "SELECT p.sku, p.name, p.unit_price_minor, p.currency, p.tax_category, p.barcode, p.favourite
+                 FROM (SELECT sku FROM products INDEXED BY products_search
+                       WHERE name LIKE ?1 ESCAPE '\\' AND sku != ?2
+                       ORDER BY name COLLATE NOCASE LIMIT ?3) m
+                 JOIN products p ON p.sku = m.sku ORDER BY p.name COLLATE NOCASE",
+            )?;
+            read_products(walk.query(params![like, skip, more])?, &mut out)?;
+            return Ok(out);
+        }
+        // The whole input as one trigram phrase: it matches where the text occurs as typed.
+        let phrase = format!("\"{}\"", t.replace('"', "\"\""));
+        let hits: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![phrase, FEW_MATCHES + 1], |r| r.get(0))?;
+        if hits <= FEW_MATCHES {
+            let mut few = self.conn.prepare_cached(
+                "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
+                 FROM products
+                 WHERE rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?1)
+                   AND sku != ?2
+                 ORDER BY name COLLATE NOCASE LIMIT ?3",
+            )?;
+            read_products(few.query(params![phrase, skip, more])?, &mut out)?;
+            return Ok(out);
+        }
+        let mut walk = self.conn.prepare_cached(
             "SELECT p.sku, p.name, p.unit_price_minor, p.currency, p.tax_category, p.barcode, p.favourite
              FROM (SELECT sku FROM products INDEXED BY products_search
                    WHERE (name LIKE ?1 ESCAPE '\\' OR sku LIKE ?1 ESCAPE '\\') AND sku != ?2
                    ORDER BY name COLLATE NOCASE LIMIT ?3) m
              JOIN products p ON p.sku = m.sku ORDER BY p.name COLLATE NOCASE",
         )?;
-        let skip = out.first().map(|p| p.sku.clone()).unwrap_or_default();
-        let more = limit.saturating_sub(out.len()) as i64;
-        read_products(
-            stmt.query(params![format!("%{escaped}%"), skip, more])?,
-            &mut out,
-        )?;
+        read_products(walk.query(params![like, skip, more])?, &mut out)?;
         Ok(out)
     }
 

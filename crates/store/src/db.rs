@@ -12,6 +12,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_init.sql"),
     include_str!("../../../migrations/device/0002_sync.sql"),
     include_str!("../../../migrations/device/0003_till.sql"),
+    include_str!("../../../migrations/device/0004_search.sql"),
+    include_str!("../../../migrations/device/0005_till_sync.sql"),
 ];
 
 /// The migrations as rusqlite_migration wants them.

@@ -17,6 +17,8 @@ pub const RECORD_TYPES: &[(&str, &str)] = &[
     ("write_off", "write_offs"),
     ("offer", "offers"),
     ("offer_retirement", "offer_retirements"),
+    ("till_opened", "till_sessions"),
+    ("till_closed", "till_closes"),
 ];
 
 /// How many records of each kind wait to sync.
@@ -60,6 +62,12 @@ impl Till {
         let body = match record_type {
             "result_change" => "json_object('transaction_id', transaction_id, 'n', n, 'result', result, 'at', at, 'note', note)",
             "offer_retirement" => "json_object('offer_id', offer_id, 'retired_at', retired_at, 'staff', staff)",
+            "till_opened" => "json_object('session_id', id, 'device_id', device_id, 'event_id', event_id, 'currency', currency,
+                'float_minor', float_minor, 'opened_at', opened_at, 'opened_by', opened_by)",
+            "till_closed" => "json_object('session_id', session_id,
+                'currency', (SELECT s.currency FROM till_sessions s WHERE s.id = till_closes.session_id),
+                'closed_at', closed_at, 'closed_by', closed_by, 'counted_minor', counted_minor,
+                'expected_minor', expected_minor, 'note', note)",
             _ => "body",
         };
         let mut stmt = self.conn.prepare(&format!(

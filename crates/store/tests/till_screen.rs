@@ -208,3 +208,84 @@ fn order_detail_offers_what_the_rules_allow() {
         Some("nothing is left to refund on this payment")
     );
 }
+
+/// Names of the products found, in order.
+fn names(found: Vec<fairtill_core::catalog::Product>) -> Vec<String> {
+    found.into_iter().map(|p| p.name).collect()
+}
+
+#[test]
+fn search_finds_what_was_typed_anywhere_in_a_name_or_sku() {
+    let db = temp_db();
+    let mut till = open(&db);
+    // 2,500 "Blue …" products make "blue" common (the name walk); the rest are rare (the
+    // trigram index).
+    let mut csv = String::from("sku,name,price,currency\n");
+    for i in 0..2500 {
+        csv.push_str(&format!("B{i:04},Blue mug {i:04},5.00,EUR\n"));
+    }
+    csv.push_str("TEA-01,Green tea 250g,4.20,EUR\n");
+    csv.push_str("TEA-02,\"Mint \"\"fresh\"\" tea\",4.20,EUR\n");
+    csv.push_str("HON-01,Honey jar,8.00,EUR\n");
+    csv.push_str("X-100%,Sale 100% wool scarf,20.00,EUR\n");
+    till.import_products(csv.as_bytes()).unwrap();
+
+    // Rare text, in any case, in the middle of a name, sorted by name.
+    assert_eq!(
+        names(till.search_products("TEA", 10).unwrap()),
+        vec!["Green tea 250g", "Mint \"fresh\" tea"]
+    );
+    assert_eq!(
+        names(till.search_products("oney j", 10).unwrap()),
+        vec!["Honey jar"]
+    );
+    // Part of a SKU, and an exact SKU first.
+    assert_eq!(
+        names(till.search_products("on-0", 10).unwrap()),
+        vec!["Honey jar"]
+    );
+    assert_eq!(
+        names(till.search_products("TEA-02", 10).unwrap()),
+        vec!["Mint \"fresh\" tea"]
+    );
+    // Quotes and LIKE's own characters are plain text.
+    assert_eq!(
+        names(till.search_products("\"fresh\"", 10).unwrap()),
+        vec!["Mint \"fresh\" tea"]
+    );
+    assert_eq!(
+        names(till.search_products("100%", 10).unwrap()),
+        vec!["Sale 100% wool scarf"]
+    );
+    assert_eq!(
+        names(till.search_products("0%_", 10).unwrap()),
+        Vec::<String>::new()
+    );
+    // Nothing matches: an empty list, not an error.
+    assert!(till.search_products("zzz", 10).unwrap().is_empty());
+    // Two characters search names only.
+    assert_eq!(
+        names(till.search_products("ea", 10).unwrap()),
+        vec!["Green tea 250g", "Mint \"fresh\" tea"]
+    );
+
+    // Common text: the first screenful by name, the same as the rare path would give.
+    assert_eq!(
+        names(till.search_products("blue", 3).unwrap()),
+        vec!["Blue mug 0000", "Blue mug 0001", "Blue mug 0002"]
+    );
+    assert_eq!(
+        names(till.search_products("mug 24", 200).unwrap()).len(),
+        100
+    );
+
+    // A renamed product is found by its new name only; the index follows the table.
+    let mut honey = till.product_by_code("HON-01").unwrap().unwrap();
+    honey.name = "Acacia honey".into();
+    till.upsert_product(&honey).unwrap();
+    assert_eq!(
+        names(till.search_products("acacia", 10).unwrap()),
+        vec!["Acacia honey"]
+    );
+    assert!(till.search_products("honey j", 10).unwrap().is_empty());
+}

@@ -1,11 +1,13 @@
 //! What waits to sync, as wire records, with the acknowledgement that moves the watermark.
 
-use fairtill_core::ids::{OfferId, TxId};
+use fairtill_core::ids::{DeviceId, EventId, OfferId, TxId};
 use fairtill_core::ledger::{ResultChange, TxResult};
+use fairtill_core::money::{Currency, Money};
 use fairtill_core::Timestamp;
 use fairtill_protocol::{Record, RecordType};
 use fairtill_store::{StoreError, Till, RECORD_TYPES};
 use serde::Deserialize;
+use uuid::Uuid;
 
 /// Why the outbox could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +54,32 @@ struct StoredRetirement {
     staff: String,
 }
 
+#[derive(Deserialize)]
+struct StoredOpening {
+    session_id: Uuid,
+    device_id: DeviceId,
+    event_id: Option<EventId>,
+    currency: String,
+    float_minor: i64,
+    opened_at: i64,
+    opened_by: String,
+}
+
+#[derive(Deserialize)]
+struct StoredClosing {
+    session_id: Uuid,
+    currency: String,
+    closed_at: i64,
+    closed_by: String,
+    counted_minor: i64,
+    expected_minor: i64,
+    note: Option<String>,
+}
+
+fn currency(code: &str) -> Result<Currency, String> {
+    Currency::from_code(code).map_err(|e| e.to_string())
+}
+
 fn time(ms: i64) -> Result<Timestamp, String> {
     Timestamp::from_millisecond(ms).map_err(|e| e.to_string())
 }
@@ -93,6 +121,29 @@ fn decode(store_type: &str, body: &str) -> Result<Record, String> {
                 staff: r.staff,
             }
         }
+        "till_opened" => {
+            let o: StoredOpening = serde_json::from_str(body).map_err(err)?;
+            Record::TillOpened {
+                session_id: o.session_id,
+                device_id: o.device_id,
+                event_id: o.event_id,
+                float: Money::from_minor(o.float_minor, currency(&o.currency)?),
+                opened_at: time(o.opened_at)?,
+                opened_by: o.opened_by,
+            }
+        }
+        "till_closed" => {
+            let c: StoredClosing = serde_json::from_str(body).map_err(err)?;
+            let currency = currency(&c.currency)?;
+            Record::TillClosed {
+                session_id: c.session_id,
+                closed_at: time(c.closed_at)?,
+                closed_by: c.closed_by,
+                counted: Money::from_minor(c.counted_minor, currency),
+                expected: Money::from_minor(c.expected_minor, currency),
+                note: c.note,
+            }
+        }
         other => return Err(format!("unknown record type {other:?}")),
     })
 }
@@ -106,6 +157,8 @@ pub fn wire_type(store_type: &str) -> Option<RecordType> {
         "write_off" => RecordType::WriteOff,
         "offer" => RecordType::Offer,
         "offer_retirement" => RecordType::OfferRetirement,
+        "till_opened" => RecordType::TillOpened,
+        "till_closed" => RecordType::TillClosed,
         _ => return None,
     })
 }

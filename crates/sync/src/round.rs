@@ -65,9 +65,10 @@ fn lock(till: &Mutex<Till>) -> Result<std::sync::MutexGuard<'_, Till>, SyncError
     till.lock().map_err(|_| SyncError::Poisoned)
 }
 
-/// A pulled wire record as the store takes it.
-pub fn to_remote(record: Record) -> Remote {
-    match record {
+/// A pulled wire record as the store takes it. Cash sessions belong to their own till and
+/// the manager: a till keeps no copy of another's (the server does not send them).
+pub fn to_remote(record: Record) -> Option<Remote> {
+    Some(match record {
         Record::Order { order } => Remote::Order(order),
         Record::Transaction { transaction } => Remote::Transaction(transaction),
         Record::ResultChange {
@@ -92,7 +93,8 @@ pub fn to_remote(record: Record) -> Remote {
         },
         Record::Product { product } => Remote::Product(product),
         Record::Event { event } => Remote::Event(event),
-    }
+        Record::TillOpened { .. } | Record::TillClosed { .. } => return None,
+    })
 }
 
 /// Pushes everything waiting, a batch at a time. Each batch is acknowledged only after the
@@ -160,7 +162,7 @@ pub async fn pull_all(
     loop {
         let cursor = lock(till)?.pull_cursor(event)?;
         let page = client.pull(event, cursor, PULL_PAGE).await?;
-        let remotes: Vec<Remote> = page.records.into_iter().map(to_remote).collect();
+        let remotes: Vec<Remote> = page.records.into_iter().filter_map(to_remote).collect();
         let applied = lock(till)?.apply_remote(&remotes, event, &page.cursor)?;
         report.pulled += applied.stored;
         report.pull_skipped.extend(applied.skipped);

@@ -51,14 +51,30 @@ async fn two_booths_sync_sales_offers_and_a_double_refund() {
         .unwrap()
         .save_offer("Mug pair", usd("1").currency(), mug_offer())
         .unwrap();
-    assert_eq!(a.waiting(), 5, "2 orders, 2 sales, 1 offer");
+    // A opens its drawer with 20.00, sells 100.00 more in cash and counts 127.00 (7.00 over).
+    {
+        let mut till = a.till.lock().unwrap();
+        let opened = till.open_till(&a.actor, usd("20")).unwrap();
+        assert_eq!(opened.float, usd("20"));
+    }
+    a.sell("100.00");
+    a.till
+        .lock()
+        .unwrap()
+        .close_till(&a.actor, usd("127.00"), "")
+        .unwrap();
+    assert_eq!(
+        a.waiting(),
+        9,
+        "3 orders, 3 sales, 1 offer, the session opened and closed"
+    );
 
     // Both sync: the server has everything once; each booth has the other's offer, and B has
     // A's sales of the event.
     let report = sync_once(&a.till, &a.client, event, &no_progress)
         .await
         .unwrap();
-    assert_eq!(report.pushed, 5);
+    assert_eq!(report.pushed, 9);
     assert_eq!(a.waiting(), 0);
     sync_once(&b.till, &b.client, event, &no_progress)
         .await
@@ -118,7 +134,7 @@ async fn two_booths_sync_sales_offers_and_a_double_refund() {
     let records = server_records(&server.db);
     let unique: BTreeSet<_> = records.iter().collect();
     assert_eq!(records.len(), unique.len());
-    assert_eq!(records.len(), 5 + 1 + 2);
+    assert_eq!(records.len(), 9 + 1 + 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -70,6 +70,10 @@ fn every_kind_of_record_leaves_the_outbox_valid_and_in_push_order() {
         .save_offer("Two mugs", usd("1").currency(), vec![line])
         .unwrap();
     till.retire_offer(&actor, offer.id()).unwrap();
+    // A cash session: opened after the cash sale, so the drawer should hold the float alone.
+    let session = till.open_till(&actor, usd("50")).unwrap();
+    till.close_till(&actor, usd("70"), "a tip jar emptied in")
+        .unwrap();
 
     let pending = fairtill_sync::pending(&till, 1000).unwrap();
     let types: Vec<RecordType> = pending.iter().map(|p| p.record.key().record_type).collect();
@@ -87,8 +91,35 @@ fn every_kind_of_record_leaves_the_outbox_valid_and_in_push_order() {
             RecordType::WriteOff,
             RecordType::Offer,
             RecordType::OfferRetirement,
+            RecordType::TillOpened,
+            RecordType::TillClosed,
         ]
     );
+    let device = till.device().id;
+    assert!(pending.iter().any(|p| p.record
+        == fairtill_protocol::Record::TillOpened {
+            session_id: session.id,
+            device_id: device,
+            event_id: None,
+            float: usd("50"),
+            opened_at: session.opened_at,
+            opened_by: "ana".into(),
+        }));
+    let Some(fairtill_protocol::Record::TillClosed {
+        session_id,
+        counted,
+        expected,
+        note,
+        closed_by,
+        ..
+    }) = pending.last().map(|p| &p.record)
+    else {
+        panic!("the closing is pushed last")
+    };
+    assert_eq!(*session_id, session.id);
+    assert_eq!((*counted, *expected), (usd("70"), usd("50")));
+    assert_eq!(note.as_deref(), Some("a tip jar emptied in"));
+    assert_eq!(closed_by, "ana");
     for p in &pending {
         p.record
             .validate()

@@ -48,9 +48,9 @@ impl From<StorageError> for ApiError {
             StorageError::AlreadyEnrolled(_)
             | StorageError::ManagerExists(_)
             | StorageError::AlreadyResolved(_) => (StatusCode::CONFLICT, ErrorCode::Forbidden),
-            StorageError::UnknownDevice(_) | StorageError::UnknownConflict(_) => {
-                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
-            }
+            StorageError::UnknownDevice(_)
+            | StorageError::UnknownConflict(_)
+            | StorageError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             StorageError::Invalid(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
             StorageError::Backend(detail) => {
                 eprintln!("storage error: {detail}");

@@ -15,7 +15,7 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ledger::{Summary, TxKind, TxResult};
 use fairtill_core::money::Currency;
 use fairtill_core::Timestamp;
-use fairtill_protocol::{ErrorBody, ErrorCode, PushRequest, PushResponse};
+use fairtill_protocol::{ErrorBody, ErrorCode, ManagerOrder, PushRequest, PushResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -351,6 +351,23 @@ fn csv_chunk(page: &Page, header: bool) -> Result<Vec<u8>, csv::Error> {
         w.write_record(row.csv_record())?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// One order with its whole history across tills: lines, customer, every transaction and
+/// result change, status and balances, and the conflicts raised on it.
+#[utoipa::path(get, path = "/v1/manager/orders/{id}", tag = "manager",
+    params(("id" = String, Path, description = "The order id")),
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn order(
+    State(state): State<Arc<AppState>>,
+    AuthManager(_): AuthManager,
+    Path(id): Path<String>,
+) -> Result<Json<ManagerOrder>, ApiError> {
+    let order_id = id
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("{id:?} is not an order id")))?;
+    Ok(Json(state.storage.order(order_id, (state.now)()).await?))
 }
 
 /// Which conflicts to list.

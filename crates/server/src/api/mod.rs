@@ -1,10 +1,12 @@
 //! The HTTP API: the device endpoints (enroll, push, pull, status), the manager endpoints, and
 //! the OpenAPI document generated from them (`/openapi.json`).
 
+mod closeout;
 mod device;
 mod error;
 mod manager;
 mod openapi;
+mod settlement;
 
 use std::sync::Arc;
 
@@ -38,12 +40,31 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/manager/transactions", get(manager::transactions))
         .route("/v1/manager/transactions.csv", get(manager::export_csv))
         .route("/v1/manager/summary", get(manager::summary))
+        .route("/v1/manager/orders/{id}", get(manager::order))
         .route("/v1/manager/conflicts", get(manager::conflicts))
         .route(
             "/v1/manager/conflicts/{id}/resolve",
             post(manager::resolve_conflict),
         )
         .route("/v1/manager/audit", get(manager::audit_log))
+        .route("/v1/manager/closeout", get(closeout::close_out))
+        .route("/v1/manager/closeout.csv", get(closeout::close_out_csv))
+        .route("/v1/manager/sales-by-hour", get(closeout::sales_by_hour))
+        .route(
+            "/v1/manager/settlements",
+            get(settlement::imports)
+                .post(settlement::import)
+                .layer(DefaultBodyLimit::max(settlement::MAX_FILE_BYTES)),
+        )
+        .route("/v1/manager/settlements/{id}", get(settlement::report))
+        .route(
+            "/v1/manager/settlements/{id}/rows/{line}",
+            post(settlement::decide),
+        )
+        .route(
+            "/v1/manager/settlement-formats",
+            get(settlement::formats_list).post(settlement::save_format),
+        )
         .route("/v1/manager/catalog", post(manager::publish))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -8,12 +8,15 @@
 //! `migrations/server/{sqlite,postgres}/`.
 
 mod catalog;
+mod closeout;
 mod devices;
 mod managers;
+mod orders;
 pub mod postgres;
 mod pull;
 mod push;
 mod queries;
+mod settlement;
 pub mod sqlite;
 
 use fairtill_core::ids::DeviceId;
@@ -21,8 +24,10 @@ use fairtill_core::Timestamp;
 use fairtill_protocol::Record;
 use serde::Serialize;
 
+pub use closeout::CloseOutFilter;
 pub use managers::{AuditEntry, Conflict, ConflictFilter, Manager};
 pub use queries::ServerFilter;
+pub use settlement::{Decision, NewImport};
 
 /// A statement parameter. Nulls are typed, because PostgreSQL checks parameter types.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,10 +197,12 @@ impl Storage {
             } else {
                 Backend::Sqlite(sqlite::SqliteBackend::open(std::path::Path::new(database))?)
             };
-        Ok(Storage {
+        let storage = Storage {
             backend,
             push_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
-        })
+        };
+        storage.transact(closeout::backfill_orders).await?;
+        Ok(storage)
     }
 
     /// Which backend, for messages: `sqlite` or `postgres`.
@@ -293,6 +300,9 @@ pub enum StorageError {
     /// The conflict was resolved before.
     #[error("that conflict was already resolved by {0}")]
     AlreadyResolved(String),
+    /// Nothing by that id.
+    #[error("{0} was not found")]
+    NotFound(String),
     /// The request cannot be carried out as asked.
     #[error("{0}")]
     Invalid(String),

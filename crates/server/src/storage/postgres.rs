@@ -15,9 +15,11 @@ use postgres::{Client, NoTls, Statement};
 
 use super::{Cell, Db, Param, Result, Row, StorageError};
 
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../../migrations/server/postgres/0001_init.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../migrations/server/postgres/0001_init.sql"),
+    include_str!("../../../../migrations/server/postgres/0002_closeout.sql"),
+    include_str!("../../../../migrations/server/postgres/0003_settlement.sql"),
+];
 
 /// Advisory lock keys (any constants unique to Fairtill).
 const MIGRATION_LOCK: i64 = 0x4641_4952_0001;

@@ -25,6 +25,8 @@ pub(crate) fn type_name(t: RecordType) -> &'static str {
         RecordType::OfferRetirement => "offer_retirement",
         RecordType::Product => "product",
         RecordType::Event => "event",
+        RecordType::TillOpened => "till_opened",
+        RecordType::TillClosed => "till_closed",
     }
 }
 
@@ -53,18 +55,28 @@ fn event_of(db: &mut dyn Db, record: &Record) -> Result<Option<String>> {
         .map(|r| r.opt_text(0))
         .transpose()?
         .flatten(),
+        // Cash sessions stay with the manager: no other till pulls them.
         Record::Offer { .. }
         | Record::OfferRetirement { .. }
         | Record::Product { .. }
-        | Record::Event { .. } => None,
+        | Record::Event { .. }
+        | Record::TillOpened { .. }
+        | Record::TillClosed { .. } => None,
     })
+}
+
+/// The discount an order gave, in minor units (0 if its totals cannot be worked out, which a
+/// validated order never is).
+pub(crate) fn discount_minor(o: &Order) -> i64 {
+    o.totals().map(|t| t.discount.minor()).unwrap_or(0)
 }
 
 fn insert_order(db: &mut dyn Db, o: &Order, seq: i64) -> Result<()> {
     let customer = o.draft.customer.as_ref();
     db.execute(
-        "INSERT INTO orders (id, seq, receipt, customer_name, customer_email, customer_phone, device_id, event_id, staff, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO orders (id, seq, receipt, customer_name, customer_email, customer_phone, device_id, event_id, staff, created_at,
+            currency, discount_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         params![
             o.id.to_string(),
             seq,
@@ -76,6 +88,8 @@ fn insert_order(db: &mut dyn Db, o: &Order, seq: i64) -> Result<()> {
             o.context.event_id.map(|e| e.to_string()),
             o.context.staff.as_str(),
             ms(o.created_at),
+            o.currency().code(),
+            discount_minor(o),
         ],
     )?;
     Ok(())
@@ -90,10 +104,20 @@ fn insert_transaction(db: &mut dyn Db, t: &Transaction, seq: i64) -> Result<()> 
             (None, None)
         }
     };
+    let (last4, approval_code) = match &t.method {
+        PaymentMethod::Card {
+            last4,
+            approval_code,
+        } => (last4.clone(), approval_code.clone()),
+        PaymentMethod::Cash | PaymentMethod::External { .. } | PaymentMethod::MarkedPaid { .. } => {
+            (None, None)
+        }
+    };
     db.execute(
         "INSERT INTO transactions (id, seq, kind, parent_id, parent_kind, root_id, order_id, amount_minor, currency, method,
-            external_system, external_reference, result, created_at, expires_at, device_id, event_id, staff)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            external_system, external_reference, result, created_at, expires_at, device_id, event_id, staff,
+            card_last4, approval_code)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         params![
             t.id.to_string(),
             seq,
@@ -113,6 +137,8 @@ fn insert_transaction(db: &mut dyn Db, t: &Transaction, seq: i64) -> Result<()> 
             t.context.device_id.to_string(),
             t.context.event_id.map(|e| e.to_string()),
             t.context.staff.as_str(),
+            last4,
+            approval_code,
         ],
     )?;
     Ok(())
@@ -277,7 +303,9 @@ fn conflicts_of(
         | Record::WriteOff { .. }
         | Record::OfferRetirement { .. }
         | Record::Product { .. }
-        | Record::Event { .. } => {}
+        | Record::Event { .. }
+        | Record::TillOpened { .. }
+        | Record::TillClosed { .. } => {}
     }
     Ok(found)
 }
@@ -338,6 +366,53 @@ fn insert_record(
             db.execute(
                 "UPDATE offers SET retired_at = $1 WHERE id = $2",
                 params![ms(*retired_at), offer_id.to_string()],
+            )?;
+        }
+        Record::TillOpened {
+            session_id,
+            device_id,
+            event_id,
+            float,
+            opened_at,
+            opened_by,
+        } => {
+            db.execute(
+                "INSERT INTO till_sessions (id, seq, device_id, event_id, currency, float_minor, opened_at, opened_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                params![
+                    session_id.to_string(),
+                    seq,
+                    device_id.to_string(),
+                    event_id.map(|e| e.to_string()),
+                    float.currency().code(),
+                    float.minor(),
+                    ms(*opened_at),
+                    opened_by.as_str()
+                ],
+            )?;
+        }
+        Record::TillClosed {
+            session_id,
+            closed_at,
+            closed_by,
+            counted,
+            expected,
+            note,
+        } => {
+            db.execute(
+                "INSERT INTO till_closes (session_id, seq, device_id, currency, closed_at, closed_by, counted_minor, expected_minor, note)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                params![
+                    session_id.to_string(),
+                    seq,
+                    device.unwrap_or_default(),
+                    counted.currency().code(),
+                    ms(*closed_at),
+                    closed_by.as_str(),
+                    counted.minor(),
+                    expected.minor(),
+                    note.clone()
+                ],
             )?;
         }
         Record::WriteOff { .. } | Record::Product { .. } | Record::Event { .. } => {}
@@ -463,6 +538,15 @@ fn store_one(
         Record::Order { order } => Some(order.context.device_id),
         Record::Transaction { transaction } => Some(transaction.context.device_id),
         Record::WriteOff { write_off } => Some(write_off.context.device_id),
+        Record::TillOpened { device_id, .. } => Some(*device_id),
+        Record::TillClosed { session_id, .. } => query_one(
+            db,
+            "SELECT device_id FROM till_sessions WHERE id = $1",
+            params![session_id.to_string()],
+        )?
+        .map(|r| r.text(0))
+        .transpose()?
+        .and_then(|d| d.parse().ok()),
         Record::ResultChange { .. } | Record::Offer { .. } | Record::OfferRetirement { .. } => None,
     };
     if let Some(other) = made_by.map(|d| d.to_string()).filter(|d| d != device) {

@@ -23,7 +23,7 @@ pub const MAX_PAGE: usize = 1000;
 
 /// Conditions on `transactions t` (joined to `orders o` when `joined`) and their parameters,
 /// numbered from `$1`.
-fn filter_sql(filter: &ServerFilter) -> Result<(String, Vec<Param>)> {
+pub(crate) fn filter_sql(filter: &ServerFilter) -> Result<(String, Vec<Param>)> {
     let f = &filter.base;
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
@@ -176,58 +176,92 @@ fn summary_of(db: &mut dyn Db, filter: &ServerFilter, now: Timestamp) -> Result<
         ""
     };
     let mut builder = SummaryBuilder::default();
-    let grouped = db.query(
-        &format!(
-            "SELECT t.currency, t.kind, t.parent_kind, t.result, count(*), CAST(sum(t.amount_minor) AS BIGINT)
-             FROM transactions t {join} WHERE {sql}
-             GROUP BY t.currency, t.kind, t.parent_kind, t.result"
-        ),
-        &params,
-    )?;
+    for (_, row) in grouped_summary_rows(db, &sql, &mut params, join, &[], now)? {
+        builder.add(row);
+    }
+    Ok(builder.finish())
+}
+
+/// The transactions `filter_sql` selects as summary rows, grouped by `keys` (columns of
+/// `transactions t`) besides currency, kind, parent kind and result; each row comes with its
+/// key values. Authorizations past their window with money uncaptured and no void add their
+/// remainder as canceled (DESIGN §4 rule 3), as rows of their own.
+pub(crate) fn grouped_summary_rows(
+    db: &mut dyn Db,
+    sql: &str,
+    params: &mut Vec<Param>,
+    join: &str,
+    keys: &[&str],
+    now: Timestamp,
+) -> Result<Vec<(Vec<String>, SummaryRow)>> {
+    let lead: String = keys.iter().map(|k| format!("{k}, ")).collect();
+    let n = keys.len();
     let currency =
         |code: String| Currency::from_code(&code).map_err(|e| StorageError::Backend(e.to_string()));
+    let key_values = |r: &Row| (0..n).map(|i| r.text(i)).collect::<Result<Vec<_>>>();
+    let mut out = Vec::new();
+    let grouped = db.query(
+        &format!(
+            "SELECT {lead}t.currency, t.kind, t.parent_kind, t.result, count(*), CAST(sum(t.amount_minor) AS BIGINT)
+             FROM transactions t {join} WHERE {sql}
+             GROUP BY {lead}t.currency, t.kind, t.parent_kind, t.result"
+        ),
+        params,
+    )?;
     for r in &grouped {
-        let kind = r.text(1)?;
-        let result = r.text(3)?;
-        builder.add(SummaryRow {
-            currency: currency(r.text(0)?)?,
-            kind: TxKind::parse(&kind).ok_or_else(|| StorageError::Backend(kind.clone()))?,
-            parent_kind: r.opt_text(2)?.as_deref().and_then(TxKind::parse),
-            result: TxResult::parse(&result)
-                .ok_or_else(|| StorageError::Backend(result.clone()))?,
-            count: u64::try_from(r.int(4)?).unwrap_or(0),
-            amount_minor: r.int(5)?,
-            expired_minor: 0,
-        });
+        let kind = r.text(n + 1)?;
+        let result = r.text(n + 3)?;
+        out.push((
+            key_values(r)?,
+            SummaryRow {
+                currency: currency(r.text(n)?)?,
+                kind: TxKind::parse(&kind).ok_or_else(|| StorageError::Backend(kind.clone()))?,
+                parent_kind: r.opt_text(n + 2)?.as_deref().and_then(TxKind::parse),
+                result: TxResult::parse(&result)
+                    .ok_or_else(|| StorageError::Backend(result.clone()))?,
+                count: u64::try_from(r.int(n + 4)?).unwrap_or(0),
+                amount_minor: r.int(n + 5)?,
+                expired_minor: 0,
+            },
+        ));
     }
-    // Authorizations past their window with money uncaptured and no void: the remainder
-    // counts as canceled (DESIGN §4 rule 3).
     params.push(ms(now).into());
+    let inner_keys: String = keys
+        .iter()
+        .map(|k| format!("{k} AS k_{}, ", k.replace("t.", "")))
+        .collect();
+    let outer_keys: String = keys
+        .iter()
+        .map(|k| format!("k_{}, ", k.replace("t.", "")))
+        .collect();
     let expired = db.query(
         &format!(
-            "SELECT currency, CAST(sum(remainder) AS BIGINT) FROM (
-               SELECT t.currency, t.amount_minor - coalesce((SELECT sum(c.amount_minor) FROM transactions c
+            "SELECT {outer_keys}currency, CAST(sum(remainder) AS BIGINT) FROM (
+               SELECT {inner_keys}t.currency, t.amount_minor - coalesce((SELECT sum(c.amount_minor) FROM transactions c
                    WHERE c.parent_id = t.id AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0) AS remainder
                FROM transactions t {join}
                WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.expires_at <= ${}
                  AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
-             ) expired WHERE remainder > 0 GROUP BY currency",
+             ) expired WHERE remainder > 0 GROUP BY {outer_keys}currency",
             params.len()
         ),
-        &params,
+        params,
     )?;
     for r in &expired {
-        builder.add(SummaryRow {
-            currency: currency(r.text(0)?)?,
-            kind: TxKind::Authorize,
-            parent_kind: None,
-            result: TxResult::Approved,
-            count: 0,
-            amount_minor: 0,
-            expired_minor: r.int(1)?,
-        });
+        out.push((
+            key_values(r)?,
+            SummaryRow {
+                currency: currency(r.text(n)?)?,
+                kind: TxKind::Authorize,
+                parent_kind: None,
+                result: TxResult::Approved,
+                count: 0,
+                amount_minor: 0,
+                expired_minor: r.int(n + 1)?,
+            },
+        ));
     }
-    Ok(builder.finish())
+    Ok(out)
 }
 
 impl Storage {

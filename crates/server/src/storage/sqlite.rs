@@ -10,9 +10,11 @@ use rusqlite_migration::{Migrations, M};
 
 use super::{Cell, Db, Param, Result, Row, StorageError};
 
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../../migrations/server/sqlite/0001_init.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../migrations/server/sqlite/0001_init.sql"),
+    include_str!("../../../../migrations/server/sqlite/0002_closeout.sql"),
+    include_str!("../../../../migrations/server/sqlite/0003_settlement.sql"),
+];
 
 /// The embedded SQLite backend.
 #[derive(Clone)]

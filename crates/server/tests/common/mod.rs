@@ -265,6 +265,10 @@ pub struct Till {
     pub device: DeviceId,
     pub event: EventId,
     pub next: u128,
+    /// Who records (default "ana").
+    pub staff: String,
+    /// The first record's time, in seconds since the epoch (each record is a second later).
+    pub base: i64,
 }
 
 impl Till {
@@ -274,19 +278,21 @@ impl Till {
             device: DeviceId(Uuid::now_v7()),
             event,
             next: 0,
+            staff: "ana".into(),
+            base: 1_780_000_000,
         }
     }
 
     pub fn stamp(&mut self) -> Stamp {
         self.next += 1;
-        let at = Timestamp::from_second(1_780_000_000 + self.next as i64).unwrap();
+        let at = Timestamp::from_second(self.base + self.next as i64).unwrap();
         Stamp {
             id: Uuid::now_v7(),
             at,
             context: SaleContext {
                 device_id: self.device,
                 event_id: Some(self.event),
-                staff: "ana".into(),
+                staff: self.staff.clone(),
             },
         }
     }
@@ -306,14 +312,37 @@ impl Till {
     }
 
     pub fn sale(&mut self, amount: &str, method: PaymentMethod) -> (Vec<Record>, TxId) {
+        self.sale_with(usd(amount), method, TxResult::Approved, |_| {})
+    }
+
+    /// An order of one line at `price`, changed by `tweak` (a discount, say), and a sale of its
+    /// total with `result`. The records and the sale's id.
+    pub fn sale_with(
+        &mut self,
+        price: Money,
+        method: PaymentMethod,
+        result: TxResult,
+        tweak: impl FnOnce(&mut OrderDraft),
+    ) -> (Vec<Record>, TxId) {
+        self.order_and_pay(price, method, result, PaymentKind::Sale, tweak)
+    }
+
+    /// An order of one line at `price` and a payment of `kind` for its total.
+    pub fn order_and_pay(
+        &mut self,
+        price: Money,
+        method: PaymentMethod,
+        result: TxResult,
+        kind: PaymentKind,
+        tweak: impl FnOnce(&mut OrderDraft),
+    ) -> (Vec<Record>, TxId) {
         let stamp = self.stamp();
-        let usd = Currency::from_code("USD").unwrap();
-        let draft = OrderDraft {
-            currency: usd,
+        let mut draft = OrderDraft {
+            currency: price.currency(),
             lines: vec![OrderLine {
                 sku: "PRINT".into(),
                 name: "Print".into(),
-                unit_price: Money::parse(amount, usd).unwrap(),
+                unit_price: price,
                 quantity: 1,
                 tax_category: TaxCategory::Standard,
                 discount: None,
@@ -324,6 +353,7 @@ impl Till {
             customer: None,
             note: None,
         };
+        tweak(&mut draft);
         let order = Order::place(
             OrderId(stamp.id),
             format!("B1-{:06}", self.next),
@@ -336,11 +366,11 @@ impl Till {
             order: Box::new(order.clone()),
         });
         records.extend(self.run(Command::Pay(Payment {
-            kind: PaymentKind::Sale,
+            kind,
             order_ids: vec![order.id],
-            amount: Money::parse(amount, usd).unwrap(),
+            amount: order.totals().unwrap().total,
             method,
-            result: TxResult::Approved,
+            result,
             replaces: None,
         })));
         let Record::Transaction { transaction } = &records[1] else {

@@ -1,0 +1,157 @@
+//! What the manager endpoints answer beyond the transaction list: an event's close-out (its
+//! figures per device and per staff member, cash sessions, open authorizations).
+//!
+//! The app's Manager workspace reads these from the server, so they live here, shared by both.
+
+use fairtill_core::ids::{DeviceId, EventId, TxId};
+use fairtill_core::ledger::{CurrencySummary, Summary};
+use fairtill_core::money::Money;
+use fairtill_core::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An event's close-out: the whole event, each device, each staff member, the cash sessions
+/// with counted against expected, and the authorizations still open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseOut {
+    /// The event.
+    pub event_id: EventId,
+    /// When these figures were read (authorizations expire relative to it).
+    pub generated_at: Timestamp,
+    /// The whole event (or the device or staff member asked for).
+    pub whole: CloseOutPart,
+    /// One part per device, by name.
+    pub devices: Vec<CloseOutPart>,
+    /// One part per staff member, by name.
+    pub staff: Vec<CloseOutPart>,
+    /// Cash sessions, in the order they were opened.
+    pub sessions: Vec<CashSession>,
+    /// Approved authorizations with money not yet captured or released, soonest expiry first.
+    pub open_authorizations: Vec<OpenAuthorization>,
+}
+
+/// The figures of one part of an event (all of it, a device or a staff member).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseOutPart {
+    /// The device id or staff name (empty for the whole event).
+    pub key: String,
+    /// What to call it: the device's name, the staff member, or "Whole event".
+    pub label: String,
+    /// The per-currency summary of its transactions.
+    pub summary: Summary,
+    /// The same summary for each payment method, by method name.
+    pub by_method: Vec<MethodSummary>,
+    /// Discounts given on paid orders, per currency.
+    pub discounts: Vec<Money>,
+    /// Paid orders that had a discount.
+    pub discounted_orders: u64,
+    /// Counted less expected cash over the part's closed sessions, per currency.
+    pub over_short: Vec<Money>,
+}
+
+/// The per-currency summary of one payment method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodSummary {
+    /// `cash`, `card`, `external` or `marked_paid`.
+    pub method: String,
+    /// Its totals per currency.
+    pub currencies: Vec<CurrencySummary>,
+}
+
+/// A till's cash session as the server has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashSession {
+    /// The session.
+    pub id: Uuid,
+    /// The till.
+    pub device_id: DeviceId,
+    /// The till's name.
+    pub device_name: String,
+    /// Cash put in the drawer.
+    pub float: Money,
+    /// When it was opened.
+    pub opened_at: Timestamp,
+    /// By whom.
+    pub opened_by: String,
+    /// The count, once closed.
+    pub close: Option<CashCount>,
+}
+
+/// How a cash session was closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashCount {
+    /// When.
+    pub closed_at: Timestamp,
+    /// By whom.
+    pub closed_by: String,
+    /// Cash counted.
+    pub counted: Money,
+    /// Cash the till's ledger expected.
+    pub expected: Money,
+    /// Counted less expected: positive is over, negative is short.
+    pub over_short: Money,
+    /// What the person closing said.
+    pub note: Option<String>,
+}
+
+/// An approved authorization with money still held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenAuthorization {
+    /// The authorization.
+    pub transaction_id: TxId,
+    /// Its order's receipt.
+    pub receipt: Option<String>,
+    /// The till it was taken on.
+    pub device_id: DeviceId,
+    /// The till's name.
+    pub device_name: String,
+    /// Who took it.
+    pub staff: String,
+    /// Authorized.
+    pub amount: Money,
+    /// Captured so far (approved or pending).
+    pub captured: Money,
+    /// Still held: authorized less captured.
+    pub remaining: Money,
+    /// When the hold lapses.
+    pub expires_at: Timestamp,
+    /// It lapses within [`EXPIRES_SOON_HOURS`] of `generated_at`.
+    pub expires_soon: bool,
+}
+
+/// An open authorization "expires soon" when it lapses within this many hours.
+pub const EXPIRES_SOON_HOURS: i64 = 24;
+
+/// One hour's takings of one till, staff member, payment method and currency: what the
+/// manager's charts are drawn from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourlySales {
+    /// The start of the hour.
+    pub hour: Timestamp,
+    /// The till.
+    pub device_id: DeviceId,
+    /// The till's name.
+    pub device_name: String,
+    /// Who recorded the sales.
+    pub staff: String,
+    /// `cash`, `card`, `external` or `marked_paid`.
+    pub method: String,
+    /// Approved sales and captures.
+    pub sales: u64,
+    /// Their amount.
+    pub gross: Money,
+    /// Approved refunds in the hour.
+    pub refunded: Money,
+}
+
+/// An order with its whole history across tills, as a manager opens it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerOrder {
+    /// The order with everything derived from its transactions (status, paid, refunded, the
+    /// transactions of every till with every result change).
+    pub view: fairtill_core::ledger::OrderView,
+    /// The name of each till that recorded part of it, by device id.
+    pub device_names: std::collections::BTreeMap<String, String>,
+    /// The conflicts raised on its transactions (their ids).
+    pub conflicts: Vec<Uuid>,
+}

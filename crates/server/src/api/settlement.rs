@@ -1,0 +1,342 @@
+//! The settlement endpoints: import a processor's export (the raw CSV as the body), read the
+//! report of matched, suggested, mismatched and unmatched rows, decide on a row, and keep
+//! column mappings for formats Fairtill does not know.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use fairtill_core::ids::{EventId, TxId};
+use fairtill_core::money::Currency;
+use fairtill_protocol::{ColumnMapping, ErrorBody, SettlementImport, SettlementReport};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::manager::AuthManager;
+use super::AppState;
+use crate::settlement::formats;
+use crate::settlement::read::{read, ReadError};
+use crate::storage::{Decision, NewImport};
+
+/// Largest settlement file the server reads (64 MiB: a year of a busy processor account).
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Most row errors named in one answer.
+const ERRORS_SHOWN: usize = 20;
+
+/// How to read an uploaded file.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The file's name, to recognise it later.
+    pub file_name: Option<String>,
+    /// A built-in format or a saved mapping by name; recognised from the header when absent.
+    pub format: Option<String>,
+    /// The currency of files that name none (SumUp), e.g. EUR.
+    pub currency: Option<String>,
+    /// How many hours apart a suggestion's two sides may be (1–720, default 48).
+    pub window_hours: Option<u32>,
+    /// Match only this event's transactions.
+    pub event: Option<String>,
+}
+
+fn blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn read_error(e: ReadError) -> ApiError {
+    match e {
+        ReadError::Rows(rows) => {
+            let shown: Vec<String> = rows
+                .iter()
+                .take(ERRORS_SHOWN)
+                .map(|r| format!("line {}: {}", r.line, r.message))
+                .collect();
+            let more = rows.len().saturating_sub(ERRORS_SHOWN);
+            ApiError::bad_request(format!(
+                "nothing was imported: {} row{} could not be read. {}{}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                shown.join("; "),
+                if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                }
+            ))
+        }
+        other => ApiError::bad_request(format!("nothing was imported: {other}")),
+    }
+}
+
+/// Import a settlement or transaction export (CSV as the request body). The same file
+/// imported again changes nothing and answers the earlier report.
+#[utoipa::path(post, path = "/v1/manager/settlements", tag = "manager", params(ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object, description = "the report: { import, already_imported, matches, unmatched_rows, unmatched_entries }"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<Arc<AppState>>,
+    AuthManager(manager): AuthManager,
+    query: Result<Query<ImportQuery>, QueryRejection>,
+    body: Bytes,
+) -> Result<Json<SettlementReport>, ApiError> {
+    let Query(q) = query?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the file is empty"));
+    }
+    let currency = blank(&q.currency)
+        .map(|c| {
+            Currency::from_code(&c.to_ascii_uppercase())
+                .map_err(|_| ApiError::bad_request(format!("{c:?} is not a currency code")))
+        })
+        .transpose()?;
+    let window_hours = q.window_hours.unwrap_or(48);
+    if !(1..=720).contains(&window_hours) {
+        return Err(ApiError::bad_request(
+            "the matching window must be between 1 and 720 hours",
+        ));
+    }
+    let event_id = blank(&q.event)
+        .map(|e| {
+            e.parse::<EventId>()
+                .map_err(|_| ApiError::bad_request(format!("{e:?} is not an event id")))
+        })
+        .transpose()?;
+    let mapping = match blank(&q.format) {
+        Some(name) => match formats::named(name) {
+            Some(m) => m,
+            None => state
+                .storage
+                .mappings()
+                .await?
+                .into_iter()
+                .find(|m| m.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "there is no format named {name:?}; choose one of {} or save a column mapping",
+                        known_names()
+                    ))
+                })?,
+        },
+        None => detect(&body).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "this file's columns are not a format Fairtill knows ({}); choose a saved column mapping or make one",
+                known_names()
+            ))
+        })?,
+    };
+    let file = tokio::task::spawn_blocking({
+        let body = body.clone();
+        let mapping = mapping.clone();
+        move || read(&body, &mapping, currency)
+    })
+    .await
+    .map_err(|e| ApiError::from(crate::storage::StorageError::Backend(e.to_string())))?
+    .map_err(read_error)?;
+    let new = NewImport {
+        file_name: blank(&q.file_name).unwrap_or("settlement.csv").to_string(),
+        file_hash: crate::auth::hex(&Sha256::digest(&body)),
+        format: mapping.name.clone(),
+        window_hours,
+        event_id,
+        rows: file.rows,
+        skipped: file.skipped,
+    };
+    Ok(Json(
+        state
+            .storage
+            .import_settlement(new, manager, (state.now)())
+            .await?,
+    ))
+}
+
+fn known_names() -> String {
+    formats::builtin()
+        .iter()
+        .map(|m| m.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The built-in format a file's header belongs to.
+fn detect(body: &[u8]) -> Option<ColumnMapping> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let first = body.split(|b| *b == b'\n').next()?;
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first.iter().filter(|b| *b == d).count())?;
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(first)
+        .headers()
+        .ok()?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    formats::detect(&header)
+}
+
+/// Every settlement import, newest first.
+#[utoipa::path(get, path = "/v1/manager/settlements", tag = "manager",
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object, description = "[ imports ]"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn imports(
+    State(state): State<Arc<AppState>>,
+    AuthManager(_): AuthManager,
+) -> Result<Json<Vec<SettlementImport>>, ApiError> {
+    Ok(Json(state.storage.settlement_imports().await?))
+}
+
+fn import_id(id: &str) -> Result<Uuid, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::bad_request(format!("{id:?} is not a settlement import id")))
+}
+
+/// An import's report as it stands.
+#[utoipa::path(get, path = "/v1/manager/settlements/{id}", tag = "manager",
+    params(("id" = String, Path, description = "The import id")),
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    AuthManager(_): AuthManager,
+    Path(id): Path<String>,
+) -> Result<Json<SettlementReport>, ApiError> {
+    Ok(Json(
+        state.storage.settlement_report(import_id(&id)?).await?,
+    ))
+}
+
+/// What to do with one row of an import.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    /// `confirm` (a suggestion), `reject` (a suggestion or link) or `link`.
+    pub action: String,
+    /// For `link`: the transaction the row goes with.
+    pub transaction_id: Option<String>,
+}
+
+/// Confirm a suggested match, reject one, or link a row to a transaction by hand.
+#[utoipa::path(post, path = "/v1/manager/settlements/{id}/rows/{line}", tag = "manager",
+    request_body = DecisionRequest,
+    params(("id" = String, Path, description = "The import id"), ("line" = u64, Path, description = "The row's line in the file")),
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object, description = "the report after the decision"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<Arc<AppState>>,
+    AuthManager(manager): AuthManager,
+    Path((id, line)): Path<(String, String)>,
+    body: Result<Json<DecisionRequest>, JsonRejection>,
+) -> Result<Json<SettlementReport>, ApiError> {
+    let id = import_id(&id)?;
+    let line: u64 = line
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("{line:?} is not a line number")))?;
+    let Json(req) = body?;
+    let decision = match req.action.as_str() {
+        "confirm" => Decision::Confirm,
+        "reject" => Decision::Reject,
+        "link" => {
+            let tx = req
+                .transaction_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| ApiError::bad_request("say which transaction to link the row to"))?;
+            Decision::Link(
+                tx.parse::<TxId>().map_err(|_| {
+                    ApiError::bad_request(format!("{tx:?} is not a transaction id"))
+                })?,
+            )
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "{other:?} is not one of confirm, reject, link"
+            )))
+        }
+    };
+    Ok(Json(
+        state
+            .storage
+            .decide_settlement(id, line, decision, manager, (state.now)())
+            .await?,
+    ))
+}
+
+/// The formats a file can be read as: built-in ones first, then saved mappings.
+#[utoipa::path(get, path = "/v1/manager/settlement-formats", tag = "manager",
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object, description = "[ column mappings ]"), (status = 401, body = ErrorBody)))]
+pub async fn formats_list(
+    State(state): State<Arc<AppState>>,
+    AuthManager(_): AuthManager,
+) -> Result<Json<Vec<ColumnMapping>>, ApiError> {
+    let mut all = formats::builtin();
+    all.extend(state.storage.mappings().await?);
+    Ok(Json(all))
+}
+
+/// Save a column mapping for a format Fairtill does not know (same name: replaced).
+#[utoipa::path(post, path = "/v1/manager/settlement-formats", tag = "manager",
+    request_body(content = Object, description = "a column mapping"),
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object, description = "the saved mapping"), (status = 400, body = ErrorBody)))]
+pub async fn save_format(
+    State(state): State<Arc<AppState>>,
+    AuthManager(manager): AuthManager,
+    body: Result<Json<ColumnMapping>, JsonRejection>,
+) -> Result<Json<ColumnMapping>, ApiError> {
+    let Json(mut mapping) = body?;
+    mapping.name = mapping.name.trim().to_string();
+    if mapping.name.is_empty() {
+        return Err(ApiError::bad_request("give the column mapping a name"));
+    }
+    if formats::named(&mapping.name).is_some() {
+        return Err(ApiError::bad_request(format!(
+            "{:?} is a built-in format; choose another name",
+            mapping.name
+        )));
+    }
+    let clean = |v: &mut Vec<String>| {
+        *v = v
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    for (what, list) in [
+        ("reference", &mut mapping.reference),
+        ("amount", &mut mapping.amount),
+        ("date", &mut mapping.date),
+    ] {
+        clean(list);
+        if list.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "say which column holds the {what}"
+            )));
+        }
+    }
+    for list in [
+        &mut mapping.currency,
+        &mut mapping.time,
+        &mut mapping.kind,
+        &mut mapping.last4,
+        &mut mapping.approval_code,
+    ] {
+        clean(list);
+    }
+    state
+        .storage
+        .save_mapping(mapping.clone(), manager, (state.now)())
+        .await?;
+    Ok(Json(mapping))
+}

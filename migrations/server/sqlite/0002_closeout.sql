@@ -1,0 +1,47 @@
+-- Fairtill server, version 2 (sqlite): what a close-out reads besides transactions.
+-- The same tables as the other backend's 0002_closeout.sql.
+
+-- Cash sessions: a till's drawer opened with a float...
+CREATE TABLE till_sessions (
+    id          TEXT PRIMARY KEY NOT NULL,
+    seq         INTEGER NOT NULL,
+    device_id   TEXT NOT NULL,
+    event_id    TEXT,
+    currency    TEXT NOT NULL,
+    float_minor INTEGER NOT NULL,
+    opened_at   INTEGER NOT NULL,
+    opened_by   TEXT NOT NULL
+) STRICT;
+CREATE INDEX till_sessions_event ON till_sessions (event_id, opened_at);
+
+-- ...and closed with a count against the cash its ledger expected. A closing may arrive
+-- before its opening (keyed by session, not joined by a foreign key).
+CREATE TABLE till_closes (
+    session_id     TEXT PRIMARY KEY NOT NULL,
+    seq            INTEGER NOT NULL,
+    device_id      TEXT NOT NULL,
+    currency       TEXT NOT NULL,
+    closed_at      INTEGER NOT NULL,
+    closed_by      TEXT NOT NULL,
+    counted_minor  INTEGER NOT NULL,
+    expected_minor INTEGER NOT NULL,
+    note           TEXT
+) STRICT;
+
+-- An order's currency and the discount it gave (line and order discounts together), filled
+-- when it is stored; orders stored before version 2 are filled in from their records at start.
+ALTER TABLE orders ADD COLUMN currency TEXT;
+ALTER TABLE orders ADD COLUMN discount_minor INTEGER;
+CREATE INDEX orders_event ON orders (event_id, device_id, staff);
+
+-- A card payment's last four digits and the terminal's approval code, for matching a card
+-- processor's settlement rows; filled from the stored records for transactions stored before.
+ALTER TABLE transactions ADD COLUMN card_last4 TEXT;
+ALTER TABLE transactions ADD COLUMN approval_code TEXT;
+UPDATE transactions SET
+    card_last4 = (SELECT json_extract(r.body, '$.transaction.method.last4') FROM records r
+                  WHERE r.record_type = 'transaction' AND r.record_id = transactions.id),
+    approval_code = (SELECT json_extract(r.body, '$.transaction.method.approval_code') FROM records r
+                     WHERE r.record_type = 'transaction' AND r.record_id = transactions.id)
+WHERE method = 'card';
+CREATE INDEX conflicts_record ON conflicts (record_type, record_id);
