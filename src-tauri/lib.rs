@@ -22,6 +22,8 @@ pub struct AppState {
     pub sync_problem: Mutex<Option<String>>,
     /// The event the till is at: its sales from other booths are pulled.
     pub event: Arc<Mutex<Option<EventId>>>,
+    /// The manager signed in to the Manager workspace, if any.
+    pub manager: Mutex<Option<commands::manager::ManagerSession>>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             sync: Mutex::new(None),
             sync_problem: Mutex::new(None),
             event: Arc::new(Mutex::new(event)),
+            manager: Mutex::new(None),
         })
     }
 }
@@ -96,6 +99,27 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         offers::list_offers,
         offers::save_offer,
         offers::retire_offer,
+        manager::manager_sign_in,
+        manager::manager_resume,
+        manager::manager_session,
+        manager::manager_sign_out,
+        manager::manager_devices,
+        manager::manager_events,
+        manager::manager_transactions,
+        manager::manager_summary,
+        manager::manager_export_transactions,
+        manager::manager_order,
+        manager::manager_close_out,
+        manager::manager_export_close_out,
+        manager::manager_sales_by_hour,
+        manager::manager_conflicts,
+        manager::manager_resolve_conflict,
+        manager::manager_import_settlement,
+        manager::manager_settlements,
+        manager::manager_settlement,
+        manager::manager_decide,
+        manager::manager_formats,
+        manager::manager_save_format,
     ])
 }
 

@@ -581,3 +581,312 @@ fn sync_commands_answer_without_a_server() {
     );
     h.ok("disconnect_server", json!({}));
 }
+
+/// A real `fairtill-server` on a loopback port, with a manager account; stopped when dropped.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    db: std::path::PathBuf,
+    bin: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(dir: &std::path::Path) -> Server {
+        use std::io::{BufRead, Write};
+        // Built beside this test by `cargo test --workspace` (the server has tests of its own).
+        let bin = std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("fairtill-server");
+        if !bin.exists() {
+            let built = std::process::Command::new(env!("CARGO"))
+                .args(["build", "-p", "fairtill-server"])
+                .status()
+                .unwrap();
+            assert!(built.success());
+        }
+        let db = dir.join("server.db");
+        let mut add = std::process::Command::new(&bin)
+            .arg("--database")
+            .arg(&db)
+            .args(["manager", "add", "--name", "alex"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(b"booth-manager-2026\n")
+            .unwrap();
+        assert!(add.wait().unwrap().success());
+        let mut child = std::process::Command::new(&bin)
+            .arg("--database")
+            .arg(&db)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap().to_string();
+        Server {
+            child,
+            url,
+            db,
+            bin,
+        }
+    }
+
+    /// A one-time enrollment code for a till named `name`.
+    fn code(&self, name: &str) -> String {
+        let out = std::process::Command::new(&self.bin)
+            .arg("--database")
+            .arg(&self.db)
+            .args(["device", "add", "--name", name])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// Needs the system keyring (the README's test command runs the suite in a D-Bus session with
+/// gnome-keyring unlocked): the device and manager tokens are kept there.
+#[test]
+fn manager_commands_read_the_server() {
+    let h = Harness::new();
+    let server = Server::start(h._dir.path());
+    // Before signing in, nothing is shown.
+    h.refused(
+        "manager_devices",
+        json!({}),
+        "refused",
+        "sign in as a manager",
+    );
+    assert_eq!(h.ok("manager_session", json!({})), Value::Null);
+
+    // The till sells by card and in cash, enrolls, and syncs.
+    let event = h.at_event();
+    h.ok("open_till", json!({"float": "50.00"}));
+    let sale = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("MUG", "12.50", 2)]),
+               "tender": {"type": "card", "last4": "4242", "approval_code": "A1B2C3"}}),
+    );
+    h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("TEA", "4.20", 1)]), "tender": {"type": "cash", "tendered": "5.00"}}),
+    );
+    h.ok("close_till", json!({"counted": "54.20", "note": ""}));
+    h.ok(
+        "enroll_device",
+        json!({"serverUrl": server.url, "code": server.code("Booth 1")}),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        h.ok("sync_now", json!({}));
+        if h.ok("sync_state", json!({}))["status"]["waiting"] == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the till synced");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // Sign in: a wrong password is refused in words; the right one opens the workspace.
+    h.refused(
+        "manager_sign_in",
+        json!({"serverUrl": server.url, "name": "alex", "password": "wrong password"}),
+        "refused",
+        "do not match",
+    );
+    h.refused(
+        "manager_sign_in",
+        json!({"serverUrl": server.url, "name": "", "password": ""}),
+        "invalid",
+        "name and password",
+    );
+    let session = h.ok(
+        "manager_sign_in",
+        json!({"serverUrl": server.url, "name": "alex", "password": "booth-manager-2026"}),
+    );
+    assert_eq!(session["name"], "alex");
+    assert_eq!(h.ok("manager_session", json!({}))["name"], "alex");
+    // The token is in the keyring: the sign-in resumes after a restart.
+    let resumed = h.ok(
+        "manager_resume",
+        json!({"serverUrl": server.url, "name": "alex"}),
+    );
+    assert_eq!(resumed["name"], "alex");
+
+    let devices = h.ok("manager_devices", json!({}));
+    assert_eq!(devices[0]["name"], "Booth 1");
+    let events = h.ok("manager_events", json!({}));
+    assert_eq!(events[0]["id"], event["id"]);
+    assert_eq!(events[0]["transactions"], 2);
+    let filter = json!({"from": null, "to": null, "event_id": event["id"], "staff": null, "kinds": [],
+        "results": [], "currency": null, "method": "card", "text": null});
+    let page = h.ok(
+        "manager_transactions",
+        json!({"filter": filter, "deviceId": devices[0]["id"], "after": null}),
+    );
+    assert_eq!(page["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(page["rows"][0]["amount"]["amount"], "25.00");
+    let summary = h.ok(
+        "manager_summary",
+        json!({"filter": filter, "deviceId": null}),
+    );
+    assert_eq!(summary["currencies"][0]["net"]["amount"], "25.00");
+    h.refused(
+        "manager_transactions",
+        json!({"filter": filter, "deviceId": "booth", "after": null}),
+        "invalid",
+        "not a till id",
+    );
+    let csv_path = h._dir.path().join("all.csv");
+    assert!(
+        h.ok(
+            "manager_export_transactions",
+            json!({"filter": filter, "deviceId": null, "path": csv_path}),
+        )
+        .as_u64()
+        .unwrap()
+            > 0
+    );
+    assert!(std::fs::read_to_string(&csv_path)
+        .unwrap()
+        .contains("25.00"));
+    let order = h.ok(
+        "manager_order",
+        json!({"orderId": sale["order"]["order"]["id"]}),
+    );
+    assert_eq!(order["view"]["status"], "paid");
+
+    // Close-out: the drawer counted 54.20 against 54.20 expected.
+    let close = h.ok(
+        "manager_close_out",
+        json!({"eventId": event["id"], "deviceId": null, "staff": null}),
+    );
+    assert_eq!(
+        close["whole"]["summary"]["currencies"][0]["net"]["amount"],
+        "29.20"
+    );
+    assert_eq!(
+        close["sessions"][0]["close"]["over_short"]["amount"],
+        "0.00"
+    );
+    let sessions_path = h._dir.path().join("sessions.csv");
+    h.ok(
+        "manager_export_close_out",
+        json!({"eventId": event["id"], "deviceId": null, "staff": "Ana", "part": "sessions", "path": sessions_path}),
+    );
+    assert!(std::fs::read_to_string(&sessions_path)
+        .unwrap()
+        .contains("54.20"));
+    h.refused(
+        "manager_close_out",
+        json!({"eventId": "fair", "deviceId": null, "staff": null}),
+        "invalid",
+        "not an event id",
+    );
+    let hours = h.ok("manager_sales_by_hour", json!({"eventId": event["id"]}));
+    assert_eq!(hours.as_array().unwrap().len(), 2);
+    assert_eq!(
+        h.ok("manager_conflicts", json!({"includeResolved": true})),
+        json!([])
+    );
+    h.refused(
+        "manager_resolve_conflict",
+        json!({"conflictId": "c0ffee00-0000-7000-8000-000000000000", "note": " "}),
+        "invalid",
+        "say what was done",
+    );
+
+    // Settlement: the terminal's export names the card sale by its approval code.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let file = h._dir.path().join("sumup.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "E-Mail,Datum,Transaktions-ID,Transaktionsart,Status,Kartentyp,Letzte 4 Ziffern,Durchgeführt mit,Zahlungsmethode,Eingabemodus,Autorisierungscode,Beschreibung,Betrag inkl. MwSt.\n\
+             a@b.c,{today},TX1,Umsatz,Erfolgreich,VISA,**** 4242,CREDIT,POS,CONTACTLESS,A1B2C3,2 x Mug,25.0\n"
+        ),
+    )
+    .unwrap();
+    h.refused(
+        "manager_import_settlement",
+        json!({"path": file, "format": null, "currency": null, "windowHours": null, "eventId": null}),
+        "refused",
+        "no currency column",
+    );
+    let report = h.ok(
+        "manager_import_settlement",
+        json!({"path": file, "format": null, "currency": "EUR", "windowHours": 24, "eventId": event["id"]}),
+    );
+    assert_eq!(report["matches"][0]["state"], "matched");
+    assert_eq!(report["import"]["format"], "SumUp transactions");
+    let id = report["import"]["id"].clone();
+    assert_eq!(h.ok("manager_settlements", json!({}))[0]["id"], id);
+    assert_eq!(
+        h.ok("manager_settlement", json!({"importId": id}))["matches"][0]["state"],
+        "matched"
+    );
+    h.refused(
+        "manager_decide",
+        json!({"importId": id, "line": 2, "action": "confirm", "transactionId": null}),
+        "refused",
+        "not a suggestion",
+    );
+    let rejected = h.ok(
+        "manager_decide",
+        json!({"importId": id, "line": 2, "action": "reject", "transactionId": null}),
+    );
+    assert_eq!(rejected["unmatched_rows"].as_array().unwrap().len(), 1);
+    let formats = h.ok("manager_formats", json!({}));
+    assert!(formats.as_array().unwrap().len() >= 6);
+    let saved = h.ok(
+        "manager_save_format",
+        json!({"mapping": {"name": "Bank", "reference": ["Ref"], "amount": ["Amount"], "date": ["Day"],
+            "currency": [], "time": [], "kind": [], "refund_kinds": [], "payment_kinds": [], "skip": [],
+            "last4": [], "approval_code": [], "day_first": true}}),
+    );
+    assert_eq!(saved["name"], "Bank");
+
+    // Signing out forgets the token: nothing is shown, and nothing resumes.
+    h.ok("manager_sign_out", json!({}));
+    h.refused(
+        "manager_events",
+        json!({}),
+        "refused",
+        "sign in as a manager",
+    );
+    assert_eq!(
+        h.ok(
+            "manager_resume",
+            json!({"serverUrl": server.url, "name": "alex"})
+        ),
+        Value::Null
+    );
+}

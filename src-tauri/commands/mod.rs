@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod event;
+pub mod manager;
 pub mod offers;
 pub mod orders;
 pub mod sale;

@@ -28,6 +28,7 @@ impl From<fairtill_sync::ClientError> for ApiError {
         let code = match &e {
             fairtill_sync::ClientError::Offline(_) => ErrorCode::Unavailable,
             fairtill_sync::ClientError::Unauthorized(_)
+            | fairtill_sync::ClientError::SignIn(_)
             | fairtill_sync::ClientError::Server { .. } => ErrorCode::Refused,
             fairtill_sync::ClientError::Protocol(_) => ErrorCode::Invalid,
         };

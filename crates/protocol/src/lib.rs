@@ -14,8 +14,9 @@ mod settlement;
 mod version;
 
 pub use manager::{
-    CashCount, CashSession, CloseOut, CloseOutPart, HourlySales, ManagerOrder, MethodSummary,
-    OpenAuthorization, EXPIRES_SOON_HOURS,
+    AuditEntry, CashCount, CashSession, CloseOut, CloseOutPart, Conflict, Device, EventSummary,
+    HourlySales, LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,
+    EXPIRES_SOON_HOURS,
 };
 pub use messages::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,

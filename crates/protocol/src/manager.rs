@@ -4,6 +4,8 @@
 //! The app's Manager workspace reads these from the server, so they live here, shared by both.
 
 use fairtill_core::ids::{DeviceId, EventId, TxId};
+
+use crate::Record;
 use fairtill_core::ledger::{CurrencySummary, Summary};
 use fairtill_core::money::Money;
 use fairtill_core::Timestamp;
@@ -13,6 +15,7 @@ use uuid::Uuid;
 /// An event's close-out: the whole event, each device, each staff member, the cash sessions
 /// with counted against expected, and the authorizations still open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CloseOut {
     /// The event.
     pub event_id: EventId,
@@ -32,6 +35,7 @@ pub struct CloseOut {
 
 /// The figures of one part of an event (all of it, a device or a staff member).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CloseOutPart {
     /// The device id or staff name (empty for the whole event).
     pub key: String,
@@ -44,6 +48,7 @@ pub struct CloseOutPart {
     /// Discounts given on paid orders, per currency.
     pub discounts: Vec<Money>,
     /// Paid orders that had a discount.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub discounted_orders: u64,
     /// Counted less expected cash over the part's closed sessions, per currency.
     pub over_short: Vec<Money>,
@@ -51,6 +56,7 @@ pub struct CloseOutPart {
 
 /// The per-currency summary of one payment method.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MethodSummary {
     /// `cash`, `card`, `external` or `marked_paid`.
     pub method: String,
@@ -60,6 +66,7 @@ pub struct MethodSummary {
 
 /// A till's cash session as the server has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CashSession {
     /// The session.
     pub id: Uuid,
@@ -79,6 +86,7 @@ pub struct CashSession {
 
 /// How a cash session was closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CashCount {
     /// When.
     pub closed_at: Timestamp,
@@ -96,6 +104,7 @@ pub struct CashCount {
 
 /// An approved authorization with money still held.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OpenAuthorization {
     /// The authorization.
     pub transaction_id: TxId,
@@ -125,6 +134,7 @@ pub const EXPIRES_SOON_HOURS: i64 = 24;
 /// One hour's takings of one till, staff member, payment method and currency: what the
 /// manager's charts are drawn from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct HourlySales {
     /// The start of the hour.
     pub hour: Timestamp,
@@ -137,6 +147,7 @@ pub struct HourlySales {
     /// `cash`, `card`, `external` or `marked_paid`.
     pub method: String,
     /// Approved sales and captures.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sales: u64,
     /// Their amount.
     pub gross: Money,
@@ -146,6 +157,7 @@ pub struct HourlySales {
 
 /// An order with its whole history across tills, as a manager opens it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ManagerOrder {
     /// The order with everything derived from its transactions (status, paid, refunded, the
     /// transactions of every till with every result change).
@@ -154,4 +166,113 @@ pub struct ManagerOrder {
     pub device_names: std::collections::BTreeMap<String, String>,
     /// The conflicts raised on its transactions (their ids).
     pub conflicts: Vec<Uuid>,
+}
+
+/// A device as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Device {
+    /// Its id (the one its own database made).
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DeviceId,
+    /// The name the manager gave it.
+    pub name: String,
+    /// Its receipt prefix.
+    pub code: String,
+    /// When it enrolled.
+    #[schema(value_type = String, format = DateTime)]
+    pub enrolled_at: Timestamp,
+    /// When it was revoked, if it was.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+    /// Its last successful push.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_push_at: Option<Timestamp>,
+}
+
+/// A rule broken across devices, with both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Conflict {
+    /// Its id.
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    /// `over_refund`, `over_capture`, `duplicate_reference` or `offer_name_taken`.
+    pub kind: String,
+    /// What rule was broken, in words.
+    pub reason: String,
+    /// The record whose arrival raised it.
+    #[schema(value_type = Object)]
+    pub record: Option<Record>,
+    /// The records on the other side.
+    #[schema(value_type = Vec<Object>)]
+    pub others: Vec<Record>,
+    /// Every device involved.
+    pub devices: Vec<String>,
+    /// When it was raised.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// When a manager resolved it.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolved_at: Option<Timestamp>,
+    /// Who resolved it.
+    pub resolved_by: Option<String>,
+    /// The manager's note.
+    pub note: Option<String>,
+}
+
+/// One thing a manager did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AuditEntry {
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// Who.
+    pub actor: String,
+    /// What (`resolve_conflict`, `sign_in`, …).
+    pub action: String,
+    /// On what.
+    pub subject: String,
+    /// Their note.
+    pub note: Option<String>,
+}
+
+/// A manager's name and password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    /// The manager's name.
+    pub name: String,
+    /// Their password.
+    pub password: String,
+}
+
+/// A manager's sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for the manager endpoints. The server keeps only its hash.
+    pub token: String,
+    /// Who signed in.
+    pub name: String,
+    /// When the token stops working.
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+}
+
+/// An event as the manager picks it: its name where the server knows it, and how much was
+/// recorded there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct EventSummary {
+    /// The event.
+    pub id: EventId,
+    /// Its name, if the server has the event (events made on a till are known by id only).
+    pub name: Option<String>,
+    /// Transactions recorded at it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub transactions: u64,
+    /// The first and last of them.
+    pub first_at: Timestamp,
+    /// The last.
+    pub last_at: Timestamp,
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 /// How to read one kind of export: which columns hold what. Each field lists the header names
 /// it may have (exports rename columns between versions and languages); the first present wins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ColumnMapping {
     /// What the format is called ("Stripe payments", or the manager's own name).
     pub name: String,
@@ -51,6 +52,7 @@ pub struct ColumnMapping {
 
 /// Rows to skip: those whose `column` holds one of `values` (compared without case).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SkipRule {
     /// The header names the column may have.
     pub column: Vec<String>,
@@ -60,6 +62,7 @@ pub struct SkipRule {
 
 /// Payment or refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum SettlementKind {
     /// Money taken from a customer.
@@ -89,8 +92,10 @@ impl SettlementKind {
 
 /// One payment or refund read from a settlement file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementRow {
     /// Its line in the file (the header is line 1).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub line: u64,
     /// Payment or refund.
     pub kind: SettlementKind,
@@ -108,6 +113,7 @@ pub struct SettlementRow {
 
 /// How a file row and a transaction came together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchState {
     /// Same reference (or approval code), amount and currency: matched on import.
@@ -149,6 +155,7 @@ impl MatchState {
 
 /// A logged transaction as the settlement report shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LedgerEntry {
     /// The transaction.
     pub id: TxId,
@@ -176,6 +183,7 @@ pub struct LedgerEntry {
 
 /// A file row with the transaction it goes with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementMatch {
     /// How they came together.
     pub state: MatchState,
@@ -189,6 +197,7 @@ pub struct SettlementMatch {
 
 /// An imported file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementImport {
     /// Its id.
     pub id: Uuid,
@@ -201,8 +210,10 @@ pub struct SettlementImport {
     /// The manager who imported it.
     pub imported_by: String,
     /// Payments and refunds read.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows: u64,
     /// Rows that moved no money at the processor (payouts, fees, failed attempts), skipped.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub skipped: u64,
     /// How far apart in time a suggestion's two sides may be, in hours.
     pub window_hours: u32,
@@ -210,6 +221,7 @@ pub struct SettlementImport {
 
 /// A settlement file against the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementReport {
     /// The import.
     pub import: SettlementImport,

@@ -367,7 +367,11 @@ fn square_file(d: &Data, event: usize, rows: usize, run: usize) -> String {
         .txs
         .iter()
         .filter(|t| {
-            t.event == event && t.method == "external" && t.kind == "sale" && t.result == "approved"
+            t.event == event
+                && t.method == "external"
+                && t.kind == "sale"
+                && t.result == "approved"
+                && t.currency == "USD"
         })
         .take(rows)
     {
@@ -507,6 +511,7 @@ async fn run(backend: &str, n: usize) {
             }
         };
         let runs = 20;
+        let per_event = n / EVENTS;
         let event = data_ref.events[EVENTS / 2].clone();
         let device = data_ref.devices[(EVENTS / 2) * (DEVICES / EVENTS)].clone();
         println!("| what | p50 | p95 | target | limit, same run |");
@@ -565,7 +570,7 @@ async fn run(backend: &str, n: usize) {
         let bare_event = bare_sql(&database, backend, &event);
         let summary = time(runs, |_| get(format!("/v1/manager/summary?event={event}"))).await;
         row(
-            "summary of one event (50,000)",
+            &format!("summary of one event ({per_event} transactions)"),
             summary,
             "200 ms",
             &format!("bare GROUP BY of the event {}", ms(bare_event.0)),
@@ -579,7 +584,12 @@ async fn run(backend: &str, n: usize) {
             &format!("bare GROUP BY of all {}", ms(bare_all.0)),
         );
         let close = time(runs, |_| get(format!("/v1/manager/closeout?event={event}"))).await;
-        row("close-out of one event (50,000)", close, "500 ms", "");
+        row(
+            &format!("close-out of one event ({per_event} transactions)"),
+            close,
+            "500 ms",
+            "",
+        );
         let event_index = EVENTS / 2;
         let rows = 20_000.min(n / EVENTS / 3);
         let import = time(5, |i| {
@@ -589,7 +599,9 @@ async fn run(backend: &str, n: usize) {
             let body = square_file(data_ref, event_index, rows, i);
             async move {
                 let res = http
-                    .post(format!("{url}/v1/manager/settlements?file_name=bench.csv"))
+                    .post(format!(
+                        "{url}/v1/manager/settlements?file_name=bench.csv&currency=USD"
+                    ))
                     .header("fairtill-api-version", "1")
                     .bearer_auth(token)
                     .body(body)

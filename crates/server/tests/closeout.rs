@@ -309,6 +309,13 @@ async fn an_event_closes_out(kind: Kind) {
     );
     assert_eq!(all.open_authorizations[0].device_name, "Booth 2");
 
+    // The event is listed for the manager to pick, by id (it was made on a till).
+    let events: Vec<EventSummary> =
+        serde_json::from_value(api.get_json("/v1/manager/events", &manager).await).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!((events[0].id, events[0].name.as_deref()), (event, None));
+    assert_eq!(events[0].transactions, 10);
+
     // One device, one staff member.
     let only_b = get(format!("event={event}&device={}", b.device)).await;
     assert_eq!(only_b.devices.len(), 1);

@@ -29,6 +29,9 @@ pub enum ClientError {
         /// The server's words.
         message: String,
     },
+    /// A manager's sign-in is missing, wrong or expired (the server's words).
+    #[error("{0}")]
+    SignIn(String),
     /// The server's answer was not what the protocol says.
     #[error("the server's answer could not be read: {0}")]
     Protocol(String),
@@ -40,12 +43,14 @@ impl ClientError {
         match self {
             ClientError::Offline(_) => true,
             ClientError::Server { status, .. } => *status >= 500 || *status == 429,
-            ClientError::Unauthorized(_) | ClientError::Protocol(_) => false,
+            ClientError::Unauthorized(_) | ClientError::SignIn(_) | ClientError::Protocol(_) => {
+                false
+            }
         }
     }
 }
 
-fn offline(e: reqwest::Error) -> ClientError {
+pub(crate) fn offline(e: reqwest::Error) -> ClientError {
     ClientError::Offline(e.to_string())
 }
 
@@ -111,21 +116,27 @@ impl SyncClient {
         &self.base
     }
 
-    async fn send<T: DeserializeOwned>(
+    /// The HTTP client, for requests this type has no method for (the manager's).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Sends `req` with the version header and token; the response if it succeeded, the
+    /// server's words if not.
+    pub(crate) async fn respond(
         &self,
         req: reqwest::RequestBuilder,
-    ) -> Result<T, ClientError> {
+    ) -> Result<reqwest::Response, ClientError> {
         let mut req = req.header(API_VERSION_HEADER, API_VERSION.to_string());
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
         let res = req.send().await.map_err(offline)?;
         let status = res.status();
-        let bytes = res.bytes().await.map_err(offline)?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| ClientError::Protocol(e.to_string()));
+            return Ok(res);
         }
+        let bytes = res.bytes().await.map_err(offline)?;
         let message = serde_json::from_slice::<ErrorBody>(&bytes)
             .map(|b| b.message)
             .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(300).collect());
@@ -133,6 +144,14 @@ impl SyncClient {
             401 | 403 => ClientError::Unauthorized(message),
             s => ClientError::Server { status: s, message },
         })
+    }
+
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let bytes = self.respond(req).await?.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(

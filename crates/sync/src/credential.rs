@@ -40,6 +40,18 @@ impl Credential {
         })
     }
 
+    /// The keyring entry for manager `name`'s sign-in on `server_url`.
+    pub fn for_manager(server_url: &str, name: &str) -> Result<Self, CredentialError> {
+        let account = format!(
+            "manager:{}@{}",
+            name.trim(),
+            server_url.trim().trim_end_matches('/')
+        );
+        Ok(Credential {
+            entry: keyring::Entry::new(SERVICE, &account)?,
+        })
+    }
+
     /// Stores the token, replacing any earlier one.
     pub fn save(&self, token: &str) -> Result<(), CredentialError> {
         Ok(self.entry.set_password(token)?)

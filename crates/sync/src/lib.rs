@@ -10,11 +10,16 @@
 pub mod background;
 pub mod client;
 pub mod credential;
+pub mod manager;
 pub mod outbox;
 pub mod round;
+
+/// The wire types, for the app's Manager workspace.
+pub use fairtill_protocol as protocol;
 
 pub use background::{spawn, Schedule, SyncHandle, SyncStatus};
 pub use client::{normalize_url, ClientError, SyncClient};
 pub use credential::{Credential, CredentialError};
+pub use manager::{CloseOutScope, ImportOptions, ManagerClient};
 pub use outbox::{pending, OutboxError, Pending};
 pub use round::{sync_once, Progress, RoundReport, SyncError};

@@ -19,6 +19,7 @@ export const SCREENS = [
   { id: 'transactions', label: 'Transactions', key: 'F2' },
   { id: 'offers', label: 'Offers', key: 'F3' },
   { id: 'till', label: 'Event & till', key: 'F4' },
+  { id: 'manager', label: 'Manager', key: 'F5' },
 ] as const;
 
 export type ScreenId = (typeof SCREENS)[number]['id'];

@@ -4,7 +4,15 @@
 import { invoke } from '@tauri-apps/api/core';
 import type { ApiError } from '../bindings/ApiError';
 import type { Cart } from '../bindings/Cart';
+import type { CloseOut } from '../bindings/CloseOut';
+import type { ColumnMapping } from '../bindings/ColumnMapping';
+import type { Conflict } from '../bindings/Conflict';
+import type { Device } from '../bindings/Device';
 import type { Event } from '../bindings/Event';
+import type { EventSummary } from '../bindings/EventSummary';
+import type { HourlySales } from '../bindings/HourlySales';
+import type { ManagerOrder } from '../bindings/ManagerOrder';
+import type { ManagerView } from '../bindings/ManagerView';
 import type { NewEvent } from '../bindings/NewEvent';
 import type { Offer } from '../bindings/Offer';
 import type { OrderDetail } from '../bindings/OrderDetail';
@@ -15,6 +23,8 @@ import type { Product } from '../bindings/Product';
 import type { Receipt } from '../bindings/Receipt';
 import type { RefundInput } from '../bindings/RefundInput';
 import type { SavedOffer } from '../bindings/SavedOffer';
+import type { SettlementImport } from '../bindings/SettlementImport';
+import type { SettlementReport } from '../bindings/SettlementReport';
 import type { Summary } from '../bindings/Summary';
 import type { SyncView } from '../bindings/SyncView';
 import type { TenderInput } from '../bindings/TenderInput';
@@ -106,3 +116,55 @@ export const listOffers = (includeRetired: boolean) =>
   call<SavedOffer[]>('list_offers', { includeRetired });
 export const saveOffer = (name: string, cart: Cart) => call<Offer>('save_offer', { name, cart });
 export const retireOffer = (offerId: string) => call<null>('retire_offer', { offerId });
+
+// Manager workspace (reads the server; every call needs a connection and a manager sign-in)
+
+export const managerSignIn = (serverUrl: string, name: string, password: string) =>
+  call<ManagerView>('manager_sign_in', { serverUrl, name, password });
+export const managerResume = (serverUrl: string, name: string) =>
+  call<ManagerView | null>('manager_resume', { serverUrl, name });
+export const managerSession = () => call<ManagerView | null>('manager_session');
+export const managerSignOut = () => call<null>('manager_sign_out');
+export const managerDevices = () => call<Device[]>('manager_devices');
+export const managerEvents = () => call<EventSummary[]>('manager_events');
+export const managerTransactions = (filter: TxFilter, deviceId: string | null, after: string | null) =>
+  call<Page>('manager_transactions', { filter, deviceId, after });
+export const managerSummary = (filter: TxFilter, deviceId: string | null) =>
+  call<Summary>('manager_summary', { filter, deviceId });
+export const managerExportTransactions = (filter: TxFilter, deviceId: string | null, path: string) =>
+  call<number>('manager_export_transactions', { filter, deviceId, path });
+export const managerOrder = (orderId: string) => call<ManagerOrder>('manager_order', { orderId });
+export const managerCloseOut = (eventId: string, deviceId: string | null, staff: string | null) =>
+  call<CloseOut>('manager_close_out', { eventId, deviceId, staff });
+export const managerExportCloseOut = (
+  eventId: string,
+  deviceId: string | null,
+  staff: string | null,
+  part: 'figures' | 'sessions' | 'authorizations',
+  path: string,
+) => call<number>('manager_export_close_out', { eventId, deviceId, staff, part, path });
+export const managerSalesByHour = (eventId: string) =>
+  call<HourlySales[]>('manager_sales_by_hour', { eventId });
+export const managerConflicts = (includeResolved: boolean) =>
+  call<Conflict[]>('manager_conflicts', { includeResolved });
+export const managerResolveConflict = (conflictId: string, note: string) =>
+  call<Conflict>('manager_resolve_conflict', { conflictId, note });
+export const managerImportSettlement = (
+  path: string,
+  format: string | null,
+  currency: string | null,
+  windowHours: number | null,
+  eventId: string | null,
+) => call<SettlementReport>('manager_import_settlement', { path, format, currency, windowHours, eventId });
+export const managerSettlements = () => call<SettlementImport[]>('manager_settlements');
+export const managerSettlement = (importId: string) =>
+  call<SettlementReport>('manager_settlement', { importId });
+export const managerDecide = (
+  importId: string,
+  line: number,
+  action: 'confirm' | 'reject' | 'link',
+  transactionId: string | null,
+) => call<SettlementReport>('manager_decide', { importId, line, action, transactionId });
+export const managerFormats = () => call<ColumnMapping[]>('manager_formats');
+export const managerSaveFormat = (mapping: ColumnMapping) =>
+  call<ColumnMapping>('manager_save_format', { mapping });

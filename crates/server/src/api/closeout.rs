@@ -11,7 +11,7 @@ use axum::Json;
 use fairtill_core::ids::{DeviceId, EventId};
 use fairtill_core::ledger::CurrencySummary;
 use fairtill_core::money::Money;
-use fairtill_protocol::{CloseOut, CloseOutPart, ErrorBody, HourlySales};
+use fairtill_protocol::{CloseOut, CloseOutPart, ErrorBody, EventSummary, HourlySales};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -55,6 +55,19 @@ impl CloseOutQuery {
             staff: blank(&self.staff).map(str::to_string),
         })
     }
+}
+
+/// The events transactions were recorded at, newest first, with their names where the server
+/// has the event.
+#[utoipa::path(get, path = "/v1/manager/events", tag = "manager",
+    security(("manager_token" = [])),
+    responses((status = 200, body = Object, description = "[ { id, name, transactions, first_at, last_at } ]"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<Arc<AppState>>,
+    AuthManager(_): AuthManager,
+) -> Result<Json<Vec<EventSummary>>, ApiError> {
+    Ok(Json(state.storage.events().await?))
 }
 
 /// An event's close-out: the whole event, each device, each staff member (per currency and

@@ -15,8 +15,10 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ledger::{Summary, TxKind, TxResult};
 use fairtill_core::money::Currency;
 use fairtill_core::Timestamp;
-use fairtill_protocol::{ErrorBody, ErrorCode, ManagerOrder, PushRequest, PushResponse};
-use serde::{Deserialize, Serialize};
+use fairtill_protocol::{
+    ErrorBody, ErrorCode, LoginRequest, LoginResponse, ManagerOrder, PushRequest, PushResponse,
+};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -60,27 +62,6 @@ impl FromRequestParts<Arc<AppState>> for AuthManager {
             "that manager sign-in is not valid or has expired; sign in again",
         ))
     }
-}
-
-/// A manager's name and password.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    /// The manager's name.
-    pub name: String,
-    /// Their password.
-    pub password: String,
-}
-
-/// A manager's sign-in.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LoginResponse {
-    /// Bearer token for the manager endpoints. The server keeps only its hash.
-    pub token: String,
-    /// Who signed in.
-    pub name: String,
-    /// When the token stops working.
-    #[schema(value_type = String, format = DateTime)]
-    pub expires_at: Timestamp,
 }
 
 /// Sign in as a manager.

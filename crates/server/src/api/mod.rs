@@ -47,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(manager::resolve_conflict),
         )
         .route("/v1/manager/audit", get(manager::audit_log))
+        .route("/v1/manager/events", get(closeout::events))
         .route("/v1/manager/closeout", get(closeout::close_out))
         .route("/v1/manager/closeout.csv", get(closeout::close_out_csv))
         .route("/v1/manager/sales-by-hour", get(closeout::sales_by_hour))

@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         super::manager::resolve_conflict,
         super::manager::audit_log,
         super::manager::publish,
+        super::closeout::events,
         super::closeout::close_out,
         super::closeout::close_out_csv,
         super::closeout::sales_by_hour,

@@ -14,8 +14,8 @@ use fairtill_core::money::{Currency, Money};
 use fairtill_core::{SignedDuration, Timestamp};
 use fairtill_protocol::Record;
 use fairtill_protocol::{
-    CashCount, CashSession, CloseOut, CloseOutPart, HourlySales, MethodSummary, OpenAuthorization,
-    EXPIRES_SOON_HOURS,
+    CashCount, CashSession, CloseOut, CloseOutPart, EventSummary, HourlySales, MethodSummary,
+    OpenAuthorization, EXPIRES_SOON_HOURS,
 };
 
 use super::queries::{filter_sql, grouped_summary_rows, ServerFilter};
@@ -420,10 +420,42 @@ fn sales_by_hour(db: &mut dyn Db, filter: &CloseOutFilter) -> Result<Vec<HourlyS
         .collect()
 }
 
+/// The events transactions were recorded at, newest first, named where the server has them.
+fn events(db: &mut dyn Db) -> Result<Vec<EventSummary>> {
+    let mut names = BTreeMap::new();
+    for r in db.query("SELECT body FROM records WHERE record_type = 'event'", &[])? {
+        if let Record::Event { event } = serde_json::from_str(&r.text(0)?)? {
+            names.insert(event.id.to_string(), event.name);
+        }
+    }
+    db.query(
+        "SELECT event_id, count(*), min(created_at), max(created_at) FROM transactions
+         WHERE event_id IS NOT NULL GROUP BY event_id ORDER BY max(created_at) DESC",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        let id = r.text(0)?;
+        Ok(EventSummary {
+            name: names.get(&id).cloned(),
+            id: parse(id)?,
+            transactions: u64::try_from(r.int(1)?).unwrap_or(0),
+            first_at: r.time(2)?,
+            last_at: r.time(3)?,
+        })
+    })
+    .collect()
+}
+
 impl Storage {
     /// The close-out of an event (or of one device or staff member at it), at `now`.
     pub async fn close_out(&self, filter: CloseOutFilter, now: Timestamp) -> Result<CloseOut> {
         self.transact(move |db| close_out(db, &filter, now)).await
+    }
+
+    /// The events transactions were recorded at, newest first.
+    pub async fn events(&self) -> Result<Vec<EventSummary>> {
+        self.transact(events).await
     }
 
     /// Sales and refunds per hour of an event, for the manager's charts.

@@ -7,7 +7,7 @@ use fairtill_protocol::Record;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{ms, query_one, Db, Result, Row, Storage, StorageError};
+use super::{ms, query_one, AuditEntry, Conflict, Db, Result, Row, Storage, StorageError};
 use crate::params;
 
 /// A manager account (never its password hash).
@@ -20,36 +20,6 @@ pub struct Manager {
     pub created_at: Timestamp,
 }
 
-/// A rule broken across devices, with both sides.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Conflict {
-    /// Its id.
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
-    /// `over_refund`, `over_capture`, `duplicate_reference` or `offer_name_taken`.
-    pub kind: String,
-    /// What rule was broken, in words.
-    pub reason: String,
-    /// The record whose arrival raised it.
-    #[schema(value_type = Object)]
-    pub record: Option<Record>,
-    /// The records on the other side.
-    #[schema(value_type = Vec<Object>)]
-    pub others: Vec<Record>,
-    /// Every device involved.
-    pub devices: Vec<String>,
-    /// When it was raised.
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-    /// When a manager resolved it.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub resolved_at: Option<Timestamp>,
-    /// Who resolved it.
-    pub resolved_by: Option<String>,
-    /// The manager's note.
-    pub note: Option<String>,
-}
-
 /// Which conflicts to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConflictFilter {
@@ -57,22 +27,6 @@ pub struct ConflictFilter {
     pub include_resolved: bool,
     /// Only those involving this device.
     pub device_id: Option<DeviceId>,
-}
-
-/// One thing a manager did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct AuditEntry {
-    /// When.
-    #[schema(value_type = String, format = DateTime)]
-    pub at: Timestamp,
-    /// Who.
-    pub actor: String,
-    /// What (`resolve_conflict`, `sign_in`, …).
-    pub action: String,
-    /// On what.
-    pub subject: String,
-    /// Their note.
-    pub note: Option<String>,
 }
 
 /// Appends to the audit log in the open transaction.

@@ -19,13 +19,12 @@ mod queries;
 mod settlement;
 pub mod sqlite;
 
-use fairtill_core::ids::DeviceId;
 use fairtill_core::Timestamp;
 use fairtill_protocol::Record;
-use serde::Serialize;
 
 pub use closeout::CloseOutFilter;
-pub use managers::{AuditEntry, Conflict, ConflictFilter, Manager};
+pub use fairtill_protocol::{AuditEntry, Conflict, Device};
+pub use managers::{ConflictFilter, Manager};
 pub use queries::ServerFilter;
 pub use settlement::{Decision, NewImport};
 
@@ -236,27 +235,6 @@ impl Storage {
             Backend::Postgres(b) => b.transact(work).await,
         }
     }
-}
-
-/// A device as the server knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Device {
-    /// Its id (the one its own database made).
-    #[schema(value_type = String, format = Uuid)]
-    pub id: DeviceId,
-    /// The name the manager gave it.
-    pub name: String,
-    /// Its receipt prefix.
-    pub code: String,
-    /// When it enrolled.
-    #[schema(value_type = String, format = DateTime)]
-    pub enrolled_at: Timestamp,
-    /// When it was revoked, if it was.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub revoked_at: Option<Timestamp>,
-    /// Its last successful push.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub last_push_at: Option<Timestamp>,
 }
 
 /// A page of records for a pull.

@@ -1,0 +1,327 @@
+//! The manager's client: sign in to the server with a manager account, then read every till's
+//! transactions, close-outs, conflicts and settlements. The token is kept in the OS keyring
+//! like the device's ([`Credential::for_manager`](crate::Credential::for_manager)).
+
+use fairtill_core::filter::{Page, TxFilter};
+use fairtill_core::ids::{DeviceId, EventId, OrderId};
+use fairtill_core::ledger::Summary;
+use fairtill_protocol::{
+    AuditEntry, CloseOut, ColumnMapping, Conflict, Device, EventSummary, HourlySales, LoginRequest,
+    LoginResponse, ManagerOrder, SettlementImport, SettlementReport,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::client::{offline, ClientError, SyncClient};
+
+/// Requests to one server as one signed-in manager.
+#[derive(Clone, Debug)]
+pub struct ManagerClient {
+    client: SyncClient,
+}
+
+/// Which part of an event a close-out covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CloseOutScope {
+    /// The event.
+    pub event_id: Option<EventId>,
+    /// Only this till.
+    pub device_id: Option<DeviceId>,
+    /// Only this staff member.
+    pub staff: Option<String>,
+}
+
+/// How to read a settlement file being imported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportOptions {
+    /// The file's name, to recognise it later.
+    pub file_name: String,
+    /// A format or saved mapping by name; recognised from the header when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The currency of files that name none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Hours either side a suggestion may be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_hours: Option<u32>,
+    /// Only this event's transactions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventId>,
+}
+
+/// A manager's sign-in that is missing, refused or expired says so in the server's words.
+fn signed_in(e: ClientError) -> ClientError {
+    match e {
+        ClientError::Unauthorized(message) => ClientError::SignIn(message),
+        other => other,
+    }
+}
+
+/// The query of the transaction list for a filter (and a till).
+fn list_query(filter: &TxFilter, device: Option<DeviceId>) -> Vec<(&'static str, String)> {
+    let mut q = Vec::new();
+    let mut put = |k: &'static str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            q.push((k, v));
+        }
+    };
+    put("from", filter.from.map(|t| t.to_string()));
+    put("to", filter.to.map(|t| t.to_string()));
+    put("event", filter.event_id.map(|e| e.to_string()));
+    put("device", device.map(|d| d.to_string()));
+    put("staff", filter.staff.clone());
+    let join = |items: Vec<&str>| (!items.is_empty()).then(|| items.join(","));
+    put(
+        "kind",
+        join(filter.kinds.iter().map(|k| k.as_str()).collect()),
+    );
+    put(
+        "result",
+        join(filter.results.iter().map(|r| r.as_str()).collect()),
+    );
+    put("currency", filter.currency.map(|c| c.code().to_string()));
+    put("method", filter.method.clone());
+    put("text", filter.text.clone());
+    q
+}
+
+fn scope_query(scope: &CloseOutScope) -> Vec<(&'static str, String)> {
+    let mut q = Vec::new();
+    if let Some(e) = scope.event_id {
+        q.push(("event", e.to_string()));
+    }
+    if let Some(d) = scope.device_id {
+        q.push(("device", d.to_string()));
+    }
+    if let Some(s) = scope.staff.as_ref().filter(|s| !s.trim().is_empty()) {
+        q.push(("staff", s.clone()));
+    }
+    q
+}
+
+impl ManagerClient {
+    /// Signs in as `name` on `server_url`; the client and the sign-in (with its token, for the
+    /// keyring).
+    pub async fn sign_in(
+        server_url: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<(ManagerClient, LoginResponse), ClientError> {
+        let anonymous = SyncClient::new(server_url, None, None)?;
+        let url = format!("{}/v1/manager/login", anonymous.server_url());
+        let login: LoginResponse = anonymous
+            .send(anonymous.http().post(url).json(&LoginRequest {
+                name: name.trim().to_string(),
+                password: password.to_string(),
+            }))
+            .await
+            .map_err(signed_in)?;
+        let client = ManagerClient::with_token(server_url, &login.token)?;
+        Ok((client, login))
+    }
+
+    /// A client with a token kept from an earlier sign-in.
+    pub fn with_token(server_url: &str, token: &str) -> Result<ManagerClient, ClientError> {
+        Ok(ManagerClient {
+            client: SyncClient::new(server_url, Some(token.to_string()), None)?,
+        })
+    }
+
+    /// The server's address.
+    pub fn server_url(&self) -> &str {
+        self.client.server_url()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1/manager{path}", self.client.server_url())
+    }
+
+    async fn get<T: DeserializeOwned, Q: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &Q,
+    ) -> Result<T, ClientError> {
+        let req = self.client.http().get(self.url(path)).query(query);
+        self.client.send(req).await.map_err(signed_in)
+    }
+
+    async fn post<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let req = self.client.http().post(self.url(path)).json(body);
+        self.client.send(req).await.map_err(signed_in)
+    }
+
+    /// Writes a CSV answer into `out` as it arrives; the bytes written.
+    async fn download<Q: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &Q,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64, ClientError> {
+        let req = self.client.http().get(self.url(path)).query(query);
+        let mut res = self.client.respond(req).await.map_err(signed_in)?;
+        let mut written = 0;
+        while let Some(chunk) = res.chunk().await.map_err(offline)? {
+            out.write_all(&chunk).map_err(|e| {
+                ClientError::Protocol(format!("the file could not be written: {e}"))
+            })?;
+            written += chunk.len() as u64;
+        }
+        Ok(written)
+    }
+
+    /// Every till the server knows.
+    pub async fn devices(&self) -> Result<Vec<Device>, ClientError> {
+        self.get("/devices", &()).await
+    }
+
+    /// The events transactions were recorded at, newest first.
+    pub async fn events(&self) -> Result<Vec<EventSummary>, ClientError> {
+        self.get("/events", &()).await
+    }
+
+    /// A page of every till's transactions, newest first.
+    pub async fn transactions(
+        &self,
+        filter: &TxFilter,
+        device: Option<DeviceId>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, ClientError> {
+        let mut q = list_query(filter, device);
+        if let Some(a) = after {
+            q.push(("after", a.to_string()));
+        }
+        q.push(("limit", limit.to_string()));
+        self.get("/transactions", &q).await
+    }
+
+    /// The per-currency summary of the filtered transactions.
+    pub async fn summary(
+        &self,
+        filter: &TxFilter,
+        device: Option<DeviceId>,
+    ) -> Result<Summary, ClientError> {
+        self.get("/summary", &list_query(filter, device)).await
+    }
+
+    /// The filtered transactions as CSV, written to `out`; the bytes written.
+    pub async fn export_transactions(
+        &self,
+        filter: &TxFilter,
+        device: Option<DeviceId>,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64, ClientError> {
+        self.download("/transactions.csv", &list_query(filter, device), out)
+            .await
+    }
+
+    /// One order with its history across tills.
+    pub async fn order(&self, id: OrderId) -> Result<ManagerOrder, ClientError> {
+        self.get(&format!("/orders/{id}"), &()).await
+    }
+
+    /// An event's close-out.
+    pub async fn close_out(&self, scope: &CloseOutScope) -> Result<CloseOut, ClientError> {
+        self.get("/closeout", &scope_query(scope)).await
+    }
+
+    /// A close-out part (`figures`, `sessions`, `authorizations`) as CSV, written to `out`.
+    pub async fn export_close_out(
+        &self,
+        scope: &CloseOutScope,
+        part: &str,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64, ClientError> {
+        let mut q = scope_query(scope);
+        q.push(("part", part.to_string()));
+        self.download("/closeout.csv", &q, out).await
+    }
+
+    /// Sales per hour of an event.
+    pub async fn sales_by_hour(
+        &self,
+        scope: &CloseOutScope,
+    ) -> Result<Vec<HourlySales>, ClientError> {
+        self.get("/sales-by-hour", &scope_query(scope)).await
+    }
+
+    /// The conflicts raised at sync, newest first.
+    pub async fn conflicts(&self, include_resolved: bool) -> Result<Vec<Conflict>, ClientError> {
+        self.get(
+            "/conflicts",
+            &[("include_resolved", include_resolved.to_string())],
+        )
+        .await
+    }
+
+    /// Resolves a conflict with a note.
+    pub async fn resolve_conflict(&self, id: Uuid, note: &str) -> Result<Conflict, ClientError> {
+        self.post(
+            &format!("/conflicts/{id}/resolve"),
+            &serde_json::json!({ "note": note }),
+        )
+        .await
+    }
+
+    /// What managers did, newest first.
+    pub async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, ClientError> {
+        self.get("/audit", &[("limit", limit.to_string())]).await
+    }
+
+    /// Imports a settlement file; its report.
+    pub async fn import_settlement(
+        &self,
+        file: Vec<u8>,
+        options: &ImportOptions,
+    ) -> Result<SettlementReport, ClientError> {
+        let req = self
+            .client
+            .http()
+            .post(self.url("/settlements"))
+            .query(options)
+            .header("content-type", "text/csv")
+            .body(file);
+        self.client.send(req).await.map_err(signed_in)
+    }
+
+    /// Every settlement import, newest first.
+    pub async fn settlements(&self) -> Result<Vec<SettlementImport>, ClientError> {
+        self.get("/settlements", &()).await
+    }
+
+    /// An import's report.
+    pub async fn settlement(&self, id: Uuid) -> Result<SettlementReport, ClientError> {
+        self.get(&format!("/settlements/{id}"), &()).await
+    }
+
+    /// Confirms or rejects a row's match, or links it to a transaction.
+    pub async fn decide(
+        &self,
+        id: Uuid,
+        line: u64,
+        action: &str,
+        transaction_id: Option<String>,
+    ) -> Result<SettlementReport, ClientError> {
+        self.post(
+            &format!("/settlements/{id}/rows/{line}"),
+            &serde_json::json!({ "action": action, "transaction_id": transaction_id }),
+        )
+        .await
+    }
+
+    /// The formats a settlement file can be read as.
+    pub async fn formats(&self) -> Result<Vec<ColumnMapping>, ClientError> {
+        self.get("/settlement-formats", &()).await
+    }
+
+    /// Saves a column mapping.
+    pub async fn save_format(&self, mapping: &ColumnMapping) -> Result<ColumnMapping, ClientError> {
+        self.post("/settlement-formats", mapping).await
+    }
+}

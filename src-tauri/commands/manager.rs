@@ -1,0 +1,435 @@
+//! The Manager workspace's commands: sign in to the server with a manager account (the token
+//! goes to the OS keyring), then read and reconcile every till's records there. Each command
+//! is one request; a sign-in the server no longer accepts ends the session, so the workspace
+//! asks to sign in again.
+
+use std::path::{Path, PathBuf};
+
+use fairtill_core::filter::{Page, TxFilter};
+use fairtill_core::ids::{DeviceId, EventId, OrderId};
+use fairtill_core::ledger::Summary;
+use fairtill_core::Timestamp;
+use fairtill_sync::protocol::{
+    CloseOut, ColumnMapping, Conflict, Device, EventSummary, HourlySales, ManagerOrder,
+    SettlementImport, SettlementReport,
+};
+use fairtill_sync::{ClientError, CloseOutScope, Credential, ImportOptions, ManagerClient};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{busy, invalid};
+use crate::error::{ApiError, ErrorCode};
+use crate::AppState;
+
+/// A signed-in manager.
+#[derive(Debug, Clone)]
+pub struct ManagerSession {
+    client: ManagerClient,
+    view: ManagerView,
+}
+
+/// Who is signed in to the Manager workspace, where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ManagerView {
+    /// The server.
+    pub server_url: String,
+    /// The manager's name.
+    pub name: String,
+    /// When the sign-in lapses (unknown for a sign-in resumed from the keyring).
+    pub expires_at: Option<Timestamp>,
+}
+
+fn not_signed_in() -> ApiError {
+    ApiError {
+        code: ErrorCode::Refused,
+        message: "sign in as a manager first".into(),
+    }
+}
+
+fn client(state: &AppState) -> Result<ManagerClient, ApiError> {
+    state
+        .manager
+        .lock()
+        .map_err(|_| busy())?
+        .as_ref()
+        .map(|s| s.client.clone())
+        .ok_or_else(not_signed_in)
+}
+
+/// The answer of a request; a sign-in the server refuses ends the session.
+fn answer<T>(state: &AppState, result: Result<T, ClientError>) -> Result<T, ApiError> {
+    if let Err(ClientError::SignIn(_)) = &result {
+        if let Ok(mut session) = state.manager.lock() {
+            *session = None;
+        }
+    }
+    result.map_err(ApiError::from)
+}
+
+fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
+    text.trim()
+        .parse()
+        .map_err(|_| invalid(format!("{text:?} is not {what}")))
+}
+
+fn optional<T: std::str::FromStr>(text: Option<String>, what: &str) -> Result<Option<T>, ApiError> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| parse(&t, what))
+        .transpose()
+}
+
+/// Writes through `write` into a file beside `path` and renames it into place, so a failed
+/// download never leaves half a file.
+async fn save_to<F, Fut>(path: &str, write: F) -> Result<u64, ApiError>
+where
+    F: FnOnce(std::fs::File) -> Fut,
+    Fut: std::future::Future<Output = Result<(u64, std::fs::File), ApiError>>,
+{
+    let path = PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() {
+        return Err(invalid("choose where to save the CSV file"));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let tmp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| invalid(format!("cannot write in {}: {e}", dir.display())))?;
+    let (tmp_file, tmp_path) = tmp.into_parts();
+    let (bytes, file) = write(tmp_file).await?;
+    file.sync_all()
+        .map_err(|e| invalid(format!("cannot save {}: {e}", path.display())))?;
+    tmp_path
+        .persist(&path)
+        .map_err(|e| invalid(format!("cannot save {}: {}", path.display(), e.error)))?;
+    Ok(bytes)
+}
+
+/// Signs in to `server_url` as `name`; keeps the token in the OS keyring.
+#[tauri::command]
+pub async fn manager_sign_in(
+    state: tauri::State<'_, AppState>,
+    server_url: String,
+    name: String,
+    password: String,
+) -> Result<ManagerView, ApiError> {
+    if name.trim().is_empty() || password.is_empty() {
+        return Err(invalid("type your manager name and password"));
+    }
+    let url = fairtill_sync::normalize_url(&server_url)?;
+    let (client, login) = ManagerClient::sign_in(&url, &name, &password).await?;
+    Credential::for_manager(&url, &login.name)?.save(&login.token)?;
+    let view = ManagerView {
+        server_url: url,
+        name: login.name,
+        expires_at: Some(login.expires_at),
+    };
+    *state.manager.lock().map_err(|_| busy())? = Some(ManagerSession {
+        client,
+        view: view.clone(),
+    });
+    Ok(view)
+}
+
+/// Picks up the sign-in kept in the keyring for `name` on `server_url`, if the server still
+/// accepts it; `None` when there is none or it lapsed (sign in again).
+#[tauri::command]
+pub async fn manager_resume(
+    state: tauri::State<'_, AppState>,
+    server_url: String,
+    name: String,
+) -> Result<Option<ManagerView>, ApiError> {
+    let url = fairtill_sync::normalize_url(&server_url)?;
+    let credential = Credential::for_manager(&url, &name)?;
+    let Some(token) = credential.load()? else {
+        return Ok(None);
+    };
+    let client = ManagerClient::with_token(&url, &token)?;
+    match client.devices().await {
+        Ok(_) => {}
+        Err(ClientError::SignIn(_)) => {
+            credential.forget()?;
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let view = ManagerView {
+        server_url: url,
+        name: name.trim().to_string(),
+        expires_at: None,
+    };
+    *state.manager.lock().map_err(|_| busy())? = Some(ManagerSession {
+        client,
+        view: view.clone(),
+    });
+    Ok(Some(view))
+}
+
+/// Who is signed in, if anyone.
+#[tauri::command]
+pub fn manager_session(state: tauri::State<'_, AppState>) -> Result<Option<ManagerView>, ApiError> {
+    Ok(state
+        .manager
+        .lock()
+        .map_err(|_| busy())?
+        .as_ref()
+        .map(|s| s.view.clone()))
+}
+
+/// Signs out: the token leaves the keyring.
+#[tauri::command]
+pub fn manager_sign_out(state: tauri::State<'_, AppState>) -> Result<(), ApiError> {
+    if let Some(session) = state.manager.lock().map_err(|_| busy())?.take() {
+        Credential::for_manager(&session.view.server_url, &session.view.name)?.forget()?;
+    }
+    Ok(())
+}
+
+/// Every till the server knows.
+#[tauri::command]
+pub async fn manager_devices(state: tauri::State<'_, AppState>) -> Result<Vec<Device>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.devices().await)
+}
+
+/// The events transactions were recorded at.
+#[tauri::command]
+pub async fn manager_events(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<EventSummary>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.events().await)
+}
+
+/// Rows per page of the list.
+const PAGE: usize = 100;
+
+/// A page of every till's transactions, newest first.
+#[tauri::command]
+pub async fn manager_transactions(
+    state: tauri::State<'_, AppState>,
+    filter: TxFilter,
+    device_id: Option<String>,
+    after: Option<String>,
+) -> Result<Page, ApiError> {
+    let device: Option<DeviceId> = optional(device_id, "a till id")?;
+    let c = client(&state)?;
+    answer(
+        &state,
+        c.transactions(&filter, device, after.as_deref(), PAGE)
+            .await,
+    )
+}
+
+/// The per-currency summary of every till's filtered transactions.
+#[tauri::command]
+pub async fn manager_summary(
+    state: tauri::State<'_, AppState>,
+    filter: TxFilter,
+    device_id: Option<String>,
+) -> Result<Summary, ApiError> {
+    let device: Option<DeviceId> = optional(device_id, "a till id")?;
+    let c = client(&state)?;
+    answer(&state, c.summary(&filter, device).await)
+}
+
+/// Saves every till's filtered transactions as CSV at `path`; the bytes written.
+#[tauri::command]
+pub async fn manager_export_transactions(
+    state: tauri::State<'_, AppState>,
+    filter: TxFilter,
+    device_id: Option<String>,
+    path: String,
+) -> Result<u64, ApiError> {
+    let device: Option<DeviceId> = optional(device_id, "a till id")?;
+    let c = client(&state)?;
+    let state = &state;
+    save_to(&path, |mut file| async move {
+        let n = answer(
+            state,
+            c.export_transactions(&filter, device, &mut file).await,
+        )?;
+        Ok((n, file))
+    })
+    .await
+}
+
+/// One order with its whole history across tills.
+#[tauri::command]
+pub async fn manager_order(
+    state: tauri::State<'_, AppState>,
+    order_id: String,
+) -> Result<ManagerOrder, ApiError> {
+    let id: OrderId = parse(&order_id, "an order id")?;
+    let c = client(&state)?;
+    answer(&state, c.order(id).await)
+}
+
+fn scope(
+    event_id: String,
+    device_id: Option<String>,
+    staff: Option<String>,
+) -> Result<CloseOutScope, ApiError> {
+    Ok(CloseOutScope {
+        event_id: Some(parse::<EventId>(&event_id, "an event id")?),
+        device_id: optional(device_id, "a till id")?,
+        staff: staff.filter(|s| !s.trim().is_empty()),
+    })
+}
+
+/// An event's close-out (or one till's or staff member's part of it).
+#[tauri::command]
+pub async fn manager_close_out(
+    state: tauri::State<'_, AppState>,
+    event_id: String,
+    device_id: Option<String>,
+    staff: Option<String>,
+) -> Result<CloseOut, ApiError> {
+    let scope = scope(event_id, device_id, staff)?;
+    let c = client(&state)?;
+    answer(&state, c.close_out(&scope).await)
+}
+
+/// Saves a close-out part (`figures`, `sessions`, `authorizations`) as CSV at `path`.
+#[tauri::command]
+pub async fn manager_export_close_out(
+    state: tauri::State<'_, AppState>,
+    event_id: String,
+    device_id: Option<String>,
+    staff: Option<String>,
+    part: String,
+    path: String,
+) -> Result<u64, ApiError> {
+    let scope = scope(event_id, device_id, staff)?;
+    let c = client(&state)?;
+    let state = &state;
+    save_to(&path, |mut file| async move {
+        let n = answer(state, c.export_close_out(&scope, &part, &mut file).await)?;
+        Ok((n, file))
+    })
+    .await
+}
+
+/// Sales per hour of an event, for the charts.
+#[tauri::command]
+pub async fn manager_sales_by_hour(
+    state: tauri::State<'_, AppState>,
+    event_id: String,
+) -> Result<Vec<HourlySales>, ApiError> {
+    let scope = scope(event_id, None, None)?;
+    let c = client(&state)?;
+    answer(&state, c.sales_by_hour(&scope).await)
+}
+
+/// The conflicts raised at sync.
+#[tauri::command]
+pub async fn manager_conflicts(
+    state: tauri::State<'_, AppState>,
+    include_resolved: bool,
+) -> Result<Vec<Conflict>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.conflicts(include_resolved).await)
+}
+
+/// Resolves a conflict with a note (what was done about it).
+#[tauri::command]
+pub async fn manager_resolve_conflict(
+    state: tauri::State<'_, AppState>,
+    conflict_id: String,
+    note: String,
+) -> Result<Conflict, ApiError> {
+    let id: Uuid = parse(&conflict_id, "a conflict id")?;
+    if note.trim().is_empty() {
+        return Err(invalid(
+            "say what was done about it, e.g. \"refund B reversed at the terminal\"",
+        ));
+    }
+    let c = client(&state)?;
+    answer(&state, c.resolve_conflict(id, note.trim()).await)
+}
+
+/// Imports a settlement or sales export from `path`; its report.
+#[tauri::command]
+pub async fn manager_import_settlement(
+    state: tauri::State<'_, AppState>,
+    path: String,
+    format: Option<String>,
+    currency: Option<String>,
+    window_hours: Option<u32>,
+    event_id: Option<String>,
+) -> Result<SettlementReport, ApiError> {
+    let path = PathBuf::from(path.trim());
+    let file = std::fs::read(&path)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    let options = ImportOptions {
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "settlement.csv".into()),
+        format: format.filter(|f| !f.trim().is_empty()),
+        currency: currency.filter(|c| !c.trim().is_empty()),
+        window_hours,
+        event: optional(event_id, "an event id")?,
+    };
+    let c = client(&state)?;
+    answer(&state, c.import_settlement(file, &options).await)
+}
+
+/// Every settlement import, newest first.
+#[tauri::command]
+pub async fn manager_settlements(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<SettlementImport>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.settlements().await)
+}
+
+/// An import's report as it stands.
+#[tauri::command]
+pub async fn manager_settlement(
+    state: tauri::State<'_, AppState>,
+    import_id: String,
+) -> Result<SettlementReport, ApiError> {
+    let id: Uuid = parse(&import_id, "a settlement import id")?;
+    let c = client(&state)?;
+    answer(&state, c.settlement(id).await)
+}
+
+/// Confirms or rejects a row's match (`confirm`, `reject`), or links it to a transaction
+/// (`link`).
+#[tauri::command]
+pub async fn manager_decide(
+    state: tauri::State<'_, AppState>,
+    import_id: String,
+    line: u32,
+    action: String,
+    transaction_id: Option<String>,
+) -> Result<SettlementReport, ApiError> {
+    let id: Uuid = parse(&import_id, "a settlement import id")?;
+    let c = client(&state)?;
+    answer(
+        &state,
+        c.decide(id, u64::from(line), &action, transaction_id).await,
+    )
+}
+
+/// The formats a settlement file can be read as (built-in, then saved).
+#[tauri::command]
+pub async fn manager_formats(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<ColumnMapping>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.formats().await)
+}
+
+/// Saves a column mapping for a format Fairtill does not know.
+#[tauri::command]
+pub async fn manager_save_format(
+    state: tauri::State<'_, AppState>,
+    mapping: ColumnMapping,
+) -> Result<ColumnMapping, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.save_format(&mapping).await)
+}
