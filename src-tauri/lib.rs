@@ -138,22 +138,9 @@ pub(crate) fn report_ready() {
     }
 }
 
-/// Has WebKitGTK draw through shared memory instead of its DMA-BUF renderer, unless the
-/// user chose otherwise. The DMA-BUF renderer keeps GPU-sized buffers for a window that shows
-/// a form and a list: turning it off cut memory at rest by about 85 MB (PSS, measured by
-/// `benches/till.rs`), and it is the usual cure for blank Tauri windows on some drivers.
-/// Called first thing in `run`, before any thread exists.
-fn use_shared_memory_rendering() {
-    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-    if std::env::var_os(VAR).is_none() {
-        std::env::set_var(VAR, "1");
-    }
-}
-
 /// Starts the app.
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
-    use_shared_memory_rendering();
     let builder = tauri::Builder::default()
         .setup(|app| {
             let path = database_path(app)?;

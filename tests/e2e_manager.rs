@@ -1,0 +1,341 @@
+//! The Manager workspace end to end in the real app window: two tills sell at one event and
+//! sync to a real server (both refunding one sale while offline: a conflict); a manager signs
+//! in, sees both tills' sales, opens the order across tills, resolves the conflict, imports a
+//! card terminal's export and confirms a suggested match, and looks at the close-out and the
+//! charts. Saves a screenshot of each manager screen to `docs/screenshots/`.
+//!
+//! Needs what `tests/e2e.rs` needs, and the system keyring (the manager's token is kept there).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use common::server::Server;
+use common::window::*;
+use fairtill_core::event::CaptureMode;
+use fairtill_core::ledger::{PaymentKind, PaymentMethod, RefundProgress, RefundStrategy, TxResult};
+use fairtill_core::money::{Currency, Money};
+use fairtill_core::order::{OrderDraft, OrderLine};
+use fairtill_core::tax::{TaxCategory, TaxMode, TaxPolicy};
+use fairtill_core::SignedDuration;
+use fairtill_store::{Actor, Tender, Till};
+use fairtill_sync::{sync_once, SyncClient};
+use fantoccini::key::Key;
+
+fn eur(amount: &str) -> Money {
+    Money::parse(amount, Currency::from_code("EUR").unwrap()).unwrap()
+}
+
+fn draft(name: &str, price: &str, tax: TaxPolicy) -> OrderDraft {
+    OrderDraft {
+        currency: Currency::from_code("EUR").unwrap(),
+        lines: vec![OrderLine {
+            sku: name.to_uppercase(),
+            name: name.into(),
+            unit_price: eur(price),
+            quantity: 1,
+            tax_category: TaxCategory::Standard,
+            discount: None,
+            price_override_reason: None,
+        }],
+        discount: None,
+        tax,
+        customer: None,
+        note: None,
+    }
+}
+
+fn tender(method: PaymentMethod) -> Tender {
+    Tender {
+        kind: PaymentKind::Sale,
+        method,
+        result: TxResult::Approved,
+        amount: None,
+    }
+}
+
+fn card(last4: &str) -> PaymentMethod {
+    PaymentMethod::Card {
+        last4: Some(last4.into()),
+        approval_code: None,
+    }
+}
+
+fn no_progress(_: fairtill_sync::Progress) {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_reconciles_in_the_real_window() {
+    tokio::time::timeout(
+        Duration::from_secs(
+            std::env::var("FAIRTILL_E2E_LIMIT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(420),
+        ),
+        a_manager_reconciles(),
+    )
+    .await
+    .expect("the end-to-end run took over 7 minutes");
+}
+
+async fn a_manager_reconciles() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let db_a = dir.path().join("booth-a.db");
+
+    step("Two tills sell at one event and sync.");
+    let tax = TaxPolicy::new(
+        TaxMode::Inclusive,
+        "19".parse().unwrap(),
+        "7".parse().unwrap(),
+    )
+    .unwrap();
+    let a = Mutex::new(Till::open(&db_a).unwrap());
+    let b = Mutex::new(Till::open(&dir.path().join("booth-b.db")).unwrap());
+    let (event, cash_sale, card_time) = {
+        let mut a = a.lock().unwrap();
+        let event = a
+            .create_event(
+                "Autumn Craft Fair",
+                Currency::from_code("EUR").unwrap(),
+                tax,
+                CaptureMode::Manual,
+                SignedDuration::from_hours(48),
+            )
+            .unwrap();
+        a.set_settings(Some(event.id), "Ana").unwrap();
+        let ana = Actor {
+            staff: "Ana".into(),
+            event_id: Some(event.id),
+        };
+        a.open_till(&ana, eur("50.00")).unwrap();
+        let cash = a
+            .record_sale(
+                &ana,
+                draft("Quilt", "100.00", tax),
+                tender(PaymentMethod::Cash),
+            )
+            .unwrap();
+        let card_sale = a
+            .record_sale(&ana, draft("Blue mug", "22.50", tax), tender(card("1111")))
+            .unwrap();
+        a.record_sale(
+            &ana,
+            draft("Tote bag", "30.00", tax),
+            tender(PaymentMethod::External {
+                system: "Shopify".into(),
+                reference: "#1001".into(),
+            }),
+        )
+        .unwrap();
+        a.close_till(&ana, eur("149.00"), "one coin missing")
+            .unwrap();
+        let time = a.order(card_sale.order_id).unwrap().order.created_at;
+        (event, cash.transaction_id, time)
+    };
+    {
+        let mut b = b.lock().unwrap();
+        b.save_event(&event).unwrap();
+        b.set_settings(Some(event.id), "Ben").unwrap();
+        let ben = Actor {
+            staff: "Ben".into(),
+            event_id: Some(event.id),
+        };
+        b.record_sale(&ben, draft("Scarf", "18.00", tax), tender(card("2222")))
+            .unwrap();
+    }
+    let enroll = |till: &Mutex<Till>, name: &str| {
+        let device = till.lock().unwrap().device().clone();
+        let code = server.code(name);
+        let url = server.url.clone();
+        async move {
+            SyncClient::new(&url, None, None)
+                .unwrap()
+                .enroll(&code, device.id, &device.code)
+                .await
+                .unwrap()
+                .0
+        }
+    };
+    let client_a = enroll(&a, "Booth A").await;
+    let client_b = enroll(&b, "Booth B").await;
+    let event_id = Some(event.id);
+    sync_once(&a, &client_a, event_id, &no_progress)
+        .await
+        .unwrap();
+    sync_once(&b, &client_b, event_id, &no_progress)
+        .await
+        .unwrap();
+    // Offline, both booths refund 60.00 of the 100.00 quilt: more than was paid.
+    for (till, staff) in [(&a, "Ana"), (&b, "Ben")] {
+        till.lock()
+            .unwrap()
+            .refund(
+                &Actor {
+                    staff: staff.into(),
+                    event_id,
+                },
+                cash_sale,
+                RefundStrategy::Amount {
+                    amount: eur("60.00"),
+                },
+                RefundProgress::Complete,
+                Some("returned".into()),
+            )
+            .unwrap();
+    }
+    sync_once(&a, &client_a, event_id, &no_progress)
+        .await
+        .unwrap();
+    let report = sync_once(&b, &client_b, event_id, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!(report.conflicts, 1);
+    drop((a, b));
+
+    // The card terminal's export: both card sales, a few minutes after the till noted them.
+    let at = |minutes: i64| {
+        card_time
+            .checked_add(SignedDuration::from_mins(minutes))
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let export = dir.path().join("sumup-autumn-fair.csv");
+    std::fs::write(
+        &export,
+        format!(
+            "E-Mail,Datum,Transaktions-ID,Transaktionsart,Status,Kartentyp,Letzte 4 Ziffern,Zahlungsmethode,Autorisierungscode,Betrag inkl. MwSt.\n\
+             booth@fair.example,{},TQ1,Umsatz,Erfolgreich,VISA,**** 1111,POS,K1,22.50\n\
+             booth@fair.example,{},TQ2,Umsatz,Erfolgreich,MASTERCARD,**** 2222,POS,K2,18.00\n\
+             ,{},TQ1,Auszahlung,Gezahlt,,,,,22.50\n",
+            at(2),
+            at(4),
+            at(60)
+        ),
+    )
+    .unwrap();
+
+    // The file is imported through the manager API (the import form's own path is covered by
+    // tests/commands.rs); the window shows its report and confirms a match.
+    let (manager, _) =
+        fairtill_sync::ManagerClient::sign_in(&server.url, "alex", "booth-manager-2026")
+            .await
+            .unwrap();
+    let imported = manager
+        .import_settlement(
+            std::fs::read(&export).unwrap(),
+            &fairtill_sync::ImportOptions {
+                file_name: "sumup-autumn-fair.csv".into(),
+                currency: Some("EUR".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(imported.import.skipped, 1);
+
+    step("The manager signs in.");
+    let session = Session::start(&db_a).await;
+    let ui = session.ui();
+    ui.keys(&key(Key::F5)).await;
+    ui.set("[data-testid=manager-url]", &server.url).await;
+    ui.set("[data-testid=manager-name]", "alex").await;
+    ui.set("[data-testid=manager-password]", "wrong password")
+        .await;
+    ui.click("[data-testid=manager-submit]").await;
+    ui.wait_text("[data-testid=manager-problem]", "do not match")
+        .await;
+    ui.set("[data-testid=manager-password]", "booth-manager-2026")
+        .await;
+    ui.click("[data-testid=manager-submit]").await;
+    ui.wait_text("[data-testid=manager-who]", "alex").await;
+
+    step("Both tills' sales, and the quilt's order across tills.");
+    ui.wait_count("[data-testid=tx-row]", 6).await;
+    let list = ui.text("[data-testid=tx-list]").await;
+    assert!(
+        list.contains("Booth A") && list.contains("Booth B"),
+        "{list}"
+    );
+    open_manager_row(&ui, "Booth B", "Refund").await;
+    let order = ui.wait_text("[data-testid=manager-order]", "Refund").await;
+    assert!(
+        order.contains("Ben on Booth B") && order.contains("Ana on Booth A"),
+        "{order}"
+    );
+    ui.wait_text("[data-testid=order-conflicts]", "conflict")
+        .await;
+    ui.shot("manager-transactions").await;
+
+    step("The conflict, both sides, resolved with a note.");
+    ui.click("[data-testid=manager-tab-conflicts]").await;
+    ui.wait_count("[data-testid=conflict]", 1).await;
+    let conflict = ui.text("[data-testid=conflict]").await;
+    assert!(
+        conflict.contains("Refunded more than was paid"),
+        "{conflict}"
+    );
+    assert_eq!(ui.count("[data-testid=conflict-side]").await, 2);
+    ui.set(
+        "[data-testid=conflict-note]",
+        "Ben's refund reversed at the terminal",
+    )
+    .await;
+    ui.shot("manager-conflicts").await;
+    ui.click("[data-testid=conflict-resolve]").await;
+    ui.wait_text("[data-testid=conflict-done]", "Resolved")
+        .await;
+    ui.el("[data-testid=no-conflicts]").await;
+
+    step("Close-out and charts.");
+    ui.click("[data-testid=manager-tab-closeout]").await;
+    let close = ui
+        .wait_text("[data-testid=closeout-sessions]", "one coin missing")
+        .await;
+    assert!(close.contains("Booth A"), "{close}");
+    ui.wait_text("[data-testid=closeout]", "Booth B").await;
+    ui.shot("manager-closeout").await;
+    ui.click("[data-testid=manager-tab-charts]").await;
+    ui.el("[data-testid=charts] canvas").await;
+    ui.shot("manager-charts").await;
+
+    step("The terminal's export: two suggestions, one confirmed.");
+    ui.click("[data-testid=manager-tab-settlements]").await;
+    ui.click("[data-testid=settlement-import-entry]").await;
+    ui.wait_text("[data-testid=settlement-counts]", "2 to confirm")
+        .await;
+    ui.wait_text("[data-testid=settlement-counts]", "1 row skipped")
+        .await;
+    ui.shot("manager-settlements").await;
+    ui.click("[data-testid=confirm-match]").await;
+    ui.wait_text("[data-testid=settlement-counts]", "1 to confirm")
+        .await;
+    ui.wait_text("[data-testid=settlement-matches]", "Confirmed")
+        .await;
+}
+
+/// Clicks the first row of the manager's list whose text has all of `words`.
+async fn open_manager_row(ui: &Ui, first: &str, second: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        for row in
+            ui.c.find_all(fantoccini::Locator::Css("[data-testid=tx-row]"))
+                .await
+                .unwrap()
+        {
+            let text = row.text().await.unwrap();
+            if text.contains(first) && text.contains(second) {
+                let cell = row.find(fantoccini::Locator::Css("td")).await.unwrap();
+                cell.click().await.unwrap();
+                ui.el("[data-testid=manager-order]").await;
+                return;
+            }
+        }
+        assert!(started.elapsed() < WAIT, "no row with {first} and {second}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
