@@ -359,8 +359,10 @@ fn seed_postgres(url: &str, d: &Data) {
     client.batch_execute("ANALYZE").unwrap();
 }
 
-/// A Square export of `rows` of `event`'s logged external sales (by their reference), one in
-/// ten with a different amount, plus one skipped row that makes each file's bytes unique.
+/// A card processor's export of `rows` of `event`'s card and logged external sales: external
+/// ones name their reference, card ones only an id of the processor's own (found by amount and
+/// time); one in ten has a different amount; plus one skipped row that makes each file's bytes
+/// unique.
 fn square_file(d: &Data, event: usize, rows: usize, run: usize) -> String {
     let mut out = String::from("Date,Time,Time Zone,Total Collected,Payment ID,Event Type\n");
     for t in d
@@ -368,7 +370,7 @@ fn square_file(d: &Data, event: usize, rows: usize, run: usize) -> String {
         .iter()
         .filter(|t| {
             t.event == event
-                && t.method == "external"
+                && (t.method == "external" || t.method == "card")
                 && t.kind == "sale"
                 && t.result == "approved"
                 && t.currency == "USD"
@@ -390,7 +392,9 @@ fn square_file(d: &Data, event: usize, rows: usize, run: usize) -> String {
             at.strftime("%H:%M:%S"),
             minor / 100,
             minor % 100,
-            t.reference.as_deref().unwrap_or("")
+            t.reference
+                .clone()
+                .unwrap_or_else(|| format!("PSP-{}", &t.id[24..]))
         )
         .unwrap();
     }
@@ -591,7 +595,7 @@ async fn run(backend: &str, n: usize) {
             "",
         );
         let event_index = EVENTS / 2;
-        let rows = 20_000.min(n / EVENTS / 3);
+        let rows = 20_000.min(n / EVENTS / 2);
         let import = time(5, |i| {
             let http = http.clone();
             let url = url.clone();
