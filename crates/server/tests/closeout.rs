@@ -130,6 +130,19 @@ async fn an_event_closes_out(kind: Kind) {
         )
         .0,
     );
+    // Logged twice by mistake: the second is voided.
+    let (twice, twice_id) = a.sale(
+        "12",
+        PaymentMethod::External {
+            system: "Shopify".into(),
+            reference: "#1002".into(),
+        },
+    );
+    records.extend(twice);
+    records.extend(a.run(Command::Void {
+        target: twice_id,
+        reason: Some("logged twice".into()),
+    }));
     let session_a = Uuid::now_v7();
     let opened = Record::TillOpened {
         session_id: session_a,
@@ -236,7 +249,8 @@ async fn an_event_closes_out(kind: Kind) {
 
     // The whole event.
     let usd_all = cur(&all.whole.summary, "USD");
-    assert_eq!(usd_all.gross_sales, usd("184.00")); // 100 + 36 + 18 + 30 captured
+    assert_eq!(usd_all.gross_sales, usd("196.00")); // 100 + 36 + 18 + 12 + 30 captured
+    assert_eq!(usd_all.voided, usd("12.00")); // the sale logged by mistake
     assert_eq!(usd_all.refunded, usd("30.00"));
     assert_eq!(usd_all.net, usd("154.00"));
     assert_eq!(usd_all.authorized, usd("165.00"));
@@ -247,6 +261,7 @@ async fn an_event_closes_out(kind: Kind) {
     assert_eq!(method(&all.whole, "cash", "USD").net, usd("70.00"));
     assert_eq!(method(&all.whole, "card", "USD").gross_sales, usd("66.00"));
     assert_eq!(method(&all.whole, "external", "USD").net, usd("18.00"));
+    assert_eq!(method(&all.whole, "external", "USD").voided, usd("12.00"));
     assert_eq!(all.whole.discounts, vec![eur("5.00"), usd("4.00")]);
     assert_eq!(all.whole.discounted_orders, 2);
     assert_eq!(all.whole.over_short, vec![usd("-0.50")]);
@@ -314,7 +329,7 @@ async fn an_event_closes_out(kind: Kind) {
         serde_json::from_value(api.get_json("/v1/manager/events", &manager).await).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].id, events[0].name.as_deref()), (event, None));
-    assert_eq!(events[0].transactions, 10);
+    assert_eq!(events[0].transactions, 12);
 
     // One device, one staff member.
     let only_b = get(format!("event={event}&device={}", b.device)).await;
@@ -323,7 +338,8 @@ async fn an_event_closes_out(kind: Kind) {
     assert_eq!(only_b.sessions.len(), 1);
     let cleo = get(format!("event={event}&staff=cleo")).await;
     assert_eq!(cleo.whole.summary.currencies.len(), 1);
-    assert_eq!(cur(&cleo.whole.summary, "USD").gross_sales, usd("18.00"));
+    assert_eq!(cur(&cleo.whole.summary, "USD").gross_sales, usd("30.00"));
+    assert_eq!(cur(&cleo.whole.summary, "USD").net, usd("18.00"));
     assert!(cleo.sessions.is_empty() && cleo.open_authorizations.is_empty());
     // Another event has nothing.
     let empty = get(format!("event={}", EventId(Uuid::now_v7()))).await;
@@ -354,7 +370,7 @@ async fn an_event_closes_out(kind: Kind) {
     assert_eq!(usd_of("Booth 1", "cash", |h| h.gross), 10_000);
     assert_eq!(usd_of("Booth 1", "cash", |h| h.refunded), 3_000);
     assert_eq!(usd_of("Booth 1", "card", |h| h.gross), 3_600); // the declined attempt is not a sale
-    assert_eq!(usd_of("Booth 1", "external", |h| h.gross), 1_800);
+    assert_eq!(usd_of("Booth 1", "external", |h| h.gross), 1_800); // the voided one left out
     assert_eq!(usd_of("Booth 2", "card", |h| h.gross), 3_000);
 
     // CSV for accounting: figures, sessions, authorizations.

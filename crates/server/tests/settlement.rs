@@ -539,6 +539,24 @@ async fn real_exports_read_as_they_are() {
         read("sumup-transactions-de.csv", "currency=CHF").await,
         ("SumUp transactions".to_string(), 724, 1214)
     );
+    // A download cut off in the middle of a sale: the broken row is named, nothing imported.
+    let whole = String::from_utf8(fixture("sumup-transactions-de-2025-10.csv")).unwrap();
+    let second_line = whole.lines().nth(1).unwrap();
+    let cut = format!(
+        "{}\n{}",
+        whole.lines().next().unwrap(),
+        &second_line[..second_line.len() / 2]
+    );
+    let (status, v) = manager.upload("currency=CHF", cut.into_bytes()).await;
+    assert_eq!(status, 400);
+    let message = v["message"].as_str().unwrap();
+    assert!(message.contains("nothing was imported"), "{message}");
+    assert!(message.contains("line 2: the amount \"\" is not a number"), "{message}");
+    // The whole file reads: one card sale, its payout skipped.
+    assert_eq!(
+        read("sumup-transactions-de-2025-10.csv", "currency=CHF").await,
+        ("SumUp transactions".to_string(), 1, 1)
+    );
     // This Stripe sample was pseudonymized down to its currency ("por"): refused, with lines.
     let (status, v) = manager
         .upload("", fixture("stripe-balance-all-transactions.csv"))
