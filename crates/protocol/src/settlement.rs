@@ -60,6 +60,9 @@ pub struct SkipRule {
     pub values: Vec<String>,
 }
 
+/// Most unmatched transactions a report lists (the total is always given).
+pub const UNMATCHED_SHOWN: usize = 500;
+
 /// Payment or refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -231,6 +234,10 @@ pub struct SettlementReport {
     pub matches: Vec<SettlementMatch>,
     /// File rows with no transaction.
     pub unmatched_rows: Vec<SettlementRow>,
-    /// Card and external transactions in the file's time span with no row.
+    /// Card and external transactions in the file's time span with no row (the first
+    /// [`UNMATCHED_SHOWN`], oldest first).
     pub unmatched_entries: Vec<LedgerEntry>,
+    /// How many there are in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unmatched_entries_total: u64,
 }

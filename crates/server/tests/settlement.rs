@@ -551,12 +551,23 @@ async fn real_exports_read_as_they_are() {
     assert_eq!(status, 400);
     let message = v["message"].as_str().unwrap();
     assert!(message.contains("nothing was imported"), "{message}");
-    assert!(message.contains("line 2: the amount \"\" is not a number"), "{message}");
+    assert!(
+        message.contains("line 2: the amount \"\" is not a number"),
+        "{message}"
+    );
     // The whole file reads: one card sale, its payout skipped.
     assert_eq!(
         read("sumup-transactions-de-2025-10.csv", "currency=CHF").await,
         ("SumUp transactions".to_string(), 1, 1)
     );
+    // A year of a busy account is larger than a push (4 MiB): settlement files may be 64 MiB.
+    let mut big = String::from("Date,Time,Time Zone,Total Collected,Payment ID,Event Type\n");
+    while big.len() < 6 * 1024 * 1024 {
+        big.push_str("2026-06-01,10:00:00,UTC,$10.00,DEPOSIT-0000000000000000000000,Deposit\n");
+    }
+    let report = manager.import("currency=USD", big.into_bytes()).await;
+    assert_eq!(report.import.rows, 0);
+    assert!(report.import.skipped > 80_000);
     // This Stripe sample was pseudonymized down to its currency ("por"): refused, with lines.
     let (status, v) = manager
         .upload("", fixture("stripe-balance-all-transactions.csv"))

@@ -25,6 +25,11 @@ matches: Array<SettlementMatch>,
  */
 unmatched_rows: Array<SettlementRow>, 
 /**
- * Card and external transactions in the file's time span with no row.
+ * Card and external transactions in the file's time span with no row (the first
+ * [`UNMATCHED_SHOWN`], oldest first).
  */
-unmatched_entries: Array<LedgerEntry>, };
+unmatched_entries: Array<LedgerEntry>, 
+/**
+ * How many there are in all.
+ */
+unmatched_entries_total: number, };

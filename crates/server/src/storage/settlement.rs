@@ -9,7 +9,7 @@ use fairtill_core::money::{Currency, Money};
 use fairtill_core::{SignedDuration, Timestamp};
 use fairtill_protocol::{
     ColumnMapping, LedgerEntry, MatchState, SettlementImport, SettlementKind, SettlementMatch,
-    SettlementReport, SettlementRow,
+    SettlementReport, SettlementRow, UNMATCHED_SHOWN,
 };
 use uuid::Uuid;
 
@@ -240,7 +240,8 @@ fn report(db: &mut dyn Db, id: &str, already_imported: bool) -> Result<Settlemen
         .map(|r| r.text(0))
         .collect::<Result<_>>()?;
     let window = SignedDuration::from_hours(i64::from(import.window_hours));
-    let unmatched_entries = match bounds.map(|b| (b.opt_int(0), b.opt_int(1))) {
+    let mut unmatched_entries: Vec<LedgerEntry> = match bounds.map(|b| (b.opt_int(0), b.opt_int(1)))
+    {
         Some((Ok(Some(first)), Ok(Some(last)))) => candidates(
             db,
             time(first)?.checked_sub(window).map_err(backend)?,
@@ -253,12 +254,15 @@ fn report(db: &mut dyn Db, id: &str, already_imported: bool) -> Result<Settlemen
         .collect(),
         _ => Vec::new(),
     };
+    let unmatched_entries_total = unmatched_entries.len() as u64;
+    unmatched_entries.truncate(UNMATCHED_SHOWN);
     Ok(SettlementReport {
         import,
         already_imported,
         matches,
         unmatched_rows,
         unmatched_entries,
+        unmatched_entries_total,
     })
 }
 
