@@ -333,21 +333,24 @@ pub async fn manager_conflicts(
     answer(&state, c.conflicts(include_resolved).await)
 }
 
-/// Resolves a conflict with a note (what was done about it).
+/// Resolves a conflict with a note (what was done about it), and optionally a correction:
+/// `void_transaction`, one of its sides, voided in the manager's name.
 #[tauri::command]
 pub async fn manager_resolve_conflict(
     state: tauri::State<'_, AppState>,
     conflict_id: String,
     note: String,
+    void_transaction: Option<String>,
 ) -> Result<Conflict, ApiError> {
     let id: Uuid = parse(&conflict_id, "a conflict id")?;
+    let void: Option<fairtill_core::ids::TxId> = optional(void_transaction, "a transaction id")?;
     if note.trim().is_empty() {
         return Err(invalid(
             "say what was done about it, e.g. \"refund B reversed at the terminal\"",
         ));
     }
     let c = client(&state)?;
-    answer(&state, c.resolve_conflict(id, note.trim()).await)
+    answer(&state, c.resolve_conflict(id, note.trim(), void).await)
 }
 
 /// Imports a settlement or sales export from `path`; its report.

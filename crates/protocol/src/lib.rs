@@ -16,7 +16,7 @@ mod version;
 pub use manager::{
     AuditEntry, CashCount, CashSession, CloseOut, CloseOutPart, Conflict, Device, EventSummary,
     HourlySales, LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,
-    EXPIRES_SOON_HOURS,
+    EXPIRES_SOON_HOURS, SERVER_DEVICE,
 };
 pub use messages::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,

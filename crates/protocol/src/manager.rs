@@ -128,6 +128,10 @@ pub struct OpenAuthorization {
     pub expires_soon: bool,
 }
 
+/// The device id of transactions a manager records on the server (a correction made while
+/// resolving a conflict): no till made them.
+pub const SERVER_DEVICE: DeviceId = DeviceId(Uuid::nil());
+
 /// An open authorization "expires soon" when it lapses within this many hours.
 pub const EXPIRES_SOON_HOURS: i64 = 24;
 

@@ -294,6 +294,38 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
         .post(&path, Some(&token_a), json!({ "note": "a device tries" }))
         .await;
     assert_eq!(status, 403, "{body}");
+    // A correction must be one of the conflict's sides, and the ledger must allow it: money
+    // handed back over the counter is not voided. Refused in words, the conflict stays open.
+    let (status, body) = api
+        .post(
+            &path,
+            Some(&manager),
+            json!({ "note": "void it", "void": sale_id }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not one of this conflict's"),
+        "{body}"
+    );
+    let (status, body) = api
+        .post(
+            &path,
+            Some(&manager),
+            json!({ "note": "void it", "void": rb.id }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be recorded"),
+        "{body}"
+    );
     let note = "refund B reversed at the terminal";
     let (status, body) = api
         .post(&path, Some(&manager), json!({ "note": note }))
@@ -453,5 +485,97 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
         "/v1/manager/conflicts/{id}/resolve",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+}
+
+#[tokio::test]
+async fn a_logged_sale_entered_twice_is_voided_on_resolution_on_sqlite() {
+    a_logged_sale_entered_twice_is_voided_on_resolution(Kind::Sqlite).await
+}
+
+#[tokio::test]
+async fn a_logged_sale_entered_twice_is_voided_on_resolution_on_postgres() {
+    a_logged_sale_entered_twice_is_voided_on_resolution(Kind::Postgres).await
+}
+
+/// Two booths log the same web-shop payment: the manager resolves the conflict by voiding the
+/// second, recorded on the server in their name, and both tills receive the void.
+async fn a_logged_sale_entered_twice_is_voided_on_resolution(kind: Kind) {
+    let db = Db::new(kind);
+    let code_a = new_code(&db, "Booth 1");
+    let code_b = new_code(&db, "Booth 2");
+    cli_with_input(
+        &db,
+        &["manager", "add", "--name", "alex"],
+        &format!("{PASSWORD}\n"),
+    );
+    let server = serve(&db);
+    let api = Api {
+        http: http(),
+        url: server.url.clone(),
+    };
+    let event = EventId(Uuid::now_v7());
+    let mut a = Till::new(event);
+    let mut b = Till::new(event);
+    let token_a = api.enroll(&code_a, a.device).await;
+    let token_b = api.enroll(&code_b, b.device).await;
+    let shop = || PaymentMethod::External {
+        system: "Shopify".into(),
+        reference: "#2001".into(),
+    };
+    let (first, _) = a.sale("45.00", shop());
+    api.push(&token_a, &first).await;
+    let (second, second_id) = b.sale("45.00", shop());
+    let outcomes = api.push(&token_b, &second).await;
+    assert!(
+        matches!(outcomes[1], PushOutcome::StoredWithConflict { .. }),
+        "{outcomes:?}"
+    );
+    let manager = api.login("alex", PASSWORD).await;
+    let conflicts = api.get_json("/v1/manager/conflicts", &manager).await;
+    assert_eq!(conflicts[0]["kind"], "duplicate_reference");
+    let id = conflicts[0]["id"].as_str().unwrap().to_string();
+
+    let (status, body) = api
+        .post(
+            &format!("/v1/manager/conflicts/{id}/resolve"),
+            Some(&manager),
+            json!({ "note": "duplicate entry, voided", "void": second_id }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["resolved_by"], "alex");
+    // Voiding it again is refused: the conflict is resolved.
+    let (status, _) = api
+        .post(
+            &format!("/v1/manager/conflicts/{id}/resolve"),
+            Some(&manager),
+            json!({ "note": "again", "void": second_id }),
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    // The void is in the books, in the manager's name; the money is counted once.
+    let voids = api
+        .get_json("/v1/manager/transactions?kind=void", &manager)
+        .await;
+    let row = &voids["rows"][0];
+    assert_eq!(row["staff"], "alex (manager)");
+    assert_eq!(row["parent_id"], second_id.to_string());
+    assert_eq!(row["device_id"], SERVER_DEVICE.to_string());
+    let summary = api.get_json("/v1/manager/summary", &manager).await;
+    assert_eq!(summary["currencies"][0]["net"]["amount"], "45.00");
+    let audit = api.get_json("/v1/manager/audit", &manager).await;
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "record_correction"));
+    // Both tills receive it when they sync.
+    for token in [&token_a, &token_b] {
+        let pulled = api.pull(token, event).await;
+        assert!(pulled.iter().any(|r| matches!(r,
+            Record::Transaction { transaction } if transaction.kind == TxKind::Void
+                && transaction.parent == Some(second_id))));
     }
 }

@@ -3,7 +3,7 @@
 //! like the device's ([`Credential::for_manager`](crate::Credential::for_manager)).
 
 use fairtill_core::filter::{Page, TxFilter};
-use fairtill_core::ids::{DeviceId, EventId, OrderId};
+use fairtill_core::ids::{DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
     AuditEntry, CloseOut, ColumnMapping, Conflict, Device, EventSummary, HourlySales, LoginRequest,
@@ -260,11 +260,17 @@ impl ManagerClient {
         .await
     }
 
-    /// Resolves a conflict with a note.
-    pub async fn resolve_conflict(&self, id: Uuid, note: &str) -> Result<Conflict, ClientError> {
+    /// Resolves a conflict with a note, and with `void`, a correction: that transaction (one
+    /// of the conflict's sides) voided in the manager's name.
+    pub async fn resolve_conflict(
+        &self,
+        id: Uuid,
+        note: &str,
+        void: Option<TxId>,
+    ) -> Result<Conflict, ClientError> {
         self.post(
             &format!("/conflicts/{id}/resolve"),
-            &serde_json::json!({ "note": note }),
+            &serde_json::json!({ "note": note, "void": void }),
         )
         .await
     }

@@ -147,8 +147,8 @@ export const managerSalesByHour = (eventId: string) =>
   call<HourlySales[]>('manager_sales_by_hour', { eventId });
 export const managerConflicts = (includeResolved: boolean) =>
   call<Conflict[]>('manager_conflicts', { includeResolved });
-export const managerResolveConflict = (conflictId: string, note: string) =>
-  call<Conflict>('manager_resolve_conflict', { conflictId, note });
+export const managerResolveConflict = (conflictId: string, note: string, voidTransaction: string | null) =>
+  call<Conflict>('manager_resolve_conflict', { conflictId, note, voidTransaction });
 export const managerImportSettlement = (
   path: string,
   format: string | null,

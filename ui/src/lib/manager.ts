@@ -15,6 +15,14 @@ export function eventLabel(e: EventSummary): string {
   return `Event of ${days} (${e.id.slice(0, 8)})`;
 }
 
+/** The id of transactions a manager recorded on the server (a correction). */
+export const SERVER_DEVICE = '00000000-0000-0000-0000-000000000000';
+
+/** A till's name when the list of tills does not have it. */
+export function deviceLabel(id: string): string {
+  return id === SERVER_DEVICE ? 'Manager' : id.slice(0, 8);
+}
+
 export const MATCH_LABELS: Record<MatchState, string> = {
   matched: 'Matched',
   amount_mismatch: 'Amount differs',

@@ -384,6 +384,9 @@ pub async fn conflicts(
 pub struct ResolveRequest {
     /// What was done, e.g. "refund B reversed at the terminal".
     pub note: String,
+    /// A correction to record with it: void this transaction (one of the conflict's sides).
+    #[serde(default)]
+    pub void: Option<String>,
 }
 
 /// Mark a conflict resolved with a note; the audit log keeps it.
@@ -401,10 +404,20 @@ pub async fn resolve_conflict(
         .parse()
         .map_err(|_| ApiError::bad_request(format!("{id:?} is not a conflict id")))?;
     let Json(req) = body?;
+    let void = req
+        .void
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse()
+                .map_err(|_| ApiError::bad_request(format!("{v:?} is not a transaction id")))
+        })
+        .transpose()?;
     Ok(Json(
         state
             .storage
-            .resolve_conflict(id, manager, req.note, (state.now)())
+            .resolve_conflict(id, manager, req.note, void, (state.now)())
             .await?,
     ))
 }

@@ -104,11 +104,7 @@ impl Parts {
 
 /// The close-out, read in the open transaction.
 fn close_out(db: &mut dyn Db, filter: &CloseOutFilter, now: Timestamp) -> Result<CloseOut> {
-    let names: BTreeMap<String, String> = db
-        .query("SELECT id, name FROM devices", &[])?
-        .iter()
-        .map(|r| Ok((r.text(0)?, r.text(1)?)))
-        .collect::<Result<_>>()?;
+    let names = super::devices::device_names(db)?;
     let mut parts = Parts::default();
 
     // Transactions: one grouped scan.
@@ -373,11 +369,7 @@ const HOUR_MS: i64 = 3_600_000;
 /// Sales and refunds per hour, till, staff member, method and currency. A logged sale voided
 /// since (entered by mistake) is left out: it never took money.
 fn sales_by_hour(db: &mut dyn Db, filter: &CloseOutFilter) -> Result<Vec<HourlySales>> {
-    let names: BTreeMap<String, String> = db
-        .query("SELECT id, name FROM devices", &[])?
-        .iter()
-        .map(|r| Ok((r.text(0)?, r.text(1)?)))
-        .collect::<Result<_>>()?;
+    let names = super::devices::device_names(db)?;
     let tx_filter = ServerFilter {
         base: TxFilter {
             event_id: Some(filter.event_id),

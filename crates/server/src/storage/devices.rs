@@ -184,3 +184,17 @@ impl Storage {
         .await
     }
 }
+
+/// Every till's name by id, and "Manager" for the corrections managers record on the server.
+pub(crate) fn device_names(db: &mut dyn Db) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut names: std::collections::BTreeMap<String, String> = db
+        .query("SELECT id, name FROM devices", &[])?
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+        .collect::<Result<_>>()?;
+    names.insert(
+        fairtill_protocol::SERVER_DEVICE.to_string(),
+        "Manager".into(),
+    );
+    Ok(names)
+}

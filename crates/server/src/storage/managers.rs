@@ -1,9 +1,11 @@
 //! Managers: accounts (argon2 password hashes, made by the caller), sign-in tokens, the
 //! conflict queue with both sides, and the append-only audit log.
 
-use fairtill_core::ids::DeviceId;
+use fairtill_core::event::SaleContext;
+use fairtill_core::ids::{DeviceId, TxId};
+use fairtill_core::ledger::{Command, Fact, Stamp};
 use fairtill_core::Timestamp;
-use fairtill_protocol::Record;
+use fairtill_protocol::{Record, SERVER_DEVICE};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -90,6 +92,75 @@ fn to_conflict(db: &mut dyn Db, r: &Row) -> Result<Conflict> {
         resolved_by: r.opt_text(8)?,
         note: r.opt_text(9)?,
     })
+}
+
+/// Records a void of `target`, one of conflict `key`'s transactions, as the manager's
+/// correction (under the push lock, in the open transaction).
+fn record_correction(
+    db: &mut dyn Db,
+    key: &str,
+    target: TxId,
+    manager: &str,
+    note: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let row = query_one(
+        db,
+        "SELECT record_type, record_id, others, resolved_by FROM conflicts WHERE id = $1",
+        params![key],
+    )?
+    .ok_or_else(|| StorageError::UnknownConflict(key.to_string()))?;
+    if let Some(by) = row.opt_text(3)? {
+        return Err(StorageError::AlreadyResolved(by));
+    }
+    let others: Vec<String> = serde_json::from_str(&row.text(2)?)?;
+    let target_text = target.to_string();
+    if row.text(0)? != "transaction"
+        || (row.text(1)? != target_text && !others.contains(&target_text))
+    {
+        return Err(StorageError::Invalid(format!(
+            "transaction {target} is not one of this conflict's; void only one of its sides"
+        )));
+    }
+    db.lock_pushes()?;
+    let (orders, roots) = super::orders::chain_of(db, &target_text)?;
+    let (mut ledger, _) = super::orders::replay(db, &orders, &roots)?;
+    let event_id = ledger.transaction(target).and_then(|t| t.context.event_id);
+    let stamp = Stamp {
+        id: Uuid::now_v7(),
+        at: now,
+        context: SaleContext {
+            device_id: SERVER_DEVICE,
+            event_id,
+            staff: format!("{manager} (manager)"),
+        },
+    };
+    let facts = ledger
+        .execute(
+            &Command::Void {
+                target,
+                reason: Some(note.to_string()),
+            },
+            &stamp,
+        )
+        .map_err(|e| StorageError::Invalid(format!("the correction cannot be recorded: {e}")))?;
+    for fact in facts {
+        if let Fact::Recorded { tx } = fact {
+            let void_id = tx.id;
+            super::push::store_server_record(db, &Record::Transaction { transaction: tx }, now)?;
+            audit(
+                db,
+                now,
+                manager,
+                "record_correction",
+                &void_id.to_string(),
+                Some(&format!(
+                    "void of {target} resolving conflict {key}: {note}"
+                )),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 impl Storage {
@@ -216,15 +287,20 @@ impl Storage {
         .await
     }
 
-    /// Marks a conflict resolved with the manager's note; the audit log keeps it.
+    /// Marks a conflict resolved with the manager's note; the audit log keeps it. With `void`,
+    /// the resolution also records a correction: a void of that transaction (one of the
+    /// conflict's), made on the server in the manager's name and checked by the ledger's own
+    /// rules (a logged sale entered twice can be voided; money handed over cannot, it is
+    /// refunded). The tills of the event receive it when they next sync.
     pub async fn resolve_conflict(
         &self,
         id: Uuid,
         manager: String,
         note: String,
+        void: Option<TxId>,
         now: Timestamp,
     ) -> Result<Conflict> {
-        self.transact(move |db| {
+        self.transact_push(move |db| {
             let note = note.trim().to_string();
             if note.is_empty() {
                 return Err(StorageError::Invalid(
@@ -232,6 +308,9 @@ impl Storage {
                 ));
             }
             let key = id.to_string();
+            if let Some(target) = void {
+                record_correction(db, &key, target, &manager, &note, now)?;
+            }
             let changed = db.execute(
                 "UPDATE conflicts SET resolved_at = $1, resolved_by = $2, note = $3 WHERE id = $4 AND resolved_at IS NULL",
                 params![ms(now), &manager, note.as_str(), key.as_str()],

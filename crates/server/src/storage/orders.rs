@@ -11,70 +11,119 @@ use fairtill_protocol::{ManagerOrder, Record};
 use super::{query_one, Db, Result, Storage, StorageError};
 use crate::params;
 
-fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
-    let id_text = id.to_string();
-    let body = query_one(
-        db,
-        "SELECT body FROM records WHERE record_type = 'order' AND record_id = $1",
-        params![id_text.as_str()],
-    )?
-    .ok_or_else(|| StorageError::NotFound(format!("order {id}")))?
-    .text(0)?;
-    let mut ledger = Ledger::new();
+/// The facts of the orders `order_ids` and of every transaction chain rooted at `roots`
+/// (parents before children, then result changes and write-offs), replayed into a ledger.
+/// `apply` checks only that what a fact names exists, so a conflicted history still loads.
+pub(crate) fn replay(
+    db: &mut dyn Db,
+    order_ids: &[String],
+    roots: &[String],
+) -> Result<(Ledger, Vec<String>)> {
     let mut facts = Vec::new();
-    if let Record::Order { order } = serde_json::from_str(&body)? {
-        facts.push(Fact::OrderPlaced { order });
+    for id in order_ids {
+        if let Some(r) = query_one(
+            db,
+            "SELECT body FROM records WHERE record_type = 'order' AND record_id = $1",
+            params![id.as_str()],
+        )? {
+            if let Record::Order { order } = serde_json::from_str(&r.text(0)?)? {
+                facts.push(Fact::OrderPlaced { order });
+            }
+        }
     }
-    // Every transaction of the chains that name the order, parents before children.
-    let rows = db.query(
-        "SELECT r.body FROM transactions t
-         JOIN records r ON r.record_type = 'transaction' AND r.record_id = t.id
-         WHERE t.root_id IN (SELECT x.root_id FROM transactions x WHERE x.order_id = $1)
-         ORDER BY t.created_at, t.seq",
-        params![id_text.as_str()],
-    )?;
     let mut tx_ids = Vec::new();
-    for r in &rows {
-        if let Record::Transaction { transaction } = serde_json::from_str(&r.text(0)?)? {
-            tx_ids.push(transaction.id.to_string());
-            facts.push(Fact::Recorded { tx: transaction });
+    for root in roots {
+        for r in db.query(
+            "SELECT r.body FROM transactions t
+             JOIN records r ON r.record_type = 'transaction' AND r.record_id = t.id
+             WHERE t.root_id = $1 ORDER BY t.created_at, t.seq",
+            params![root.as_str()],
+        )? {
+            if let Record::Transaction { transaction } = serde_json::from_str(&r.text(0)?)? {
+                tx_ids.push(transaction.id.to_string());
+                facts.push(Fact::Recorded { tx: transaction });
+            }
         }
     }
-    let changes = db.query(
-        "SELECT r.body FROM result_changes c
-         JOIN records r ON r.record_type = 'result_change' AND r.record_id = c.transaction_id || '#' || CAST(c.n AS TEXT)
-         WHERE c.transaction_id IN (SELECT t.id FROM transactions t
-             WHERE t.root_id IN (SELECT x.root_id FROM transactions x WHERE x.order_id = $1))
-         ORDER BY c.transaction_id, c.n",
-        params![id_text.as_str()],
-    )?;
-    for r in &changes {
-        if let Record::ResultChange {
-            transaction_id,
-            change,
-            ..
-        } = serde_json::from_str(&r.text(0)?)?
-        {
-            facts.push(Fact::ResultChanged {
-                tx: transaction_id,
+    for tx in &tx_ids {
+        for r in db.query(
+            "SELECT r.body FROM result_changes c
+             JOIN records r ON r.record_type = 'result_change' AND r.record_id = c.transaction_id || '#' || CAST(c.n AS TEXT)
+             WHERE c.transaction_id = $1 ORDER BY c.n",
+            params![tx.as_str()],
+        )? {
+            if let Record::ResultChange {
+                transaction_id,
                 change,
-            });
+                ..
+            } = serde_json::from_str(&r.text(0)?)?
+            {
+                facts.push(Fact::ResultChanged {
+                    tx: transaction_id,
+                    change,
+                });
+            }
         }
     }
-    if let Some(w) = query_one(
-        db,
-        "SELECT body FROM records WHERE record_type = 'write_off' AND record_id = $1",
-        params![id_text.as_str()],
-    )? {
-        if let Record::WriteOff { write_off } = serde_json::from_str(&w.text(0)?)? {
-            facts.push(Fact::WrittenOff { write_off });
+    for id in order_ids {
+        if let Some(w) = query_one(
+            db,
+            "SELECT body FROM records WHERE record_type = 'write_off' AND record_id = $1",
+            params![id.as_str()],
+        )? {
+            if let Record::WriteOff { write_off } = serde_json::from_str(&w.text(0)?)? {
+                facts.push(Fact::WrittenOff { write_off });
+            }
         }
     }
+    let mut ledger = Ledger::new();
     for fact in facts {
         ledger
             .apply(fact)
-            .map_err(|e| StorageError::Backend(format!("order {id} does not replay: {e}")))?;
+            .map_err(|e| StorageError::Backend(format!("the history does not replay: {e}")))?;
     }
+    Ok((ledger, tx_ids))
+}
+
+/// Text values of one column of `sql`'s rows.
+fn texts(db: &mut dyn Db, sql: &str, param: &str) -> Result<Vec<String>> {
+    db.query(sql, params![param])?
+        .iter()
+        .map(|r| r.text(0))
+        .collect()
+}
+
+/// The orders and chain roots of the transaction `tx`'s chain.
+pub(crate) fn chain_of(db: &mut dyn Db, tx: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let roots = texts(db, "SELECT root_id FROM transactions WHERE id = $1", tx)?;
+    let mut orders = Vec::new();
+    for root in &roots {
+        orders.extend(texts(
+            db,
+            "SELECT DISTINCT order_id FROM transactions WHERE root_id = $1 AND order_id IS NOT NULL",
+            root,
+        )?);
+    }
+    Ok((orders, roots))
+}
+
+fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
+    let id_text = id.to_string();
+    if query_one(
+        db,
+        "SELECT 1 FROM records WHERE record_type = 'order' AND record_id = $1",
+        params![id_text.as_str()],
+    )?
+    .is_none()
+    {
+        return Err(StorageError::NotFound(format!("order {id}")));
+    }
+    let roots = texts(
+        db,
+        "SELECT DISTINCT root_id FROM transactions WHERE order_id = $1",
+        &id_text,
+    )?;
+    let (ledger, tx_ids) = replay(db, std::slice::from_ref(&id_text), &roots)?;
     let view = ledger
         .order_view(id, now)
         .map_err(|e| StorageError::Backend(e.to_string()))?;
@@ -85,17 +134,9 @@ fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
         .map(|t| t.context.device_id.to_string())
         .collect();
     devices.push(view.order.context.device_id.to_string());
-    devices.sort();
-    devices.dedup();
+    let names = super::devices::device_names(db)?;
     for d in devices {
-        let name = query_one(
-            db,
-            "SELECT name FROM devices WHERE id = $1",
-            params![d.as_str()],
-        )?
-        .map(|r| r.text(0))
-        .transpose()?
-        .unwrap_or_else(|| d.clone());
+        let name = names.get(&d).cloned().unwrap_or_else(|| d.clone());
         device_names.insert(d, name);
     }
     let mut conflicts = Vec::new();

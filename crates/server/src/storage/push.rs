@@ -420,6 +420,13 @@ fn insert_record(
     Ok(())
 }
 
+/// Stores a record the server itself made (a manager's correction), at the next position, in
+/// the open transaction; call it under the push lock.
+pub(crate) fn store_server_record(db: &mut dyn Db, record: &Record, now: Timestamp) -> Result<()> {
+    let seq = next_seq(db)?;
+    insert_record(db, None, record, &Batch::default(), seq, ms(now))
+}
+
 /// What the records of one batch need to know about each other and about what is stored,
 /// found with a few queries up front instead of several per record.
 #[derive(Default)]

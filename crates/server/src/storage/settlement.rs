@@ -79,13 +79,6 @@ fn entry_kind(kind: &str) -> SettlementKind {
     }
 }
 
-fn device_names(db: &mut dyn Db) -> Result<BTreeMap<String, String>> {
-    db.query("SELECT id, name FROM devices", &[])?
-        .iter()
-        .map(|r| Ok((r.text(0)?, r.text(1)?)))
-        .collect()
-}
-
 /// Candidate transactions recorded between `from` and `to` (inclusive), of `event` if given.
 fn candidates(
     db: &mut dyn Db,
@@ -186,7 +179,7 @@ fn report(db: &mut dyn Db, id: &str, already_imported: bool) -> Result<Settlemen
     .ok_or_else(|| StorageError::NotFound(format!("settlement import {id}")))?;
     let import = read_import(&import_row)?;
     let event = import_row.opt_text(8)?;
-    let names = device_names(db)?;
+    let names = super::devices::device_names(db)?;
     let order = "CASE m.state WHEN 'amount_mismatch' THEN 0 WHEN 'suggested' THEN 1 WHEN 'matched' THEN 2 WHEN 'confirmed' THEN 3 ELSE 4 END, r.line";
     let matched = db.query(
         &format!(
@@ -322,7 +315,7 @@ fn import(
     )?;
     let window = SignedDuration::from_hours(i64::from(new.window_hours));
     if let Some((from, to)) = span(&new.rows, window)? {
-        let names = device_names(db)?;
+        let names = super::devices::device_names(db)?;
         let event = new.event_id.map(|e| e.to_string());
         let entries = candidates(db, from, to, event.as_deref(), &names)?;
         let cands: Vec<Candidate> = entries
