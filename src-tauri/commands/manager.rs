@@ -3,7 +3,7 @@
 //! is one request; a sign-in the server no longer accepts ends the session, so the workspace
 //! asks to sign in again.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ids::{DeviceId, EventId, OrderId};
@@ -86,24 +86,12 @@ where
     F: FnOnce(std::fs::File) -> Fut,
     Fut: std::future::Future<Output = Result<(u64, std::fs::File), ApiError>>,
 {
-    let path = PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() {
-        return Err(invalid("choose where to save the CSV file"));
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let tmp = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(|e| invalid(format!("cannot write in {}: {e}", dir.display())))?;
+    let (tmp, path) = super::beside(path)?;
     let (tmp_file, tmp_path) = tmp.into_parts();
     let (bytes, file) = write(tmp_file).await?;
     file.sync_all()
         .map_err(|e| invalid(format!("cannot save {}: {e}", path.display())))?;
-    tmp_path
-        .persist(&path)
-        .map_err(|e| invalid(format!("cannot save {}: {}", path.display(), e.error)))?;
+    super::persist(tmp_path, &path)?;
     Ok(bytes)
 }
 

@@ -63,3 +63,29 @@ pub(crate) fn amount(text: &str, currency: Currency, what: &str) -> Result<Money
 pub(crate) fn currency(code: &str) -> Result<Currency, ApiError> {
     Currency::from_code(code.trim()).map_err(|e| invalid(e.to_string()))
 }
+
+/// A temporary file beside `path` (the user's chosen target), to be renamed into place once it
+/// is complete, so a failed export never leaves half a file; and the target itself.
+pub(crate) fn beside(
+    path: &str,
+) -> Result<(tempfile::NamedTempFile, std::path::PathBuf), ApiError> {
+    let path = std::path::PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() {
+        return Err(invalid("choose where to save the CSV file"));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let tmp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| invalid(format!("cannot write in {}: {e}", dir.display())))?;
+    Ok((tmp, path))
+}
+
+/// Renames a finished temporary file onto `path`.
+pub(crate) fn persist(tmp: tempfile::TempPath, path: &std::path::Path) -> Result<(), ApiError> {
+    tmp.persist(path)
+        .map(|_| ())
+        .map_err(|e| invalid(format!("cannot save {}: {}", path.display(), e.error)))
+}

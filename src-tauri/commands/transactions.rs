@@ -1,11 +1,9 @@
 //! Transactions commands: the filtered list, its per-currency summary, CSV export.
 
-use std::path::PathBuf;
-
 use fairtill_core::ledger::Summary;
 use fairtill_store::{Page, TxFilter};
 
-use super::{invalid, till as lock};
+use super::{beside, persist, till as lock};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -39,19 +37,8 @@ pub fn export_transactions(
     filter: TxFilter,
     path: String,
 ) -> Result<u64, ApiError> {
-    let path = PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() {
-        return Err(invalid("choose where to save the CSV file"));
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(|e| invalid(format!("cannot write in {}: {e}", dir.display())))?;
+    let (mut tmp, path) = beside(&path)?;
     let rows = lock(&state)?.export_csv(&filter, std::io::BufWriter::new(tmp.as_file_mut()))?;
-    tmp.persist(&path)
-        .map_err(|e| invalid(format!("cannot save {}: {}", path.display(), e.error)))?;
+    persist(tmp.into_temp_path(), &path)?;
     Ok(rows)
 }

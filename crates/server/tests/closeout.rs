@@ -15,7 +15,7 @@ use fairtill_protocol::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-const PASSWORD: &str = "booth-manager-2026";
+const PASSWORD: &str = MANAGER_PASSWORD;
 
 fn eur(t: &str) -> Money {
     Money::parse(t, Currency::from_code("EUR").unwrap()).unwrap()
@@ -74,19 +74,9 @@ async fn an_event_closes_out_on_postgres() {
 }
 
 async fn an_event_closes_out(kind: Kind) {
-    let db = Db::new(kind);
-    let code_a = new_code(&db, "Booth 1");
-    let code_b = new_code(&db, "Booth 2");
-    cli_with_input(
-        &db,
-        &["manager", "add", "--name", "alex"],
-        &format!("{PASSWORD}\n"),
-    );
-    let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let fixture = with_manager(kind, &["Booth 1", "Booth 2"]);
+    let api = &fixture.api;
+    let (code_a, code_b) = (&fixture.codes[0], &fixture.codes[1]);
     let event = EventId(Uuid::now_v7());
     // The day began two hours ago, so authorizations are judged against the server's clock.
     let base = Timestamp::now().as_second() - 7200;
@@ -95,8 +85,8 @@ async fn an_event_closes_out(kind: Kind) {
     a.base = base;
     b.base = base + 3600;
     b.staff = "ben".into();
-    let token_a = api.enroll(&code_a, a.device).await;
-    let token_b = api.enroll(&code_b, b.device).await;
+    let token_a = api.enroll(code_a, a.device).await;
+    let token_b = api.enroll(code_b, b.device).await;
 
     // Booth 1, Ana: 100.00 cash; a 40.00 print with 4.00 off by card; a declined card
     // attempt; 30.00 of the cash sale refunded. Cleo logs an 18.00 Shopify sale.

@@ -14,7 +14,7 @@ use fairtill_protocol::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-const PASSWORD: &str = "booth-manager-2026";
+const PASSWORD: &str = MANAGER_PASSWORD;
 
 #[tokio::test]
 async fn a_manager_reconciles_two_devices_on_sqlite() {
@@ -501,24 +501,14 @@ async fn a_logged_sale_entered_twice_is_voided_on_resolution_on_postgres() {
 /// Two booths log the same web-shop payment: the manager resolves the conflict by voiding the
 /// second, recorded on the server in their name, and both tills receive the void.
 async fn a_logged_sale_entered_twice_is_voided_on_resolution(kind: Kind) {
-    let db = Db::new(kind);
-    let code_a = new_code(&db, "Booth 1");
-    let code_b = new_code(&db, "Booth 2");
-    cli_with_input(
-        &db,
-        &["manager", "add", "--name", "alex"],
-        &format!("{PASSWORD}\n"),
-    );
-    let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let fixture = with_manager(kind, &["Booth 1", "Booth 2"]);
+    let api = &fixture.api;
+    let (code_a, code_b) = (&fixture.codes[0], &fixture.codes[1]);
     let event = EventId(Uuid::now_v7());
     let mut a = Till::new(event);
     let mut b = Till::new(event);
-    let token_a = api.enroll(&code_a, a.device).await;
-    let token_b = api.enroll(&code_b, b.device).await;
+    let token_a = api.enroll(code_a, a.device).await;
+    let token_b = api.enroll(code_b, b.device).await;
     let shop = || PaymentMethod::External {
         system: "Shopify".into(),
         reference: "#2001".into(),

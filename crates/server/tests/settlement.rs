@@ -15,7 +15,7 @@ use fairtill_protocol::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-const PASSWORD: &str = "booth-manager-2026";
+const PASSWORD: &str = MANAGER_PASSWORD;
 
 /// Square's Transactions export header (the 2018 layout, 44 columns).
 const SQUARE_HEADER: &str = "Date,Time,Time Zone,Gross Sales,Discounts,Net Sales,Gift Card Sales,Tax,Tip,Partial Refunds,Total Collected,Source,Card,Card Entry Methods,Cash,Square Gift Card,Installment,Other Tender,Other Tender Type,Other Tender Note,Fees,Net Total,Transaction ID,Payment ID,Card Brand,PAN Suffix,Device Name,Staff Name,Staff ID,Details,Description,Event Type,Location,Dining Option,Customer ID,Customer Name,Customer Reference ID,Device Nickname,Deposit ID,Deposit Date,Deposit Details,Fee Percentage Rate,Fee Fixed Rate,Refund Reason";
@@ -143,25 +143,15 @@ async fn settlements_match_on_postgres() {
 }
 
 async fn settlements_match(kind: Kind) {
-    let db = Db::new(kind);
-    let code_a = new_code(&db, "Booth 1");
-    let code_b = new_code(&db, "Back office");
-    cli_with_input(
-        &db,
-        &["manager", "add", "--name", "alex"],
-        &format!("{PASSWORD}\n"),
-    );
-    let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let server = with_manager(kind, &["Booth 1", "Back office"]);
+    let api = &server.api;
+    let (code_a, code_b) = (&server.codes[0], &server.codes[1]);
     let event = EventId(Uuid::now_v7());
     let mut a = Till::new(event);
     let mut b = Till::new(event);
     b.base = a.base + 600;
-    let token_a = api.enroll(&code_a, a.device).await;
-    let token_b = api.enroll(&code_b, b.device).await;
+    let token_a = api.enroll(code_a, a.device).await;
+    let token_b = api.enroll(code_b, b.device).await;
 
     // Booth 1 takes cards on Square's terminal; the back office logs Square sales made
     // elsewhere with Square's payment id.
@@ -221,7 +211,7 @@ async fn settlements_match(kind: Kind) {
     ];
     let file = format!("{SQUARE_HEADER}\n{}\n", rows.join("\n")).into_bytes();
     let manager = Manager {
-        api: &api,
+        api,
         token: api.login("alex", PASSWORD).await,
     };
     let report = manager
@@ -483,19 +473,10 @@ async fn settlements_match(kind: Kind) {
 
 #[tokio::test]
 async fn real_exports_read_as_they_are() {
-    let db = Db::new(Kind::Sqlite);
-    cli_with_input(
-        &db,
-        &["manager", "add", "--name", "alex"],
-        &format!("{PASSWORD}\n"),
-    );
-    let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let server = with_manager(Kind::Sqlite, &[]);
+    let api = &server.api;
     let manager = Manager {
-        api: &api,
+        api,
         token: api.login("alex", PASSWORD).await,
     };
     let read = |name: &'static str, query: &'static str| {

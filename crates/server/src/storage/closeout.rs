@@ -33,6 +33,20 @@ pub struct CloseOutFilter {
     pub staff: Option<String>,
 }
 
+impl CloseOutFilter {
+    /// The same part of the event as a filter of the transaction list.
+    fn transactions(&self) -> ServerFilter {
+        ServerFilter {
+            base: TxFilter {
+                event_id: Some(self.event_id),
+                staff: self.staff.clone(),
+                ..TxFilter::default()
+            },
+            device_id: self.device_id,
+        }
+    }
+}
+
 fn currency(code: &str) -> Result<Currency> {
     Currency::from_code(code).map_err(|e| StorageError::Backend(e.to_string()))
 }
@@ -108,14 +122,7 @@ fn close_out(db: &mut dyn Db, filter: &CloseOutFilter, now: Timestamp) -> Result
     let mut parts = Parts::default();
 
     // Transactions: one grouped scan.
-    let tx_filter = ServerFilter {
-        base: TxFilter {
-            event_id: Some(filter.event_id),
-            staff: filter.staff.clone(),
-            ..TxFilter::default()
-        },
-        device_id: filter.device_id,
-    };
+    let tx_filter = filter.transactions();
     let (sql, mut params) = filter_sql(&tx_filter)?;
     for (key, row) in grouped_summary_rows(
         db,
@@ -370,14 +377,7 @@ const HOUR_MS: i64 = 3_600_000;
 /// since (entered by mistake) is left out: it never took money.
 fn sales_by_hour(db: &mut dyn Db, filter: &CloseOutFilter) -> Result<Vec<HourlySales>> {
     let names = super::devices::device_names(db)?;
-    let tx_filter = ServerFilter {
-        base: TxFilter {
-            event_id: Some(filter.event_id),
-            staff: filter.staff.clone(),
-            ..TxFilter::default()
-        },
-        device_id: filter.device_id,
-    };
+    let tx_filter = filter.transactions();
     let (sql, params) = filter_sql(&tx_filter)?;
     let rows = db.query(
         &format!(

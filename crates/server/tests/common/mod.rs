@@ -168,6 +168,40 @@ pub fn new_code(db: &Db, name: &str) -> String {
         .to_string()
 }
 
+/// The password of the manager account `with_manager` makes.
+pub const MANAGER_PASSWORD: &str = "booth-manager-2026";
+
+/// A running server on a fresh database with the manager account "alex" and one enrollment
+/// code per till name, in order.
+pub struct Fixture {
+    pub api: Api,
+    pub codes: Vec<String>,
+    // Dropped after the server process, then the database.
+    _server: Server,
+    _db: Db,
+}
+
+/// Makes a database on `kind`, the manager "alex", codes for `tills`, and serves it.
+pub fn with_manager(kind: Kind, tills: &[&str]) -> Fixture {
+    let db = Db::new(kind);
+    let codes = tills.iter().map(|t| new_code(&db, t)).collect();
+    cli_with_input(
+        &db,
+        &["manager", "add", "--name", "alex"],
+        &format!("{MANAGER_PASSWORD}\n"),
+    );
+    let server = serve(&db);
+    Fixture {
+        api: Api {
+            http: http(),
+            url: server.url.clone(),
+        },
+        codes,
+        _server: server,
+        _db: db,
+    }
+}
+
 pub struct Api {
     pub http: reqwest::Client,
     pub url: String,
