@@ -1,12 +1,12 @@
-// What the manager's charts draw, added up exactly. Sums are BigInt minor units; only the bar
-// heights handed to the chart are numbers (a drawing needs them), and every figure a person
-// reads — axis ticks aside — is formatted from the exact decimal string.
+// What the manager's charts draw, added up exactly: sums are BigInt minor units, and each bar
+// carries its amount as a decimal string, which Chart.js reads for the bar's height and the
+// tooltip formats for people. No JavaScript number ever holds an amount here.
 
 import type { HourlySales } from '../bindings/HourlySales';
 import { fromMinor, toMinor } from './money';
 
-/** One bar: what it is, its exact amount, and its height for drawing. */
-export type Bar = { label: string; amount: string; height: number };
+/** One bar: what it is, and its exact amount (a decimal string). */
+export type Bar = { label: string; amount: string };
 
 /** The currencies in the rows, the one with the most sales first. */
 export function currenciesOf(rows: HourlySales[]): string[] {
@@ -16,8 +16,7 @@ export function currenciesOf(rows: HourlySales[]): string[] {
 }
 
 function bar(label: string, minor: bigint, currency: string): Bar {
-  const amount = fromMinor(minor, currency);
-  return { label, amount, height: Number(amount) };
+  return { label, amount: fromMinor(minor, currency) };
 }
 
 /** Net takings (gross less refunds) of one currency, summed by `key`, largest first. */
