@@ -2,17 +2,12 @@
 //! window titled "Fairtill" and creates its database at the path it was given.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::window::{xvfb, Killed};
 
 fn window_titles(display: &str) -> String {
     Command::new("xwininfo")
@@ -28,21 +23,7 @@ fn the_app_opens_its_window_and_its_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("till.db");
     let display = format!(":{}", 90 + std::process::id() % 100);
-    let _xvfb = Killed(
-        Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb must be installed (scripts/setup-system.sh test installs it)"),
-    );
+    let _xvfb = xvfb(&display);
     std::thread::sleep(Duration::from_millis(500));
     let mut app = Killed(
         Command::new(env!("CARGO_BIN_EXE_fairtill-app"))

@@ -23,18 +23,7 @@ HONEY,Lavender honey,7.80,EUR,reduced,,yes\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_at_the_booth_in_the_real_window() {
-    // Stops by itself: a stuck window fails the test instead of hanging CI.
-    tokio::time::timeout(
-        Duration::from_secs(
-            std::env::var("FAIRTILL_E2E_LIMIT")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(420),
-        ),
-        a_day_at_the_booth(),
-    )
-    .await
-    .expect("the end-to-end run took over 7 minutes");
+    within_limit(a_day_at_the_booth()).await;
 }
 
 async fn a_day_at_the_booth() {

@@ -67,17 +67,7 @@ fn no_progress(_: fairtill_sync::Progress) {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_reconciles_in_the_real_window() {
-    tokio::time::timeout(
-        Duration::from_secs(
-            std::env::var("FAIRTILL_E2E_LIMIT")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(420),
-        ),
-        a_manager_reconciles(),
-    )
-    .await
-    .expect("the end-to-end run took over 7 minutes");
+    within_limit(a_manager_reconciles()).await;
 }
 
 async fn a_manager_reconciles() {

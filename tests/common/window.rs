@@ -13,7 +13,7 @@ pub const WAIT: Duration = Duration::from_secs(15);
 
 /// A child process (and its own children) killed when dropped: tauri-driver starts
 /// WebKitWebDriver, which starts the app, so each runs in its own process group.
-pub struct Killed(Child);
+pub struct Killed(pub Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -69,6 +69,30 @@ pub fn tauri_driver() -> PathBuf {
     PathBuf::from(String::from_utf8(on_path.stdout).unwrap().trim())
 }
 
+/// A private X display (`Xvfb`, 1280×800) at `display`, stopped when dropped.
+pub fn xvfb(display: &str) -> Killed {
+    Killed(
+        grouped("Xvfb")
+            .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb must be installed (scripts/setup-system.sh test installs it)"),
+    )
+}
+
+/// Runs a window test, failing it instead of hanging CI when the window gets stuck: after 7
+/// minutes, or `FAIRTILL_E2E_LIMIT` seconds.
+pub async fn within_limit(test: impl std::future::Future<Output = ()>) {
+    let limit = std::env::var("FAIRTILL_E2E_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(420);
+    tokio::time::timeout(Duration::from_secs(limit), test)
+        .await
+        .unwrap_or_else(|_| panic!("the end-to-end run took over {limit} s"));
+}
+
 pub fn key(k: Key) -> String {
     char::from(k).to_string()
 }
@@ -84,21 +108,7 @@ pub struct Session {
 impl Session {
     pub async fn start(db: &Path) -> Session {
         let display = format!(":{}", 20 + free_port() % 60);
-        let xvfb = Killed(
-            grouped("Xvfb")
-                .args([
-                    display.as_str(),
-                    "-screen",
-                    "0",
-                    "1280x800x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb must be installed (apt-get install xvfb)"),
-        );
+        let xvfb = xvfb(&display);
         step(&format!("display {display}"));
         let port = free_port();
         let native = free_port();

@@ -15,6 +15,7 @@ pub mod money;
 pub mod offer;
 pub mod order;
 pub mod tax;
+pub mod till;
 
 pub use jiff::{SignedDuration, Timestamp};
 pub use rust_decimal::Decimal;

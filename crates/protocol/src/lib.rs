@@ -14,8 +14,8 @@ mod settlement;
 mod version;
 
 pub use manager::{
-    AuditEntry, CashCount, CashSession, CloseOut, CloseOutPart, Conflict, Device, EventSummary,
-    HourlySales, LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,
+    AuditEntry, CashSession, CloseOut, CloseOutPart, Conflict, Device, EventSummary, HourlySales,
+    LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,
     EXPIRES_SOON_HOURS, SERVER_DEVICE,
 };
 pub use messages::{

@@ -8,6 +8,7 @@ use fairtill_core::ids::{DeviceId, EventId, TxId};
 use crate::Record;
 use fairtill_core::ledger::{CurrencySummary, Summary};
 use fairtill_core::money::Money;
+use fairtill_core::till::TillClose;
 use fairtill_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -81,25 +82,7 @@ pub struct CashSession {
     /// By whom.
     pub opened_by: String,
     /// The count, once closed.
-    pub close: Option<CashCount>,
-}
-
-/// How a cash session was closed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct CashCount {
-    /// When.
-    pub closed_at: Timestamp,
-    /// By whom.
-    pub closed_by: String,
-    /// Cash counted.
-    pub counted: Money,
-    /// Cash the till's ledger expected.
-    pub expected: Money,
-    /// Counted less expected: positive is over, negative is short.
-    pub over_short: Money,
-    /// What the person closing said.
-    pub note: Option<String>,
+    pub close: Option<TillClose>,
 }
 
 /// An approved authorization with money still held.

@@ -122,6 +122,20 @@ impl Manager<'_> {
             )
             .await
     }
+
+    /// A decision that must be refused (400) in words containing `words`.
+    async fn refused(&self, report: &SettlementReport, line: u64, body: Value, words: &str) {
+        let (status, v) = self.decide(report, line, body).await;
+        assert_eq!(status, 400, "{v}");
+        assert!(v["message"].as_str().unwrap().contains(words), "{v}");
+    }
+
+    /// A decision that must be taken; the report after it.
+    async fn decided(&self, report: &SettlementReport, line: u64, body: Value) -> SettlementReport {
+        let (status, v) = self.decide(report, line, body).await;
+        assert_eq!(status, 200, "{v}");
+        serde_json::from_value(v).unwrap()
+    }
 }
 
 fn states(report: &SettlementReport) -> Vec<(String, MatchState)> {
@@ -278,57 +292,42 @@ async fn settlements_match(kind: Kind) {
             .unwrap()
             .line
     };
-    let (status, v) = manager
-        .decide(
+    let after = manager
+        .decided(
             &report,
             line(&report, "PAY-1"),
             json!({ "action": "confirm" }),
         )
         .await;
-    assert_eq!(status, 200, "{v}");
-    let after: SettlementReport = serde_json::from_value(v).unwrap();
     assert!(states(&after).contains(&("PAY-1".to_string(), MatchState::Confirmed)));
-    let (status, v) = manager
-        .decide(
+    manager
+        .refused(
             &report,
             line(&report, "PAY-2"),
             json!({ "action": "confirm" }),
+            "not a suggestion",
         )
         .await;
-    assert_eq!(status, 400);
-    assert!(
-        v["message"].as_str().unwrap().contains("not a suggestion"),
-        "{v}"
-    );
 
     // Link PAY-4 to the 8.00 sale by hand; the same sale cannot go with a second row.
-    let (status, v) = manager
-        .decide(
+    let after = manager
+        .decided(
             &report,
             line(&report, "PAY-4"),
             json!({ "action": "link", "transaction_id": card_800 }),
         )
         .await;
-    assert_eq!(status, 200, "{v}");
-    let after: SettlementReport = serde_json::from_value(v).unwrap();
     assert!(states(&after).contains(&("PAY-4".to_string(), MatchState::Linked)));
     let left: Vec<TxId> = after.unmatched_entries.iter().map(|e| e.id).collect();
     assert_eq!(left, vec![card_500]);
-    let (status, v) = manager
-        .decide(
+    manager
+        .refused(
             &report,
             line(&report, "PAY-6"),
             json!({ "action": "link", "transaction_id": card_800 }),
+            "already goes with line",
         )
         .await;
-    assert_eq!(status, 400);
-    assert!(
-        v["message"]
-            .as_str()
-            .unwrap()
-            .contains("already goes with line"),
-        "{v}"
-    );
     // A payment row cannot be linked to a refund.
     let refund_id = after
         .matches
@@ -337,29 +336,23 @@ async fn settlements_match(kind: Kind) {
         .unwrap()
         .entry
         .id;
-    let (status, v) = manager
-        .decide(
+    manager
+        .refused(
             &report,
             line(&report, "PAY-6"),
             json!({ "action": "link", "transaction_id": refund_id }),
+            "is a refund",
         )
         .await;
-    assert_eq!(status, 400);
-    assert!(
-        v["message"].as_str().unwrap().contains("is a refund"),
-        "{v}"
-    );
 
     // Reject the PAY-5 suggestion: its row and sale are unmatched again.
-    let (status, v) = manager
-        .decide(
+    let after = manager
+        .decided(
             &report,
             line(&report, "PAY-5"),
             json!({ "action": "reject" }),
         )
         .await;
-    assert_eq!(status, 200, "{v}");
-    let after: SettlementReport = serde_json::from_value(v).unwrap();
     assert!(after.unmatched_rows.iter().any(|r| r.reference == "PAY-5"));
     assert!(after.unmatched_entries.iter().any(|e| e.id == card_4000));
 

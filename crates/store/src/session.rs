@@ -5,6 +5,7 @@ use fairtill_core::event::Event;
 use fairtill_core::ids::EventId;
 use fairtill_core::ledger::SummaryBuilder;
 use fairtill_core::money::{Currency, Money};
+pub use fairtill_core::till::TillClose;
 use fairtill_core::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
@@ -33,24 +34,6 @@ impl TillSettings {
             event_id: self.event.as_ref().map(|e| e.id),
         }
     }
-}
-
-/// How a session was closed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct TillClose {
-    /// When.
-    pub closed_at: Timestamp,
-    /// By whom.
-    pub closed_by: String,
-    /// Cash counted in the drawer.
-    pub counted: Money,
-    /// Cash the drawer should hold: the float plus the ledger's cash since opening.
-    pub expected: Money,
-    /// Counted less expected: positive is over, negative is short.
-    pub over_short: Money,
-    /// What the person closing said about it.
-    pub note: Option<String>,
 }
 
 /// A cash session of this till.

@@ -33,6 +33,8 @@ CREATE TABLE till_closes (
 ALTER TABLE orders ADD COLUMN currency TEXT;
 ALTER TABLE orders ADD COLUMN discount_minor BIGINT;
 CREATE INDEX orders_event ON orders (event_id, device_id, staff);
+-- The start-up fill-in finds the orders still to fill without reading the others.
+CREATE INDEX orders_unfilled ON orders (id) WHERE currency IS NULL;
 
 -- A card payment's last four digits and the terminal's approval code, for matching a card
 -- processor's settlement rows; filled from the stored records for transactions stored before.

@@ -2,7 +2,7 @@
 import type { Money } from "./Money";
 
 /**
- * How a session was closed.
+ * How a cash session was closed: the count against the cash the till's ledger expected.
  */
 export type TillClose = { 
 /**

@@ -15,7 +15,7 @@ use fairtill_protocol::{CloseOut, CloseOutPart, ErrorBody, EventSummary, HourlyS
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::ApiError;
+use super::error::{blank, ApiError};
 use super::manager::AuthManager;
 use super::AppState;
 use crate::storage::CloseOutFilter;
@@ -32,10 +32,6 @@ pub struct CloseOutQuery {
     pub staff: Option<String>,
     /// For the CSV: `figures` (default), `sessions` or `authorizations`.
     pub part: Option<String>,
-}
-
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl CloseOutQuery {
@@ -247,7 +243,7 @@ fn sessions_csv(close_out: &CloseOut) -> Result<Vec<u8>, csv::Error> {
     ])?;
     for s in &close_out.sessions {
         let c = s.close.as_ref();
-        let money = |f: fn(&fairtill_protocol::CashCount) -> Money| {
+        let money = |f: fn(&fairtill_core::till::TillClose) -> Money| {
             c.map(|c| f(c).amount_string()).unwrap_or_default()
         };
         w.write_record([

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::{check_batch, check_version, version_and_token, ApiError};
+use super::error::{blank, check_batch, check_version, version_and_token, ApiError};
 use super::AppState;
 use crate::auth;
 use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, ServerFilter};
@@ -138,10 +138,6 @@ pub struct ListQuery {
     pub after: Option<String>,
     /// Rows per page (1–1000, default 100).
     pub limit: Option<usize>,
-}
-
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn list_of<T>(

@@ -16,11 +16,11 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::ApiError;
+use super::error::{blank, ApiError};
 use super::manager::AuthManager;
 use super::AppState;
 use crate::settlement::formats;
-use crate::settlement::read::{read, ReadError};
+use crate::settlement::read::{header, read, ReadError};
 use crate::storage::{Decision, NewImport};
 
 /// Largest settlement file the server reads (64 MiB: a year of a busy processor account).
@@ -43,10 +43,6 @@ pub struct ImportQuery {
     pub window_hours: Option<u32>,
     /// Match only this event's transactions.
     pub event: Option<String>,
-}
-
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn read_error(e: ReadError) -> ApiError {
@@ -167,21 +163,7 @@ fn known_names() -> String {
 
 /// The built-in format a file's header belongs to.
 fn detect(body: &[u8]) -> Option<ColumnMapping> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let first = body.split(|b| *b == b'\n').next()?;
-    let delimiter = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.iter().filter(|b| *b == d).count())?;
-    let header: Vec<String> = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(first)
-        .headers()
-        .ok()?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    formats::detect(&header)
+    header(body).ok().and_then(|h| formats::detect(&h))
 }
 
 /// Every settlement import, newest first.

@@ -62,17 +62,18 @@ fn delimiter(bytes: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
-/// Reads `bytes` with `mapping`. `currency` is used where the file names none.
-pub fn read(
-    bytes: &[u8],
-    mapping: &ColumnMapping,
-    currency: Option<Currency>,
-) -> Result<ReadFile, ReadError> {
+/// A CSV reader over `bytes`: byte-order mark dropped, rows of any length, the delimiter the
+/// header line uses.
+fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
+    csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter(bytes))
-        .from_reader(bytes);
+        .from_reader(bytes)
+}
+
+/// The reader's header, trimmed.
+fn header_of(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, ReadError> {
     let header: Vec<String> = reader
         .headers()
         .map_err(|_| {
@@ -84,6 +85,22 @@ pub fn read(
     if header.iter().all(String::is_empty) {
         return Err(ReadError::File("the file is empty".into()));
     }
+    Ok(header)
+}
+
+/// The header of a file, trimmed (to recognise its format).
+pub fn header(bytes: &[u8]) -> Result<Vec<String>, ReadError> {
+    header_of(&mut reader(bytes))
+}
+
+/// Reads `bytes` with `mapping`. `currency` is used where the file names none.
+pub fn read(
+    bytes: &[u8],
+    mapping: &ColumnMapping,
+    currency: Option<Currency>,
+) -> Result<ReadFile, ReadError> {
+    let mut reader = reader(bytes);
+    let header = header_of(&mut reader)?;
     let column = |what: &'static str, names: &Vec<String>| {
         find(&header, names).ok_or_else(|| ReadError::MissingColumn {
             what,

@@ -11,10 +11,11 @@ use fairtill_core::filter::TxFilter;
 use fairtill_core::ids::{DeviceId, EventId};
 use fairtill_core::ledger::{SummaryBuilder, SummaryRow};
 use fairtill_core::money::{Currency, Money};
+use fairtill_core::till::TillClose;
 use fairtill_core::{SignedDuration, Timestamp};
 use fairtill_protocol::Record;
 use fairtill_protocol::{
-    CashCount, CashSession, CloseOut, CloseOutPart, EventSummary, HourlySales, MethodSummary,
+    CashSession, CloseOut, CloseOutPart, EventSummary, HourlySales, MethodSummary,
     OpenAuthorization, EXPIRES_SOON_HOURS,
 };
 
@@ -163,24 +164,10 @@ fn close_out(db: &mut dyn Db, filter: &CloseOutFilter, now: Timestamp) -> Result
     let sessions = cash_sessions(db, filter, &names)?;
     for s in &sessions {
         if let Some(close) = &s.close {
-            let c = close.over_short.currency();
-            let minor = close.over_short.minor();
-            let device = s.device_id.to_string();
-            *parts.whole.over_short.entry(c).or_default() += minor;
-            *parts
-                .devices
-                .entry(device)
-                .or_default()
-                .over_short
-                .entry(c)
-                .or_default() += minor;
-            *parts
-                .staff
-                .entry(close.closed_by.clone())
-                .or_default()
-                .over_short
-                .entry(c)
-                .or_default() += minor;
+            let (c, minor) = (close.over_short.currency(), close.over_short.minor());
+            parts.each(&s.device_id.to_string(), &close.closed_by, |p| {
+                *p.over_short.entry(c).or_default() += minor;
+            });
         }
     }
 
@@ -264,7 +251,7 @@ fn read_session(r: &Row, names: &BTreeMap<String, String>) -> Result<CashSession
         None => None,
         Some(closed_at) => {
             let (counted, expected) = (m(r.int(8)?), m(r.int(9)?));
-            Some(CashCount {
+            Some(TillClose {
                 closed_at,
                 closed_by: r.text(7)?,
                 counted,

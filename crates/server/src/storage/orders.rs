@@ -45,12 +45,13 @@ pub(crate) fn replay(
             }
         }
     }
-    for tx in &tx_ids {
+    for root in roots {
         for r in db.query(
             "SELECT r.body FROM result_changes c
+             JOIN transactions t ON t.id = c.transaction_id
              JOIN records r ON r.record_type = 'result_change' AND r.record_id = c.transaction_id || '#' || CAST(c.n AS TEXT)
-             WHERE c.transaction_id = $1 ORDER BY c.n",
-            params![tx.as_str()],
+             WHERE t.root_id = $1 ORDER BY c.transaction_id, c.n",
+            params![root.as_str()],
         )? {
             if let Record::ResultChange {
                 transaction_id,
