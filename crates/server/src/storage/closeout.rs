@@ -124,15 +124,9 @@ fn close_out(db: &mut dyn Db, filter: &CloseOutFilter, now: Timestamp) -> Result
 
     // Transactions: one grouped scan.
     let tx_filter = filter.transactions();
-    let (sql, mut params) = filter_sql(&tx_filter)?;
-    for (key, row) in grouped_summary_rows(
-        db,
-        &sql,
-        &mut params,
-        "",
-        &["t.device_id", "t.staff", "t.method"],
-        now,
-    )? {
+    for (key, row) in
+        grouped_summary_rows(db, &tx_filter, &["t.device_id", "t.staff", "t.method"], now)?
+    {
         let [device, staff, method] = key.as_slice() else {
             return Err(StorageError::Backend("grouping keys missing".into()));
         };
@@ -286,20 +280,17 @@ fn open_authorizations(
     names: &BTreeMap<String, String>,
     now: Timestamp,
 ) -> Result<Vec<OpenAuthorization>> {
-    let (sql, mut params) = filter_sql(filter)?;
+    let (sql, mut params) = filter_sql(db, filter)?;
     params.push(ms(now).into());
     let now_n = params.len();
     params.push(OPEN_AUTHORIZATIONS.into());
     let rows = db.query(
         &format!(
-            "SELECT id, receipt, device_id, staff, currency, amount_minor, captured, expires_at FROM (
-               SELECT t.id, o.receipt, t.device_id, t.staff, t.currency, t.amount_minor, t.expires_at,
-                 CAST(coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = t.id
-                   AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0) AS BIGINT) AS captured
-               FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
-               WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.expires_at > ${now_n}
-                 AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
-             ) held WHERE amount_minor > captured ORDER BY expires_at, id LIMIT ${}",
+            "SELECT t.id, o.receipt, t.device_id, t.staff, t.currency, t.amount_minor, t.captured_minor, t.expires_at
+             FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
+             WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.voided = 0
+               AND t.amount_minor > t.captured_minor AND t.expires_at > ${now_n}
+             ORDER BY t.expires_at, t.id LIMIT ${}",
             params.len()
         ),
         &params,
@@ -365,7 +356,7 @@ const HOUR_MS: i64 = 3_600_000;
 fn sales_by_hour(db: &mut dyn Db, filter: &CloseOutFilter) -> Result<Vec<HourlySales>> {
     let names = super::devices::device_names(db)?;
     let tx_filter = filter.transactions();
-    let (sql, params) = filter_sql(&tx_filter)?;
+    let (sql, params) = filter_sql(db, &tx_filter)?;
     let rows = db.query(
         &format!(
             "SELECT t.created_at / {HOUR_MS} AS hour, t.device_id, t.staff, t.method, t.currency,
@@ -374,8 +365,7 @@ fn sales_by_hour(db: &mut dyn Db, filter: &CloseOutFilter) -> Result<Vec<HourlyS
                     CAST(sum(CASE WHEN t.kind = 'refund' THEN t.amount_minor ELSE 0 END) AS BIGINT)
              FROM transactions t
              WHERE {sql} AND t.result = 'approved' AND t.kind IN ('sale', 'capture', 'refund')
-               AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id
-                               AND v.kind = 'void' AND v.result = 'approved')
+               AND t.voided = 0
              GROUP BY t.created_at / {HOUR_MS}, t.device_id, t.staff, t.method, t.currency
              ORDER BY hour, t.device_id, t.staff, t.method, t.currency"
         ),

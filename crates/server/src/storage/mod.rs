@@ -5,7 +5,7 @@
 //! Statements are written once, in the SQL both databases speak, with `$1, $2, …` placeholders
 //! numbered in the order they first appear (SQLite binds `$N` by first appearance; the SQLite
 //! backend checks the numbering in debug builds). Only the schema differs per backend, in
-//! `migrations/server/{sqlite,postgres}/`.
+//! `migrations/server/{sqlite,postgres}/`, and the lookup in its trigram index (`text`).
 
 mod catalog;
 mod closeout;
@@ -18,6 +18,7 @@ mod push;
 mod queries;
 mod settlement;
 pub mod sqlite;
+mod text;
 
 use fairtill_core::Timestamp;
 use fairtill_protocol::Record;
@@ -161,6 +162,17 @@ pub trait Db {
     /// record positions (`seq`) follow commit order and the cross-device rules see every
     /// earlier record.
     fn lock_pushes(&mut self) -> Result<()>;
+    /// Which database this is, for the one lookup written per backend (`text`).
+    fn dialect(&self) -> Dialect;
+}
+
+/// The SQL a [`Db`] speaks beyond what both share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite, with FTS5.
+    Sqlite,
+    /// PostgreSQL, with pg_trgm.
+    Postgres,
 }
 
 /// Runs the first row of a query, if any.

@@ -13,12 +13,14 @@ use std::sync::Arc;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
-use super::{Cell, Db, Param, Result, Row, StorageError};
+use super::{Cell, Db, Dialect, Param, Result, Row, StorageError};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/postgres/0001_init.sql"),
     include_str!("../../../../migrations/server/postgres/0002_closeout.sql"),
     include_str!("../../../../migrations/server/postgres/0003_settlement.sql"),
+    include_str!("../../../../migrations/server/postgres/0004_totals.sql"),
+    include_str!("../../../../migrations/server/postgres/0005_text_search.sql"),
 ];
 
 /// Advisory lock keys (any constants unique to Fairtill).
@@ -241,6 +243,10 @@ impl Db for PgDb<'_, '_> {
         // A statement given as text is prepared unnamed and planned with its parameters.
         let rows = self.tx.query(sql, &refs(params))?;
         read_rows(&rows)
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
     }
 
     fn lock_pushes(&mut self) -> Result<()> {

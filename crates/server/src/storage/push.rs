@@ -162,7 +162,7 @@ fn live_children(db: &mut dyn Db, parent: &str, kind: &str) -> Result<Vec<(Strin
     db.query(
         "SELECT c.id, c.amount_minor, c.device_id FROM transactions c
          WHERE c.parent_id = $1 AND c.kind = $2 AND c.result IN ('approved', 'unknown')
-           AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = c.id AND v.kind = 'void' AND v.result = 'approved')
+           AND c.voided = 0
          ORDER BY c.seq",
         params![parent, kind],
     )?
@@ -235,7 +235,7 @@ fn duplicate_reference(db: &mut dyn Db, t: &Transaction) -> Result<Option<Found>
         "SELECT t.id, t.device_id FROM transactions t
          WHERE t.external_system = $1 AND t.external_reference = $2 AND t.parent_id IS NULL AND t.id <> $3
            AND t.result IN ('approved', 'unknown')
-           AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')",
+           AND t.voided = 0",
         params![system.as_str(), reference.as_str(), t.id.to_string()],
     )?;
     if others.is_empty() {

@@ -7,6 +7,7 @@ use fairtill_core::ledger::{Summary, SummaryBuilder, SummaryRow, TxKind, TxResul
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::Timestamp;
 
+use super::text::{text_matches, TextMatch};
 use super::{ms, Db, Param, Result, Row, Storage, StorageError};
 
 /// The device list's filter plus a device.
@@ -21,9 +22,10 @@ pub struct ServerFilter {
 /// Most rows in one page.
 pub const MAX_PAGE: usize = 1000;
 
-/// Conditions on `transactions t` (joined to `orders o` when `joined`) and their parameters,
-/// numbered from `$1`.
-pub(crate) fn filter_sql(filter: &ServerFilter) -> Result<(String, Vec<Param>)> {
+/// Conditions on `transactions t` (joined to `orders o` when the filter has text: see
+/// [`ServerFilter::orders_join`]) and their parameters, numbered from `$1`. Text is looked up
+/// in its trigram index first, which may settle it as a list of ids (`text`).
+pub(crate) fn filter_sql(db: &mut dyn Db, filter: &ServerFilter) -> Result<(String, Vec<Param>)> {
     let f = &filter.base;
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
@@ -55,15 +57,43 @@ pub(crate) fn filter_sql(filter: &ServerFilter) -> Result<(String, Vec<Param>)> 
     {
         push("t.method = ?", m.into());
     }
-    if let Some(pattern) = f.text_pattern() {
-        push(
-            "(lower(coalesce(o.customer_name, '')) LIKE ? ESCAPE '\\'
-              OR lower(coalesce(o.customer_email, '')) LIKE ? ESCAPE '\\'
-              OR lower(coalesce(o.customer_phone, '')) LIKE ? ESCAPE '\\'
-              OR lower(coalesce(o.receipt, '')) LIKE ? ESCAPE '\\'
-              OR lower(coalesce(t.external_reference, '')) LIKE ? ESCAPE '\\')",
-            pattern.into(),
-        );
+    if let (Some(text), Some(pattern)) = (f.text.as_deref().map(str::trim), f.text_pattern()) {
+        match text_matches(db, text, &pattern)? {
+            TextMatch::Scan => push(
+                "(lower(coalesce(o.customer_name, '')) LIKE ? ESCAPE '\\'
+                  OR lower(coalesce(o.customer_email, '')) LIKE ? ESCAPE '\\'
+                  OR lower(coalesce(o.customer_phone, '')) LIKE ? ESCAPE '\\'
+                  OR lower(coalesce(o.receipt, '')) LIKE ? ESCAPE '\\'
+                  OR lower(coalesce(t.external_reference, '')) LIKE ? ESCAPE '\\')",
+                pattern.into(),
+            ),
+            TextMatch::Few {
+                orders,
+                transactions,
+            } => {
+                let mut any = Vec::new();
+                for (column, ids) in [("t.order_id", orders), ("t.id", transactions)] {
+                    let Some(first) = ids.first().cloned() else {
+                        continue;
+                    };
+                    // Padded to a power of two with the first id again, so the statement takes
+                    // one of a few shapes and its prepared form is reused, not made per search.
+                    let size = ids.len().next_power_of_two().max(16);
+                    let mut places = Vec::with_capacity(size);
+                    let padding = std::iter::repeat_n(first, size - ids.len());
+                    for id in ids.into_iter().chain(padding) {
+                        params.push(id.into());
+                        places.push(format!("${}", params.len()));
+                    }
+                    any.push(format!("{column} IN ({})", places.join(", ")));
+                }
+                clauses.push(if any.is_empty() {
+                    "1 = 0".to_string()
+                } else {
+                    format!("({})", any.join(" OR "))
+                });
+            }
+        }
     }
     let list = |values: Vec<&'static str>| {
         values
@@ -135,7 +165,7 @@ pub(crate) fn list_page(
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page> {
-    let (mut sql, mut params) = filter_sql(filter)?;
+    let (mut sql, mut params) = filter_sql(db, filter)?;
     if let Some(cursor) = after {
         let (at, id) = decode_cursor(cursor).map_err(|e| StorageError::Invalid(e.to_string()))?;
         params.push(at.into());
@@ -169,44 +199,62 @@ pub(crate) fn list_page(
 }
 
 fn summary_of(db: &mut dyn Db, filter: &ServerFilter, now: Timestamp) -> Result<Summary> {
-    let (sql, mut params) = filter_sql(filter)?;
-    let join = if filter.base.text_pattern().is_some() {
-        "LEFT JOIN orders o ON o.id = t.order_id"
-    } else {
-        ""
-    };
     let mut builder = SummaryBuilder::default();
-    for (_, row) in grouped_summary_rows(db, &sql, &mut params, join, &[], now)? {
+    for (_, row) in grouped_summary_rows(db, filter, &[], now)? {
         builder.add(row);
     }
     Ok(builder.finish())
 }
 
-/// The transactions `filter_sql` selects as summary rows, grouped by `keys` (columns of
-/// `transactions t`) besides currency, kind, parent kind and result; each row comes with its
-/// key values. Authorizations past their window with money uncaptured and no void add their
-/// remainder as canceled (DESIGN §4 rule 3), as rows of their own.
+impl ServerFilter {
+    /// Whether the running totals (`transaction_totals`, kept per event, device, staff member,
+    /// method, currency, kind and result) answer this filter: they do unless it asks for a time
+    /// range or text.
+    fn totals_answer(&self) -> bool {
+        self.base.from.is_none() && self.base.to.is_none() && self.base.text_pattern().is_none()
+    }
+
+    /// The join to orders the text filter needs.
+    fn orders_join(&self) -> &'static str {
+        if self.base.text_pattern().is_some() {
+            "LEFT JOIN orders o ON o.id = t.order_id"
+        } else {
+            ""
+        }
+    }
+}
+
+/// The transactions `filter` selects as summary rows, grouped by `keys` (columns of both
+/// `transactions t` and `transaction_totals`) besides currency, kind, parent kind and result;
+/// each row comes with its key values. Authorizations past their window with money uncaptured
+/// and no void add their remainder as canceled (DESIGN §4 rule 3), as rows of their own.
 pub(crate) fn grouped_summary_rows(
     db: &mut dyn Db,
-    sql: &str,
-    params: &mut Vec<Param>,
-    join: &str,
+    filter: &ServerFilter,
     keys: &[&str],
     now: Timestamp,
 ) -> Result<Vec<(Vec<String>, SummaryRow)>> {
+    let (sql, mut params) = filter_sql(db, filter)?;
     let lead: String = keys.iter().map(|k| format!("{k}, ")).collect();
     let n = keys.len();
     let currency =
         |code: String| Currency::from_code(&code).map_err(|e| StorageError::Backend(e.to_string()));
     let key_values = |r: &Row| (0..n).map(|i| r.text(i)).collect::<Result<Vec<_>>>();
+    let (source, count) = if filter.totals_answer() {
+        ("transaction_totals t", "sum(t.tx_count)")
+    } else {
+        ("transactions t", "count(*)")
+    };
+    let join = filter.orders_join();
     let mut out = Vec::new();
     let grouped = db.query(
         &format!(
-            "SELECT {lead}t.currency, t.kind, t.parent_kind, t.result, count(*), CAST(sum(t.amount_minor) AS BIGINT)
-             FROM transactions t {join} WHERE {sql}
+            "SELECT {lead}t.currency, t.kind, NULLIF(t.parent_kind, ''), t.result,
+                    CAST({count} AS BIGINT), CAST(sum(t.amount_minor) AS BIGINT)
+             FROM {source} {join} WHERE {sql}
              GROUP BY {lead}t.currency, t.kind, t.parent_kind, t.result"
         ),
-        params,
+        &params,
     )?;
     for r in &grouped {
         let kind = r.text(n + 1)?;
@@ -225,27 +273,19 @@ pub(crate) fn grouped_summary_rows(
             },
         ));
     }
+    // The authorizations that may lapse with money on them are exactly those of the partial
+    // index `transactions_holds`, whose conditions are repeated here word for word.
     params.push(ms(now).into());
-    let inner_keys: String = keys
-        .iter()
-        .map(|k| format!("{k} AS k_{}, ", k.replace("t.", "")))
-        .collect();
-    let outer_keys: String = keys
-        .iter()
-        .map(|k| format!("k_{}, ", k.replace("t.", "")))
-        .collect();
     let expired = db.query(
         &format!(
-            "SELECT {outer_keys}currency, CAST(sum(remainder) AS BIGINT) FROM (
-               SELECT {inner_keys}t.currency, t.amount_minor - coalesce((SELECT sum(c.amount_minor) FROM transactions c
-                   WHERE c.parent_id = t.id AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0) AS remainder
-               FROM transactions t {join}
-               WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.expires_at <= ${}
-                 AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
-             ) expired WHERE remainder > 0 GROUP BY {outer_keys}currency",
+            "SELECT {lead}t.currency, CAST(sum(t.amount_minor - t.captured_minor) AS BIGINT)
+             FROM transactions t {join}
+             WHERE {sql} AND t.kind = 'authorize' AND t.result = 'approved' AND t.voided = 0
+               AND t.amount_minor > t.captured_minor AND t.expires_at <= ${}
+             GROUP BY {lead}t.currency",
             params.len()
         ),
-        params,
+        &params,
     )?;
     for r in &expired {
         out.push((

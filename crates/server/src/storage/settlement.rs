@@ -53,7 +53,7 @@ const ENTRY_COLUMNS: &str =
 /// Approved card and external payments and refunds, not voided.
 const CANDIDATE_FROM: &str = "FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
     WHERE t.result = 'approved' AND t.kind IN ('sale', 'capture', 'refund') AND t.method IN ('card', 'external')
-      AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')";
+      AND t.voided = 0";
 
 fn read_entry(r: &Row, at: usize, names: &BTreeMap<String, String>) -> Result<LedgerEntry> {
     let device = r.text(at + 10)?;

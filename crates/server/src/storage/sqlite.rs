@@ -8,12 +8,14 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
-use super::{Cell, Db, Param, Result, Row, StorageError};
+use super::{Cell, Db, Dialect, Param, Result, Row, StorageError};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/sqlite/0001_init.sql"),
     include_str!("../../../../migrations/server/sqlite/0002_closeout.sql"),
     include_str!("../../../../migrations/server/sqlite/0003_settlement.sql"),
+    include_str!("../../../../migrations/server/sqlite/0004_totals.sql"),
+    include_str!("../../../../migrations/server/sqlite/0005_text_search.sql"),
 ];
 
 /// The embedded SQLite backend.
@@ -125,6 +127,10 @@ impl Db for SqliteDb<'_> {
             out.push(Row(cells));
         }
         Ok(out)
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
     }
 
     fn lock_pushes(&mut self) -> Result<()> {
