@@ -597,6 +597,31 @@ async fn run(backend: &str, n: usize) {
             "200 ms",
             &format!("bare GROUP BY of all {}", ms(bare_all.0)),
         );
+        // A time range is not kept in the totals: these rows are read and added up.
+        let day_start =
+            jiff::Timestamp::from_millisecond(START_MS + (EVENTS / 2) as i64 * 2 * 86_400_000)
+                .unwrap();
+        let day_end = day_start + jiff::SignedDuration::from_hours(24);
+        let summary = time(5, |_| {
+            get(format!("/v1/manager/summary?from={day_start}&to={day_end}"))
+        })
+        .await;
+        row(
+            &format!("summary of one day ({per_event} transactions read)"),
+            summary,
+            "200 ms",
+            "",
+        );
+        let summary = time(runs, |_| {
+            get("/v1/manager/summary?text=customer%204242".into())
+        })
+        .await;
+        row(
+            "summary of a rare text (trigram index)",
+            summary,
+            "200 ms",
+            "",
+        );
         let close = time(runs, |_| get(format!("/v1/manager/closeout?event={event}"))).await;
         row(
             &format!("close-out of one event ({per_event} transactions)"),

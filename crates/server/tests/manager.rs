@@ -569,3 +569,125 @@ async fn a_logged_sale_entered_twice_is_voided_on_resolution(kind: Kind) {
                 && transaction.parent == Some(second_id))));
     }
 }
+
+#[tokio::test]
+async fn events_made_on_tills_are_named_for_the_manager_on_sqlite() {
+    events_made_on_tills_are_named_for_the_manager(Kind::Sqlite).await
+}
+
+#[tokio::test]
+async fn events_made_on_tills_are_named_for_the_manager_on_postgres() {
+    events_made_on_tills_are_named_for_the_manager(Kind::Postgres).await
+}
+
+async fn events_made_on_tills_are_named_for_the_manager(kind: Kind) {
+    let fixture = with_manager(kind, &["Booth 1", "Booth 2"]);
+    let api = &fixture.api;
+    let manager = api.login("alex", PASSWORD).await;
+    let spring = EventId(Uuid::now_v7());
+    let mut a = Till::new(spring);
+    let b = Till::new(spring);
+    let token_a = api.enroll(&fixture.codes[0], a.device).await;
+    let token_b = api.enroll(&fixture.codes[1], b.device).await;
+    let event = |id: EventId, name: &str| Record::Event {
+        event: fairtill_core::event::Event {
+            id,
+            name: name.into(),
+            currency: usd("1").currency(),
+            tax: fairtill_core::tax::TaxPolicy::none(),
+            capture_mode: fairtill_core::event::CaptureMode::Automatic,
+            capture_window: fairtill_core::SignedDuration::from_hours(72),
+        },
+    };
+    let names = || async {
+        let events = api.get_json("/v1/manager/events", &manager).await;
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap_or("(no name)").to_string())
+            .collect::<Vec<_>>()
+    };
+
+    // Booth 1 made the event and sold there: the manager sees it by name.
+    let mut records = vec![event(spring, "Spring Craft Fair")];
+    records.extend(a.sale("10.00", PaymentMethod::Cash).0);
+    let outcomes = api.push(&token_a, &records).await;
+    assert!(
+        outcomes.iter().all(|o| *o == PushOutcome::Stored),
+        "{outcomes:?}"
+    );
+    assert_eq!(names().await, vec!["Spring Craft Fair"]);
+
+    // Booth 2 pulls it (every till may sell at it) but cannot rename it; booth 1 can.
+    let (status, body) = api
+        .post(
+            "/v1/pull",
+            Some(&token_b),
+            json!({ "event_id": null, "cursor": null, "limit": 1000 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let page: PullResponse = serde_json::from_value(body).unwrap();
+    assert!(page.records.contains(&event(spring, "Spring Craft Fair")));
+    assert_eq!(
+        api.push(&token_b, &[event(spring, "Taken over")]).await,
+        vec![PushOutcome::AlreadyHad]
+    );
+    assert_eq!(names().await, vec!["Spring Craft Fair"]);
+    assert_eq!(
+        api.push(&token_a, &[event(spring, "Spring Fair, Hall 2")])
+            .await,
+        vec![PushOutcome::Stored]
+    );
+    assert_eq!(
+        api.push(&token_a, &[event(spring, "Spring Fair, Hall 2")])
+            .await,
+        vec![PushOutcome::AlreadyHad],
+        "the same version again changes nothing"
+    );
+    assert_eq!(names().await, vec!["Spring Fair, Hall 2"]);
+
+    // An event a manager published keeps the manager's version; a blank name is refused;
+    // products still come only from the server.
+    let published = EventId(Uuid::now_v7());
+    let (status, body) = api
+        .post(
+            "/v1/manager/catalog",
+            Some(&manager),
+            json!({ "records": [event(published, "Autumn Fair")] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        api.push(&token_a, &[event(published, "Booth 1's name for it")])
+            .await,
+        vec![PushOutcome::AlreadyHad]
+    );
+    let refused = api
+        .push(
+            &token_a,
+            &[
+                event(EventId(Uuid::now_v7()), " "),
+                Record::Product {
+                    product: fairtill_core::catalog::Product {
+                        sku: "MUG".into(),
+                        name: "Mug".into(),
+                        unit_price: usd("8"),
+                        tax_category: fairtill_core::tax::TaxCategory::Standard,
+                        barcode: None,
+                        favourite: false,
+                    },
+                },
+            ],
+        )
+        .await;
+    assert!(
+        matches!(&refused[0], PushOutcome::Invalid { reason } if reason.contains("name")),
+        "{refused:?}"
+    );
+    assert!(
+        matches!(&refused[1], PushOutcome::Invalid { reason } if reason.contains("products come from the server")),
+        "{refused:?}"
+    );
+}

@@ -247,11 +247,13 @@ impl Till {
         Ok(out)
     }
 
-    /// Adds an event (or replaces one with the same id).
+    /// Adds an event made on this till, or changes one; either waits in the outbox to sync.
     pub fn save_event(&mut self, event: &Event) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO events (id, name, currency, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency, body = excluded.body",
+            "INSERT INTO events (id, name, currency, body, created_at, remote, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, (SELECT coalesce(max(seq), 0) + 1 FROM events))
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency, body = excluded.body,
+               seq = excluded.seq",
             params![event.id.0.to_string(), event.name, event.currency.code(), serde_json::to_string(event)?, ms(self.now())],
         )?;
         Ok(())

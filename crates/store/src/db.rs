@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0003_till.sql"),
     include_str!("../../../migrations/device/0004_search.sql"),
     include_str!("../../../migrations/device/0005_till_sync.sql"),
+    include_str!("../../../migrations/device/0006_event_sync.sql"),
 ];
 
 /// The migrations as rusqlite_migration wants them.

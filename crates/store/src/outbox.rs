@@ -11,6 +11,7 @@ use crate::till::Till;
 
 /// Kinds of record that sync, in the order they are pushed.
 pub const RECORD_TYPES: &[(&str, &str)] = &[
+    ("event", "events"),
     ("order", "orders"),
     ("transaction", "transactions"),
     ("result_change", "result_changes"),

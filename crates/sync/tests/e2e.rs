@@ -11,10 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use fairtill_core::event::CaptureMode;
 use fairtill_core::ids::EventId;
 use fairtill_core::ledger::*;
 use fairtill_core::offer::OfferLine;
 use fairtill_core::tax::TaxCategory;
+use fairtill_core::tax::TaxPolicy;
+use fairtill_core::SignedDuration;
 use fairtill_sync::{sync_once, Schedule};
 use uuid::Uuid;
 
@@ -135,6 +138,64 @@ async fn two_booths_sync_sales_offers_and_a_double_refund() {
     let unique: BTreeSet<_> = records.iter().collect();
     assert_eq!(records.len(), unique.len());
     assert_eq!(records.len(), 9 + 1 + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_made_on_a_till_reaches_the_server_and_the_other_tills() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&dir.path().join("server.db"));
+    let mut a = Device::enrolled(&server, &server.url, "A1", None).await;
+    let b = Device::enrolled(&server, &server.url, "B1", None).await;
+    let fair = a
+        .till
+        .lock()
+        .unwrap()
+        .create_event(
+            "Spring Craft Fair",
+            usd("1").currency(),
+            TaxPolicy::none(),
+            CaptureMode::Manual,
+            SignedDuration::from_hours(48),
+        )
+        .unwrap();
+    a.actor.event_id = Some(fair.id);
+    a.sell("10.00");
+    assert_eq!(a.waiting(), 3, "the event, the order and the sale");
+    let report = sync_once(&a.till, &a.client, Some(fair.id), &no_progress)
+        .await
+        .unwrap();
+    assert_eq!(report.pushed, 3);
+    assert_eq!(a.waiting(), 0);
+
+    // B pulls the event (it may sell there too) and pushes nothing back.
+    sync_once(&b.till, &b.client, None, &no_progress)
+        .await
+        .unwrap();
+    let events_of = |d: &Device| d.till.lock().unwrap().events().unwrap();
+    assert_eq!(events_of(&b), vec![fair.clone()]);
+    assert_eq!(b.waiting(), 0, "a pulled event is not pushed back");
+
+    // A renames it: the change is pushed once, and B gets it.
+    let renamed = fairtill_core::event::Event {
+        name: "Spring Fair, Hall 2".into(),
+        ..fair.clone()
+    };
+    a.till.lock().unwrap().save_event(&renamed).unwrap();
+    assert_eq!(a.waiting(), 1);
+    sync_once(&a.till, &a.client, Some(fair.id), &no_progress)
+        .await
+        .unwrap();
+    sync_once(&b.till, &b.client, None, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!(events_of(&b), vec![renamed.clone()]);
+    assert_eq!(events_of(&a), vec![renamed]);
+    let records = server_records(&server.db);
+    assert_eq!(
+        records.iter().filter(|(t, _)| t == "event").count(),
+        1,
+        "{records:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,6 +26,15 @@ fn every_kind_of_record_leaves_the_outbox_valid_and_in_push_order() {
         result: TxResult::Approved,
         amount: None,
     };
+    let fair = till
+        .create_event(
+            "Spring Craft Fair",
+            usd("1").currency(),
+            fairtill_core::tax::TaxPolicy::none(),
+            fairtill_core::event::CaptureMode::Automatic,
+            SignedDuration::from_hours(72),
+        )
+        .unwrap();
     let sale = till.record_sale(&actor, draft("20"), cash.clone()).unwrap();
     let refund = till
         .refund(
@@ -80,6 +89,7 @@ fn every_kind_of_record_leaves_the_outbox_valid_and_in_push_order() {
     assert_eq!(
         types,
         vec![
+            RecordType::Event,
             RecordType::Order,
             RecordType::Order,
             RecordType::Order,
@@ -94,6 +104,11 @@ fn every_kind_of_record_leaves_the_outbox_valid_and_in_push_order() {
             RecordType::TillOpened,
             RecordType::TillClosed,
         ]
+    );
+    assert_eq!(
+        pending[0].record,
+        fairtill_protocol::Record::Event { event: fair },
+        "the event made here goes first, whole"
     );
     let device = till.device().id;
     assert!(pending.iter().any(|p| p.record

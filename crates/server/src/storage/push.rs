@@ -527,6 +527,44 @@ pub(crate) fn next_seq(db: &mut dyn Db) -> Result<i64> {
     )
 }
 
+/// Stores an event a till made. The first version the server has stands (a manager's, or the
+/// till's that made it), except that the till that made an event may change it; every till
+/// pulls it, so any till can sell at it.
+fn store_event(
+    db: &mut dyn Db,
+    device: &str,
+    record: &Record,
+    batch: &mut Batch,
+    seq: &mut i64,
+    now: i64,
+) -> Result<PushOutcome> {
+    if let Err(reason) = record.validate() {
+        return Ok(PushOutcome::Invalid { reason });
+    }
+    let key = record.key();
+    let body = serde_json::to_string(record)?;
+    let had = query_one(
+        db,
+        "SELECT device_id, body FROM records WHERE record_type = 'event' AND record_id = $1",
+        params![key.id.as_str()],
+    )?;
+    match had {
+        None => {
+            insert_record(db, Some(device), record, batch, *seq, now)?;
+            batch.known.insert(key);
+        }
+        Some(row) if row.opt_text(0)?.as_deref() == Some(device) && row.text(1)? != body => {
+            db.execute(
+                "UPDATE records SET seq = $1, body = $2, received_at = $3 WHERE record_type = 'event' AND record_id = $4",
+                params![*seq, body, now, key.id.as_str()],
+            )?;
+        }
+        Some(_) => return Ok(PushOutcome::AlreadyHad),
+    }
+    *seq += 1;
+    Ok(PushOutcome::Stored)
+}
+
 /// Stores one pushed record and says what happened.
 fn store_one(
     db: &mut dyn Db,
@@ -537,11 +575,12 @@ fn store_one(
     now: i64,
 ) -> Result<PushOutcome> {
     let made_by = match record {
-        Record::Product { .. } | Record::Event { .. } => {
+        Record::Product { .. } => {
             return Ok(PushOutcome::Invalid {
-                reason: "products and events come from the server, not from devices".into(),
+                reason: "products come from the server, not from devices".into(),
             })
         }
+        Record::Event { .. } => return store_event(db, device, record, batch, seq, now),
         Record::Order { order } => Some(order.context.device_id),
         Record::Transaction { transaction } => Some(transaction.context.device_id),
         Record::WriteOff { write_off } => Some(write_off.context.device_id),
