@@ -40,14 +40,18 @@ pub struct TxFilter {
 /// One row of the transaction list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TxRow {
     /// Transaction id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: TxId,
     /// Receipt of its order.
     pub receipt: Option<String>,
     /// Its (first) order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
     pub order_id: Option<OrderId>,
     /// The transaction it operates on.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
     pub parent_id: Option<TxId>,
     /// Kind.
     pub kind: TxKind,
@@ -68,16 +72,19 @@ pub struct TxRow {
     /// Staff.
     pub staff: String,
     /// Event.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
     pub event_id: Option<EventId>,
     /// Device.
     pub device_id: String,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
 /// A page of the list, newest first, with the cursor for the next page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page {
     /// Rows.
     pub rows: Vec<TxRow>,

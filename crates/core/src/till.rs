@@ -9,8 +9,10 @@ use crate::money::Money;
 /// How a cash session was closed: the count against the cash the till's ledger expected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TillClose {
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub closed_at: Timestamp,
     /// By whom.
     pub closed_by: String,

@@ -15,12 +15,14 @@ use uuid::Uuid;
 
 /// An event's close-out: the whole event, each device, each staff member, the cash sessions
 /// with counted against expected, and the authorizations still open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CloseOut {
     /// The event.
+    #[schema(value_type = String, format = Uuid)]
     pub event_id: EventId,
     /// When these figures were read (authorizations expire relative to it).
+    #[schema(value_type = String, format = DateTime)]
     pub generated_at: Timestamp,
     /// The whole event (or the device or staff member asked for).
     pub whole: CloseOutPart,
@@ -35,7 +37,7 @@ pub struct CloseOut {
 }
 
 /// The figures of one part of an event (all of it, a device or a staff member).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CloseOutPart {
     /// The device id or staff name (empty for the whole event).
@@ -56,7 +58,7 @@ pub struct CloseOutPart {
 }
 
 /// The per-currency summary of one payment method.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MethodSummary {
     /// `cash`, `card`, `external` or `marked_paid`.
@@ -66,18 +68,20 @@ pub struct MethodSummary {
 }
 
 /// A till's cash session as the server has it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CashSession {
     /// The session.
     pub id: Uuid,
     /// The till.
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// The till's name.
     pub device_name: String,
     /// Cash put in the drawer.
     pub float: Money,
     /// When it was opened.
+    #[schema(value_type = String, format = DateTime)]
     pub opened_at: Timestamp,
     /// By whom.
     pub opened_by: String,
@@ -86,14 +90,16 @@ pub struct CashSession {
 }
 
 /// An approved authorization with money still held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OpenAuthorization {
     /// The authorization.
+    #[schema(value_type = String, format = Uuid)]
     pub transaction_id: TxId,
     /// Its order's receipt.
     pub receipt: Option<String>,
     /// The till it was taken on.
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// The till's name.
     pub device_name: String,
@@ -106,6 +112,7 @@ pub struct OpenAuthorization {
     /// Still held: authorized less captured.
     pub remaining: Money,
     /// When the hold lapses.
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
     /// It lapses within [`EXPIRES_SOON_HOURS`] of `generated_at`.
     pub expires_soon: bool,
@@ -120,12 +127,14 @@ pub const EXPIRES_SOON_HOURS: i64 = 24;
 
 /// One hour's takings of one till, staff member, payment method and currency: what the
 /// manager's charts are drawn from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct HourlySales {
     /// The start of the hour.
+    #[schema(value_type = String, format = DateTime)]
     pub hour: Timestamp,
     /// The till.
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// The till's name.
     pub device_name: String,
@@ -143,11 +152,12 @@ pub struct HourlySales {
 }
 
 /// An order with its whole history across tills, as a manager opens it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ManagerOrder {
     /// The order with everything derived from its transactions (status, paid, refunded, the
     /// transactions of every till with every result change).
+    #[schema(value_type = Object)]
     pub view: fairtill_core::ledger::OrderView,
     /// The name of each till that recorded part of it, by device id.
     pub device_names: std::collections::BTreeMap<String, String>,
@@ -248,18 +258,22 @@ pub struct LoginResponse {
 
 /// An event as the manager picks it: its name where the server knows it, and how much was
 /// recorded there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct EventSummary {
     /// The event.
+    #[schema(value_type = String, format = Uuid)]
     pub id: EventId,
-    /// Its name, if the server has the event (events made on a till are known by id only).
+    /// Its name, if the server has the event (a till made before version 6 of its database may
+    /// not have pushed it).
     pub name: Option<String>,
     /// Transactions recorded at it.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub transactions: u64,
     /// The first and last of them.
+    #[schema(value_type = String, format = DateTime)]
     pub first_at: Timestamp,
     /// The last.
+    #[schema(value_type = String, format = DateTime)]
     pub last_at: Timestamp,
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 /// How to read one kind of export: which columns hold what. Each field lists the header names
 /// it may have (exports rename columns between versions and languages); the first present wins.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ColumnMapping {
     /// What the format is called ("Stripe payments", or the manager's own name).
@@ -51,7 +51,7 @@ pub struct ColumnMapping {
 }
 
 /// Rows to skip: those whose `column` holds one of `values` (compared without case).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SkipRule {
     /// The header names the column may have.
@@ -64,7 +64,19 @@ pub struct SkipRule {
 pub const UNMATCHED_SHOWN: usize = 500;
 
 /// Payment or refund.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum SettlementKind {
@@ -94,7 +106,7 @@ impl SettlementKind {
 }
 
 /// One payment or refund read from a settlement file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementRow {
     /// Its line in the file (the header is line 1).
@@ -107,6 +119,7 @@ pub struct SettlementRow {
     /// The amount, always positive (`kind` says which way it went).
     pub amount: Money,
     /// When the processor recorded it.
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     /// The card's last four digits, if given.
     pub last4: Option<String>,
@@ -115,7 +128,7 @@ pub struct SettlementRow {
 }
 
 /// How a file row and a transaction came together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchState {
@@ -157,10 +170,11 @@ impl MatchState {
 }
 
 /// A logged transaction as the settlement report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LedgerEntry {
     /// The transaction.
+    #[schema(value_type = String, format = Uuid)]
     pub id: TxId,
     /// `sale`, `capture` or `refund`.
     pub kind: String,
@@ -177,6 +191,7 @@ pub struct LedgerEntry {
     /// Its order's receipt.
     pub receipt: Option<String>,
     /// When it was recorded.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// The till's name.
     pub device_name: String,
@@ -185,7 +200,7 @@ pub struct LedgerEntry {
 }
 
 /// A file row with the transaction it goes with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementMatch {
     /// How they came together.
@@ -199,7 +214,7 @@ pub struct SettlementMatch {
 }
 
 /// An imported file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementImport {
     /// Its id.
@@ -209,6 +224,7 @@ pub struct SettlementImport {
     /// The format it was read as.
     pub format: String,
     /// When, and by whom.
+    #[schema(value_type = String, format = DateTime)]
     pub imported_at: Timestamp,
     /// The manager who imported it.
     pub imported_by: String,
@@ -223,7 +239,7 @@ pub struct SettlementImport {
 }
 
 /// A settlement file against the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SettlementReport {
     /// The import.

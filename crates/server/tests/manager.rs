@@ -486,6 +486,41 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
+    // Every JSON answer names its type (none is a bare object), and the types are described
+    // field by field, money included.
+    let mut answers = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(schema) = op["responses"]["200"]["content"]
+                .get("application/json")
+                .map(|c| &c["schema"])
+            else {
+                continue;
+            };
+            let named = schema.get("$ref").or_else(|| schema["items"].get("$ref"));
+            assert!(named.is_some(), "{method} {path} answers {schema}");
+            answers += 1;
+        }
+    }
+    assert!(answers >= 20, "{answers} JSON answers checked");
+    let schemas = &doc["components"]["schemas"];
+    for (name, field) in [
+        ("CloseOut", "open_authorizations"),
+        ("CloseOutPart", "over_short"),
+        ("CurrencySummary", "canceled"),
+        ("SettlementReport", "unmatched_entries_total"),
+        ("ColumnMapping", "skip"),
+        ("EventSummary", "name"),
+        ("TxRow", "external_reference"),
+        ("Money", "amount"),
+    ] {
+        assert!(
+            schemas[name]["properties"][field].is_object(),
+            "{name}.{field} is not described: {}",
+            schemas[name]
+        );
+    }
+    assert_eq!(schemas["Money"]["properties"]["amount"]["type"], "string");
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@ export type EventSummary = {
  */
 id: EventId, 
 /**
- * Its name, if the server has the event (events made on a till are known by id only).
+ * Its name, if the server has the event (a till made before version 6 of its database may
+ * not have pushed it).
  */
 name: string | null, 
 /**

@@ -17,6 +17,7 @@ use super::Ledger;
 /// Totals of one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CurrencySummary {
     /// The currency.
     pub currency: Currency,
@@ -72,6 +73,7 @@ pub struct SummaryRow {
 /// Totals per currency, sorted by currency code. Amounts of different currencies are never added.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     /// One entry per currency present.
     pub currencies: Vec<CurrencySummary>,

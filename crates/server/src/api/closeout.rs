@@ -57,7 +57,7 @@ impl CloseOutQuery {
 /// has the event.
 #[utoipa::path(get, path = "/v1/manager/events", tag = "manager",
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "[ { id, name, transactions, first_at, last_at } ]"),
+    responses((status = 200, body = Vec<EventSummary>),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn events(
     State(state): State<Arc<AppState>>,
@@ -70,7 +70,7 @@ pub async fn events(
 /// payment method), discounts, cash sessions with over/short, and open authorizations.
 #[utoipa::path(get, path = "/v1/manager/closeout", tag = "manager", params(CloseOutQuery),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "{ event_id, generated_at, whole, devices, staff, sessions, open_authorizations }"),
+    responses((status = 200, body = CloseOut),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn close_out(
     State(state): State<Arc<AppState>>,
@@ -87,7 +87,7 @@ pub async fn close_out(
 /// the manager's charts draw.
 #[utoipa::path(get, path = "/v1/manager/sales-by-hour", tag = "manager", params(CloseOutQuery),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "[ { hour, device_id, device_name, staff, method, sales, gross, refunded } ]"),
+    responses((status = 200, body = Vec<HourlySales>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn sales_by_hour(
     State(state): State<Arc<AppState>>,

@@ -211,7 +211,7 @@ impl ListQuery {
 /// Every device's transactions, newest first, a page at a time.
 #[utoipa::path(get, path = "/v1/manager/transactions", tag = "manager", params(ListQuery),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "{ rows: [...], next: cursor or null }"),
+    responses((status = 200, body = Page),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn transactions(
     State(state): State<Arc<AppState>>,
@@ -234,7 +234,7 @@ pub async fn transactions(
 /// The per-currency summary of the filtered transactions.
 #[utoipa::path(get, path = "/v1/manager/summary", tag = "manager", params(ListQuery),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "{ currencies: [ per-currency totals ] }"),
+    responses((status = 200, body = Summary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<Arc<AppState>>,
@@ -335,7 +335,7 @@ fn csv_chunk(page: &Page, header: bool) -> Result<Vec<u8>, csv::Error> {
 #[utoipa::path(get, path = "/v1/manager/orders/{id}", tag = "manager",
     params(("id" = String, Path, description = "The order id")),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ManagerOrder), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn order(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,

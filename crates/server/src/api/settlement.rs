@@ -75,7 +75,7 @@ fn read_error(e: ReadError) -> ApiError {
 #[utoipa::path(post, path = "/v1/manager/settlements", tag = "manager", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "the report: { import, already_imported, matches, unmatched_rows, unmatched_entries }"),
+    responses((status = 200, body = SettlementReport),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn import(
     State(state): State<Arc<AppState>>,
@@ -169,7 +169,7 @@ fn detect(body: &[u8]) -> Option<ColumnMapping> {
 /// Every settlement import, newest first.
 #[utoipa::path(get, path = "/v1/manager/settlements", tag = "manager",
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "[ imports ]"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SettlementImport>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn imports(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
@@ -186,7 +186,7 @@ fn import_id(id: &str) -> Result<Uuid, ApiError> {
 #[utoipa::path(get, path = "/v1/manager/settlements/{id}", tag = "manager",
     params(("id" = String, Path, description = "The import id")),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SettlementReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
@@ -211,7 +211,7 @@ pub struct DecisionRequest {
     request_body = DecisionRequest,
     params(("id" = String, Path, description = "The import id"), ("line" = u64, Path, description = "The row's line in the file")),
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "the report after the decision"),
+    responses((status = 200, body = SettlementReport, description = "the report after the decision"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn decide(
     State(state): State<Arc<AppState>>,
@@ -257,7 +257,7 @@ pub async fn decide(
 /// The formats a file can be read as: built-in ones first, then saved mappings.
 #[utoipa::path(get, path = "/v1/manager/settlement-formats", tag = "manager",
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "[ column mappings ]"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ColumnMapping>), (status = 401, body = ErrorBody)))]
 pub async fn formats_list(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
@@ -269,9 +269,9 @@ pub async fn formats_list(
 
 /// Save a column mapping for a format Fairtill does not know (same name: replaced).
 #[utoipa::path(post, path = "/v1/manager/settlement-formats", tag = "manager",
-    request_body(content = Object, description = "a column mapping"),
+    request_body = ColumnMapping,
     security(("manager_token" = [])),
-    responses((status = 200, body = Object, description = "the saved mapping"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = ColumnMapping, description = "the saved mapping"), (status = 400, body = ErrorBody)))]
 pub async fn save_format(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
