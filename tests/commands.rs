@@ -804,4 +804,18 @@ fn manager_commands_read_the_server() {
         ),
         Value::Null
     );
+
+    // With the server gone the workspace says it needs a connection, and stays signed in.
+    h.ok(
+        "manager_sign_in",
+        json!({"serverUrl": server.url, "name": "alex", "password": "booth-manager-2026"}),
+    );
+    drop(server);
+    h.refused(
+        "manager_events",
+        json!({}),
+        "unavailable",
+        "needs a connection",
+    );
+    assert_eq!(h.ok("manager_session", json!({}))["name"], "alex");
 }

@@ -57,14 +57,25 @@ fn client(state: &AppState) -> Result<ManagerClient, ApiError> {
         .ok_or_else(not_signed_in)
 }
 
-/// The answer of a request; a sign-in the server refuses ends the session.
+/// The answer of a request; a sign-in the server refuses ends the session. No connection keeps
+/// the session and says plainly what the workspace needs.
 fn answer<T>(state: &AppState, result: Result<T, ClientError>) -> Result<T, ApiError> {
-    if let Err(ClientError::SignIn(_)) = &result {
-        if let Ok(mut session) = state.manager.lock() {
-            *session = None;
+    match result {
+        Err(ClientError::SignIn(e)) => {
+            if let Ok(mut session) = state.manager.lock() {
+                *session = None;
+            }
+            Err(ApiError::from(ClientError::SignIn(e)))
         }
+        Err(ClientError::Offline(_)) => Err(ApiError {
+            code: ErrorCode::Unavailable,
+            message:
+                "the server cannot be reached: the Manager workspace reads every till's sales \
+                      from it, so it needs a connection (this till's own sales are safe here)"
+                    .into(),
+        }),
+        other => other.map_err(ApiError::from),
     }
-    result.map_err(ApiError::from)
 }
 
 fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
