@@ -20,7 +20,7 @@ use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::{OrderDraft, OrderLine};
 use fairtill_core::tax::{TaxCategory, TaxMode, TaxPolicy};
 use fairtill_core::SignedDuration;
-use fairtill_store::{Actor, Tender, Till};
+use fairtill_store::{Actor, DeviceSetup, SystemClock, Tender, Till};
 use fairtill_sync::{sync_once, SyncClient};
 use fantoccini::key::Key;
 
@@ -82,8 +82,16 @@ async fn a_manager_reconciles() {
         "7".parse().unwrap(),
     )
     .unwrap();
-    let a = Mutex::new(Till::open(&db_a).unwrap());
-    let b = Mutex::new(Till::open(&dir.path().join("booth-b.db")).unwrap());
+    // Each till prints its own receipt prefix, as tills at one event do.
+    let till = |path: &std::path::Path, code: &str| {
+        let setup = DeviceSetup {
+            code: code.into(),
+            name: format!("Booth {code}"),
+        };
+        Mutex::new(Till::open_with(path, &setup, Box::new(SystemClock)).unwrap())
+    };
+    let a = till(&db_a, "A");
+    let b = till(&dir.path().join("booth-b.db"), "B");
     let (event, cash_sale, card_time) = {
         let mut a = a.lock().unwrap();
         let event = a

@@ -243,6 +243,17 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     assert_eq!(conflicts.len(), 1);
     let c = &conflicts[0];
     assert_eq!(c["kind"], "over_refund");
+    let Record::Order { order } = &sale[0] else {
+        panic!()
+    };
+    assert_eq!(
+        c["reason"],
+        format!(
+            "refunds of the sale on receipt {} add up to 120.00 USD, more than its 100.00 USD",
+            order.receipt
+        ),
+        "the sale is named by its receipt"
+    );
     assert_eq!(c["devices"].as_array().unwrap().len(), 2);
     let side = |v: &Value| v["transaction"]["id"].as_str().unwrap().to_string();
     let Record::Transaction { transaction: ra } = &refund_a[0] else {
@@ -256,9 +267,6 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     let id = c["id"].as_str().unwrap();
 
     // The order, opened by the manager, shows both booths' refunds and the conflict.
-    let Record::Order { order } = &sale[0] else {
-        panic!()
-    };
     let opened: ManagerOrder = serde_json::from_value(
         api.get_json(&format!("/v1/manager/orders/{}", order.id), &manager)
             .await,

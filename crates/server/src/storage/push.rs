@@ -186,7 +186,8 @@ fn over_limit(
 ) -> Result<Option<Found>> {
     let Some(row) = query_one(
         db,
-        "SELECT kind, amount_minor, currency, device_id FROM transactions WHERE id = $1",
+        "SELECT t.kind, t.amount_minor, t.currency, t.device_id, o.receipt
+         FROM transactions t LEFT JOIN orders o ON o.id = t.order_id WHERE t.id = $1",
         params![parent],
     )?
     else {
@@ -194,6 +195,11 @@ fn over_limit(
     };
     let (parent_kind, limit, currency, parent_device) =
         (row.text(0)?, row.int(1)?, row.text(2)?, row.text(3)?);
+    // Named the way a manager finds it: by its receipt where the order is here.
+    let parent_name = match row.opt_text(4)? {
+        Some(receipt) => format!("{parent_kind} on receipt {receipt}"),
+        None => format!("{parent_kind} {parent}"),
+    };
     let children = live_children(db, parent, child_kind)?;
     let total: i64 = children.iter().map(|c| c.1).sum();
     if total <= limit {
@@ -217,7 +223,7 @@ fn over_limit(
             .collect(),
         devices: sorted(devices),
         reason: format!(
-            "{what} of {parent_kind} {parent} add up to {}, more than its {}",
+            "{what} of the {parent_name} add up to {}, more than its {}",
             money(total),
             money(limit)
         ),
