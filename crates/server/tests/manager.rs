@@ -159,27 +159,7 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     assert_eq!(cash["rows"].as_array().unwrap().len(), 1);
 
     // Pages of one: every row once, none twice.
-    let mut seen = Vec::new();
-    let mut after = String::new();
-    loop {
-        let page = api
-            .get_json(
-                &format!("/v1/manager/transactions?limit=2&after={after}"),
-                &manager,
-            )
-            .await;
-        seen.extend(
-            page["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r["id"].as_str().unwrap().to_string()),
-        );
-        match page["next"].as_str() {
-            Some(next) => after = next.to_string(),
-            None => break,
-        }
-    }
+    let seen = api.all_transaction_ids("limit=2", &manager).await;
     assert_eq!(seen.len(), 5);
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 5);
 

@@ -255,27 +255,11 @@ async fn text_search_finds_what_a_scan_finds(kind: Kind) {
         let manager = manager.clone();
         let query = urlencoding(text);
         async move {
-            let mut ids = BTreeSet::new();
-            let mut after = String::new();
-            loop {
-                let page = api
-                    .get_json(
-                        &format!("/v1/manager/transactions?text={query}&limit=1000&after={after}"),
-                        &manager,
-                    )
-                    .await;
-                ids.extend(
-                    page["rows"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|r| r["id"].as_str().unwrap().to_string()),
-                );
-                match page["next"].as_str() {
-                    Some(next) => after = next.to_string(),
-                    None => break,
-                }
-            }
+            let ids: BTreeSet<String> = api
+                .all_transaction_ids(&format!("text={query}&limit=1000"), &manager)
+                .await
+                .into_iter()
+                .collect();
             let summary = api
                 .get_json(&format!("/v1/manager/summary?text={query}"), &manager)
                 .await;

@@ -244,6 +244,32 @@ impl Api {
         serde_json::from_str(&body).unwrap()
     }
 
+    /// The ids of every transaction `/v1/manager/transactions?{query}` lists, following the
+    /// pages to the end (`query` holds the filters and the page size), in the order given.
+    pub async fn all_transaction_ids(&self, query: &str, token: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = self
+                .get_json(
+                    &format!("/v1/manager/transactions?{query}&after={after}"),
+                    token,
+                )
+                .await;
+            ids.extend(
+                page["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_string()),
+            );
+            match page["next"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => return ids,
+            }
+        }
+    }
+
     /// Signs in as a manager; the token.
     pub async fn login(&self, name: &str, password: &str) -> String {
         let (status, body) = self
