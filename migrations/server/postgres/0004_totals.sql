@@ -25,17 +25,24 @@ SELECT coalesce(event_id, ''), device_id, staff, method, currency, kind, coalesc
 FROM transactions
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
--- Adds `n` transactions of `amount` to the totals of one combination.
-CREATE FUNCTION transaction_totals_add(t transactions, n BIGINT) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO transaction_totals VALUES (coalesce(t.event_id, ''), t.device_id, t.staff, t.method,
-        t.currency, t.kind, coalesce(t.parent_kind, ''), t.result, n, n * t.amount_minor)
+-- Adds `n` transactions of `amount` in all (negative to take them out) to the totals of one
+-- combination (`parent_kind` and `event_id` as '' for none); a combination left with none is
+-- removed. The one definition, as the `transaction_totals_add` view is on SQLite.
+CREATE FUNCTION transaction_totals_add(k transaction_totals) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO transaction_totals VALUES (k.*)
     ON CONFLICT (event_id, device_id, staff, method, currency, kind, parent_kind, result)
-    DO UPDATE SET tx_count = transaction_totals.tx_count + n,
-                  amount_minor = transaction_totals.amount_minor + n * t.amount_minor;
+    DO UPDATE SET tx_count = transaction_totals.tx_count + excluded.tx_count,
+                  amount_minor = transaction_totals.amount_minor + excluded.amount_minor;
     DELETE FROM transaction_totals
-    WHERE event_id = coalesce(t.event_id, '') AND device_id = t.device_id AND staff = t.staff
-      AND method = t.method AND currency = t.currency AND kind = t.kind
-      AND parent_kind = coalesce(t.parent_kind, '') AND result = t.result AND tx_count = 0;
+    WHERE (event_id, device_id, staff, method, currency, kind, parent_kind, result)
+        = (k.event_id, k.device_id, k.staff, k.method, k.currency, k.kind, k.parent_kind, k.result)
+      AND tx_count = 0;
+$$;
+
+-- A transaction's combination, holding `n` of it (1 to add it, -1 to take it out).
+CREATE FUNCTION transaction_totals_of(t transactions, n BIGINT) RETURNS transaction_totals LANGUAGE sql AS $$
+    SELECT coalesce(t.event_id, ''), t.device_id, t.staff, t.method, t.currency, t.kind,
+           coalesce(t.parent_kind, ''), t.result, n, n * t.amount_minor;
 $$;
 
 -- What a transaction's children did to it: the money its live captures took (approved or
@@ -67,14 +74,11 @@ WHERE kind = 'authorize' AND result = 'approved' AND voided = 0 AND amount_minor
 -- a whole statement's rows at once (a bulk COPY touches each totals row once, not once a row).
 CREATE FUNCTION transactions_stored() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO transaction_totals
-    SELECT coalesce(event_id, ''), device_id, staff, method, currency, kind, coalesce(parent_kind, ''), result,
-           count(*), sum(amount_minor)
+    PERFORM transaction_totals_add(ROW(
+        coalesce(event_id, ''), device_id, staff, method, currency, kind, coalesce(parent_kind, ''), result,
+        count(*), sum(amount_minor))::transaction_totals)
     FROM new_rows
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-    ON CONFLICT (event_id, device_id, staff, method, currency, kind, parent_kind, result)
-    DO UPDATE SET tx_count = transaction_totals.tx_count + excluded.tx_count,
-                  amount_minor = transaction_totals.amount_minor + excluded.amount_minor;
+    GROUP BY coalesce(event_id, ''), device_id, staff, method, currency, kind, coalesce(parent_kind, ''), result;
     PERFORM transaction_children_apply(p.id) FROM (
         SELECT parent_id AS id FROM new_rows WHERE parent_id IS NOT NULL AND kind IN ('capture', 'void')
         UNION
@@ -89,8 +93,8 @@ FOR EACH STATEMENT EXECUTE FUNCTION transactions_stored();
 -- A result changed: the transaction moves between totals, and its parent's figures follow.
 CREATE FUNCTION transactions_result_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM transaction_totals_add(OLD, -1);
-    PERFORM transaction_totals_add(NEW, 1);
+    PERFORM transaction_totals_add(transaction_totals_of(OLD, -1));
+    PERFORM transaction_totals_add(transaction_totals_of(NEW, 1));
     IF NEW.parent_id IS NOT NULL AND NEW.kind IN ('capture', 'void') THEN
         PERFORM transaction_children_apply(NEW.parent_id);
     END IF;

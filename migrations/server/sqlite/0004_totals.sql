@@ -25,25 +25,35 @@ SELECT coalesce(event_id, ''), device_id, staff, method, currency, kind, coalesc
 FROM transactions
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
-CREATE TRIGGER transaction_totals_insert AFTER INSERT ON transactions BEGIN
-    INSERT INTO transaction_totals VALUES (coalesce(NEW.event_id, ''), NEW.device_id, NEW.staff, NEW.method,
-        NEW.currency, NEW.kind, coalesce(NEW.parent_kind, ''), NEW.result, 1, NEW.amount_minor)
-    ON CONFLICT DO UPDATE SET tx_count = tx_count + 1, amount_minor = amount_minor + excluded.amount_minor;
+-- SQLite has no stored procedures: a row inserted into this view is added to the totals of its
+-- combination (`n` transactions of `amount_minor` in all; negative to take them out), and a
+-- combination left with none is removed. The one definition, as `transaction_totals_add` is on
+-- PostgreSQL.
+CREATE VIEW transaction_totals_add AS
+SELECT event_id, device_id, staff, method, currency, kind, parent_kind, result, tx_count AS n, amount_minor
+FROM transaction_totals WHERE 0;
+CREATE TRIGGER transaction_totals_add_row INSTEAD OF INSERT ON transaction_totals_add BEGIN
+    INSERT INTO transaction_totals VALUES (NEW.event_id, NEW.device_id, NEW.staff, NEW.method, NEW.currency,
+        NEW.kind, NEW.parent_kind, NEW.result, NEW.n, NEW.amount_minor)
+    ON CONFLICT DO UPDATE SET tx_count = tx_count + excluded.tx_count, amount_minor = amount_minor + excluded.amount_minor;
+    DELETE FROM transaction_totals
+    WHERE event_id = NEW.event_id AND device_id = NEW.device_id AND staff = NEW.staff AND method = NEW.method
+      AND currency = NEW.currency AND kind = NEW.kind AND parent_kind = NEW.parent_kind AND result = NEW.result
+      AND tx_count = 0;
 END;
 
+CREATE TRIGGER transaction_totals_insert AFTER INSERT ON transactions BEGIN
+    INSERT INTO transaction_totals_add VALUES (coalesce(NEW.event_id, ''), NEW.device_id, NEW.staff, NEW.method,
+        NEW.currency, NEW.kind, coalesce(NEW.parent_kind, ''), NEW.result, 1, NEW.amount_minor);
+END;
+
+-- A result changed: the transaction moves from its old result's totals to its new one's.
 CREATE TRIGGER transaction_totals_result AFTER UPDATE OF result ON transactions
 WHEN OLD.result <> NEW.result BEGIN
-    UPDATE transaction_totals SET tx_count = tx_count - 1, amount_minor = amount_minor - OLD.amount_minor
-    WHERE event_id = coalesce(OLD.event_id, '') AND device_id = OLD.device_id AND staff = OLD.staff
-      AND method = OLD.method AND currency = OLD.currency AND kind = OLD.kind
-      AND parent_kind = coalesce(OLD.parent_kind, '') AND result = OLD.result;
-    DELETE FROM transaction_totals
-    WHERE event_id = coalesce(OLD.event_id, '') AND device_id = OLD.device_id AND staff = OLD.staff
-      AND method = OLD.method AND currency = OLD.currency AND kind = OLD.kind
-      AND parent_kind = coalesce(OLD.parent_kind, '') AND result = OLD.result AND tx_count = 0;
-    INSERT INTO transaction_totals VALUES (coalesce(NEW.event_id, ''), NEW.device_id, NEW.staff, NEW.method,
-        NEW.currency, NEW.kind, coalesce(NEW.parent_kind, ''), NEW.result, 1, NEW.amount_minor)
-    ON CONFLICT DO UPDATE SET tx_count = tx_count + 1, amount_minor = amount_minor + excluded.amount_minor;
+    INSERT INTO transaction_totals_add VALUES (coalesce(OLD.event_id, ''), OLD.device_id, OLD.staff, OLD.method,
+        OLD.currency, OLD.kind, coalesce(OLD.parent_kind, ''), OLD.result, -1, -OLD.amount_minor);
+    INSERT INTO transaction_totals_add VALUES (coalesce(NEW.event_id, ''), NEW.device_id, NEW.staff, NEW.method,
+        NEW.currency, NEW.kind, coalesce(NEW.parent_kind, ''), NEW.result, 1, NEW.amount_minor);
 END;
 
 -- What a transaction's children did to it: the money its live captures took (approved or
@@ -53,12 +63,20 @@ END;
 ALTER TABLE transactions ADD COLUMN captured_minor INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE transactions ADD COLUMN voided INTEGER NOT NULL DEFAULT 0;
 
-UPDATE transactions SET
-    captured_minor = coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = transactions.id
-        AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0),
-    voided = EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = transactions.id
-        AND v.kind = 'void' AND v.result = 'approved')
-WHERE id IN (SELECT parent_id FROM transactions WHERE parent_id IS NOT NULL AND kind IN ('capture', 'void'));
+-- Inserting a transaction's id into this view sets its figures from all its children (the one
+-- definition, as `transaction_children_apply` is on PostgreSQL).
+CREATE VIEW transaction_children_apply AS SELECT id FROM transactions WHERE 0;
+CREATE TRIGGER transaction_children_apply_row INSTEAD OF INSERT ON transaction_children_apply BEGIN
+    UPDATE transactions SET
+        captured_minor = coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = NEW.id
+            AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0),
+        voided = EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = NEW.id
+            AND v.kind = 'void' AND v.result = 'approved')
+    WHERE id = NEW.id;
+END;
+
+INSERT INTO transaction_children_apply
+SELECT DISTINCT parent_id FROM transactions WHERE parent_id IS NOT NULL AND kind IN ('capture', 'void');
 
 CREATE INDEX transactions_holds ON transactions (expires_at)
 WHERE kind = 'authorize' AND result = 'approved' AND voided = 0 AND amount_minor > captured_minor;
@@ -67,30 +85,15 @@ WHERE kind = 'authorize' AND result = 'approved' AND voided = 0 AND amount_minor
 -- arrive before its parent, so a parent stored takes its figures from the children already here.
 CREATE TRIGGER transactions_children_insert AFTER INSERT ON transactions
 WHEN NEW.parent_id IS NOT NULL AND NEW.kind IN ('capture', 'void') BEGIN
-    UPDATE transactions SET
-        captured_minor = coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = NEW.parent_id
-            AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0),
-        voided = EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = NEW.parent_id
-            AND v.kind = 'void' AND v.result = 'approved')
-    WHERE id = NEW.parent_id;
+    INSERT INTO transaction_children_apply VALUES (NEW.parent_id);
 END;
 
 CREATE TRIGGER transactions_children_result AFTER UPDATE OF result ON transactions
 WHEN NEW.parent_id IS NOT NULL AND NEW.kind IN ('capture', 'void') AND OLD.result <> NEW.result BEGIN
-    UPDATE transactions SET
-        captured_minor = coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = NEW.parent_id
-            AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0),
-        voided = EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = NEW.parent_id
-            AND v.kind = 'void' AND v.result = 'approved')
-    WHERE id = NEW.parent_id;
+    INSERT INTO transaction_children_apply VALUES (NEW.parent_id);
 END;
 
 CREATE TRIGGER transactions_children_before AFTER INSERT ON transactions
 WHEN EXISTS (SELECT 1 FROM transactions c WHERE c.parent_id = NEW.id) BEGIN
-    UPDATE transactions SET
-        captured_minor = coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = NEW.id
-            AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0),
-        voided = EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = NEW.id
-            AND v.kind = 'void' AND v.result = 'approved')
-    WHERE id = NEW.id;
+    INSERT INTO transaction_children_apply VALUES (NEW.id);
 END;
