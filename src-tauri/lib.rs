@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod logging;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,7 @@ pub struct AppState {
     /// Background sync, once the device is enrolled.
     pub sync: Mutex<Option<SyncHandle>>,
     /// Why sync could not start (e.g. a locked keyring), shown in the sync panel.
-    pub sync_problem: Mutex<Option<String>>,
+    pub sync_problem: Mutex<Option<error::ApiError>>,
     /// The event the till is at: its sales from other booths are pulled.
     pub event: Arc<Mutex<Option<EventId>>>,
     /// The manager signed in to the Manager workspace, if any.
@@ -61,6 +62,20 @@ fn database_path(app: &tauri::App) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir.join("fairtill.db"))
 }
+
+/// Where the log files go: `FAIRTILL_LOG_DIR`, else `logs/` in the app's data directory.
+fn log_dir(app: &tauri::App) -> anyhow::Result<PathBuf> {
+    if let Ok(p) = std::env::var("FAIRTILL_LOG_DIR") {
+        if !p.trim().is_empty() {
+            return Ok(PathBuf::from(p));
+        }
+    }
+    Ok(app.path().app_data_dir()?.join("logs"))
+}
+
+/// The log's writer guard, held for the life of the process so the file is flushed.
+static LOG_GUARD: std::sync::OnceLock<tracing_appender::non_blocking::WorkerGuard> =
+    std::sync::OnceLock::new();
 
 /// Registers every command on a builder (the app's, or the mock runtime's in tests).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -133,7 +148,9 @@ pub(crate) fn report_ready() {
     if std::env::var_os("FAIRTILL_STARTUP_PROBE").is_some() {
         REPORTED.call_once(|| {
             let ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
-            eprintln!("fairtill-ready {ms} ms");
+            // The probe's answer to the benchmark that started it, not a log line.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "fairtill-ready {ms} ms");
         });
     }
 }
@@ -143,11 +160,15 @@ pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
     let builder = tauri::Builder::default()
         .setup(|app| {
+            let guard = logging::init(&log_dir(app)?)?;
+            let _ = LOG_GUARD.set(guard);
             let path = database_path(app)?;
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "Fairtill starting");
             let state = AppState::new(Till::open(&path)?)?;
             if let Err(e) = commands::sync::start(&state) {
+                tracing::warn!(code = ?e.code, "sync could not start");
                 if let Ok(mut problem) = state.sync_problem.lock() {
-                    *problem = Some(e.message);
+                    *problem = Some(e);
                 }
             }
             app.manage(state);
@@ -156,7 +177,10 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init());
     let result = with_commands(builder).run(tauri::generate_context!());
     if let Err(e) = result {
-        eprintln!("Fairtill could not start: {e}");
+        tracing::error!(error = %e, "Fairtill could not start");
+        // Also on the terminal: the log may not have been opened yet.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "Fairtill could not start: {e}");
         std::process::exit(1);
     }
 }

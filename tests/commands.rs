@@ -11,7 +11,7 @@ use fairtill_store::Till;
 use serde_json::{json, Value};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 struct Harness {
     _dir: tempfile::TempDir,
@@ -579,7 +579,7 @@ fn sync_commands_answer_without_a_server() {
     h.refused(
         "enroll_device",
         json!({"serverUrl": "http://127.0.0.1:9", "code": "ABCD"}),
-        "unavailable",
+        "offline",
         "",
     );
     h.ok("disconnect_server", json!({}));
@@ -595,7 +595,7 @@ fn manager_commands_read_the_server() {
     h.refused(
         "manager_devices",
         json!({}),
-        "refused",
+        "sign_in",
         "sign in as a manager",
     );
     assert_eq!(h.ok("manager_session", json!({})), Value::Null);
@@ -631,7 +631,7 @@ fn manager_commands_read_the_server() {
     h.refused(
         "manager_sign_in",
         json!({"serverUrl": server.url, "name": "alex", "password": "wrong password"}),
-        "refused",
+        "sign_in",
         "do not match",
     );
     h.refused(
@@ -794,7 +794,7 @@ fn manager_commands_read_the_server() {
     h.refused(
         "manager_events",
         json!({}),
-        "refused",
+        "sign_in",
         "sign in as a manager",
     );
     assert_eq!(
@@ -811,11 +811,153 @@ fn manager_commands_read_the_server() {
         json!({"serverUrl": server.url, "name": "alex", "password": "booth-manager-2026"}),
     );
     drop(server);
-    h.refused(
-        "manager_events",
-        json!({}),
-        "unavailable",
-        "needs a connection",
-    );
+    h.refused("manager_events", json!({}), "offline", "needs a connection");
     assert_eq!(h.ok("manager_session", json!({}))["name"], "alex");
+}
+
+/// A database another program holds is "busy" and a full disk is "disk_full", each in words a
+/// booth worker can act on (never SQLite's own text), and neither loses a recorded sale: once
+/// the lock is gone or space is free, the same sale goes through.
+#[test]
+fn storage_problems_reach_the_ui_in_booth_words() {
+    let h = Harness::new();
+    h.at_event();
+    let sale = json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "cash", "tendered": ""}});
+    h.ok("charge", sale.clone());
+    let state = h._app.state::<AppState>();
+    state
+        .till
+        .lock()
+        .unwrap()
+        .connection()
+        .busy_timeout(std::time::Duration::from_millis(100))
+        .unwrap();
+
+    // Another program holds the write lock.
+    let other = rusqlite::Connection::open(h._dir.path().join("till.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    h.refused("charge", sale.clone(), "busy", "busy for a moment");
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    h.ok("charge", sale.clone());
+
+    // The disk fills up: the database may not grow by a page.
+    let pages: i64 = {
+        let till = state.till.lock().unwrap();
+        let conn = till.connection();
+        let pages = conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        conn.pragma_update(None, "max_page_count", pages).unwrap();
+        pages
+    };
+    let mut refused_at = None;
+    for n in 0..200 {
+        match h.call("charge", sale.clone()) {
+            Ok(_) => {}
+            Err(e) => {
+                refused_at = Some((n, e));
+                break;
+            }
+        }
+    }
+    let (_, err) = refused_at.expect("the database filled up");
+    assert_eq!(err["code"], "disk_full", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("disk is full"), "{message}");
+    assert!(
+        !message.contains("database or disk is full"),
+        "not SQLite's words: {message}"
+    );
+    {
+        let till = state.till.lock().unwrap();
+        till.connection()
+            .pragma_update(None, "max_page_count", pages * 100)
+            .unwrap();
+    }
+    let before = h.ok("transactions_summary", json!({"filter": {}}));
+    h.ok("charge", sale);
+    let after = h.ok("transactions_summary", json!({"filter": {}}));
+    assert_ne!(before, after, "selling goes on once there is space");
+}
+
+/// The app's log is written to a file, and no token, enrollment code, password or customer
+/// detail reaches it.
+#[test]
+fn the_app_log_holds_no_secret() {
+    const EMAIL: &str = "grace.hopper@example.org";
+    const NAME: &str = "Grace Hopper";
+    let logs = tempfile::tempdir().unwrap();
+    let guard = fairtill_app::logging::init(logs.path()).unwrap();
+    let h = Harness::new();
+    let server = Server::start(h._dir.path());
+    h.at_event();
+    let mut with_customer = cart(vec![line("MUG", "12.50", 1)]);
+    with_customer["customer"] = json!({"name": NAME, "email": EMAIL, "phone": "+49 30 1234567"});
+    h.ok(
+        "charge",
+        json!({"cart": with_customer, "tender": {"type": "card", "last4": "4242", "approval_code": "A1"}}),
+    );
+    let found = h.ok(
+        "list_transactions",
+        json!({"filter": {"text": EMAIL}, "after": null}),
+    );
+    assert_eq!(found["rows"].as_array().unwrap().len(), 1, "{found}");
+    let code = server.code("Booth 1");
+    h.ok(
+        "enroll_device",
+        json!({"serverUrl": server.url, "code": code}),
+    );
+    let device = h._app.state::<AppState>().till.lock().unwrap().device().id;
+    let url = fairtill_sync::normalize_url(&server.url).unwrap();
+    let device_token = fairtill_sync::Credential::new(&url, device)
+        .unwrap()
+        .load()
+        .unwrap()
+        .expect("the device token is in the keyring");
+    h.ok("sync_now", json!({}));
+    h.refused(
+        "manager_sign_in",
+        json!({"serverUrl": server.url, "name": "alex", "password": "not-the-password-42"}),
+        "sign_in",
+        "do not match",
+    );
+    h.ok(
+        "manager_sign_in",
+        json!({"serverUrl": server.url, "name": "alex", "password": "booth-manager-2026"}),
+    );
+    let manager_token = fairtill_sync::Credential::for_manager(&url, "alex")
+        .unwrap()
+        .load()
+        .unwrap()
+        .expect("the manager token is in the keyring");
+    h.ok("manager_events", json!({}));
+    h.ok("manager_sign_out", json!({}));
+    h.ok("disconnect_server", json!({}));
+    drop(guard);
+
+    let mut text = String::new();
+    for entry in std::fs::read_dir(logs.path()).unwrap() {
+        text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(text.contains("sale recorded"), "sales are logged: {text}");
+    assert!(
+        text.contains("error=SignIn"),
+        "refusals are logged by code: {text}"
+    );
+    for secret in [
+        EMAIL,
+        NAME,
+        "1234567",
+        code.as_str(),
+        "not-the-password-42",
+        "booth-manager-2026",
+        device_token.as_str(),
+        manager_token.as_str(),
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret:?} reached the log:\n{text}"
+        );
+    }
 }

@@ -10,6 +10,7 @@ use crate::AppState;
 
 /// Products whose name, SKU or barcode matches what was typed (at most 30, best first).
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn search_products(
     state: tauri::State<'_, AppState>,
     text: String,
@@ -19,6 +20,7 @@ pub fn search_products(
 
 /// The product a scanner (or a typed SKU) names, if any.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn product_by_code(
     state: tauri::State<'_, AppState>,
     code: String,
@@ -28,12 +30,14 @@ pub fn product_by_code(
 
 /// The favourites grid.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn favourites(state: tauri::State<'_, AppState>) -> Result<Vec<Product>, ApiError> {
     Ok(lock(&state)?.favourites(24)?)
 }
 
 /// Adds a product to, or removes it from, the favourites grid.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn set_favourite(
     state: tauri::State<'_, AppState>,
     sku: String,
@@ -44,6 +48,7 @@ pub fn set_favourite(
 
 /// Imports products from a CSV file (all or nothing); returns how many.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn import_products(state: tauri::State<'_, AppState>, path: String) -> Result<u64, ApiError> {
     let path = PathBuf::from(path.trim());
     let file = std::fs::File::open(&path)

@@ -42,12 +42,14 @@ fn rate(text: &str, what: &str) -> Result<fairtill_core::Decimal, ApiError> {
 
 /// Every event this till knows, newest first.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn list_events(state: tauri::State<'_, AppState>) -> Result<Vec<Event>, ApiError> {
     Ok(lock(&state)?.events()?)
 }
 
 /// Creates an event on this till.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn create_event(state: tauri::State<'_, AppState>, event: NewEvent) -> Result<Event, ApiError> {
     let tax = TaxPolicy::new(
         event.tax_mode,
@@ -68,6 +70,7 @@ pub fn create_event(state: tauri::State<'_, AppState>, event: NewEvent) -> Resul
 /// Sets the current event and the staff member signed on. Sync then pulls that event's sales
 /// from other booths.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn set_till(
     state: tauri::State<'_, AppState>,
     event_id: Option<EventId>,
@@ -82,6 +85,7 @@ pub fn set_till(
 
 /// Opens the cash drawer with a float, in the current event's currency.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn open_till(
     state: tauri::State<'_, AppState>,
     float: String,
@@ -97,6 +101,7 @@ pub fn open_till(
 
 /// Closes the cash drawer with the cash counted; over/short is kept.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn close_till(
     state: tauri::State<'_, AppState>,
     counted: String,
@@ -113,6 +118,7 @@ pub fn close_till(
 
 /// This till's cash sessions, newest first.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn till_sessions(state: tauri::State<'_, AppState>) -> Result<Vec<TillSession>, ApiError> {
     Ok(lock(&state)?.sessions(50)?)
 }

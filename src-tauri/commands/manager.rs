@@ -41,10 +41,7 @@ pub struct ManagerView {
 }
 
 fn not_signed_in() -> ApiError {
-    ApiError {
-        code: ErrorCode::Refused,
-        message: "sign in as a manager first".into(),
-    }
+    ApiError::new(ErrorCode::SignIn, "sign in as a manager first")
 }
 
 fn client(state: &AppState) -> Result<ManagerClient, ApiError> {
@@ -67,13 +64,11 @@ fn answer<T>(state: &AppState, result: Result<T, ClientError>) -> Result<T, ApiE
             }
             Err(ApiError::from(ClientError::SignIn(e)))
         }
-        Err(ClientError::Offline(_)) => Err(ApiError {
-            code: ErrorCode::Unavailable,
-            message:
-                "the server cannot be reached: the Manager workspace reads every till's sales \
-                      from it, so it needs a connection (this till's own sales are safe here)"
-                    .into(),
-        }),
+        Err(ClientError::Offline(_)) => Err(ApiError::new(
+            ErrorCode::Offline,
+            "the server cannot be reached: the Manager workspace reads every till's sales \
+             from it, so it needs a connection (this till's own sales are safe here)",
+        )),
         other => other.map_err(ApiError::from),
     }
 }
@@ -108,6 +103,7 @@ where
 
 /// Signs in to `server_url` as `name`; keeps the token in the OS keyring.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_sign_in(
     state: tauri::State<'_, AppState>,
     server_url: String,
@@ -135,6 +131,7 @@ pub async fn manager_sign_in(
 /// Picks up the sign-in kept in the keyring for `name` on `server_url`, if the server still
 /// accepts it; `None` when there is none or it lapsed (sign in again).
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_resume(
     state: tauri::State<'_, AppState>,
     server_url: String,
@@ -168,6 +165,7 @@ pub async fn manager_resume(
 
 /// Who is signed in, if anyone.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn manager_session(state: tauri::State<'_, AppState>) -> Result<Option<ManagerView>, ApiError> {
     Ok(state
         .manager
@@ -179,6 +177,7 @@ pub fn manager_session(state: tauri::State<'_, AppState>) -> Result<Option<Manag
 
 /// Signs out: the token leaves the keyring.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn manager_sign_out(state: tauri::State<'_, AppState>) -> Result<(), ApiError> {
     if let Some(session) = state.manager.lock().map_err(|_| busy())?.take() {
         Credential::for_manager(&session.view.server_url, &session.view.name)?.forget()?;
@@ -188,6 +187,7 @@ pub fn manager_sign_out(state: tauri::State<'_, AppState>) -> Result<(), ApiErro
 
 /// Every till the server knows.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_devices(state: tauri::State<'_, AppState>) -> Result<Vec<Device>, ApiError> {
     let c = client(&state)?;
     answer(&state, c.devices().await)
@@ -195,6 +195,7 @@ pub async fn manager_devices(state: tauri::State<'_, AppState>) -> Result<Vec<De
 
 /// The events transactions were recorded at.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_events(
     state: tauri::State<'_, AppState>,
 ) -> Result<Vec<EventSummary>, ApiError> {
@@ -207,6 +208,7 @@ const PAGE: usize = 100;
 
 /// A page of every till's transactions, newest first.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_transactions(
     state: tauri::State<'_, AppState>,
     filter: TxFilter,
@@ -224,6 +226,7 @@ pub async fn manager_transactions(
 
 /// The per-currency summary of every till's filtered transactions.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_summary(
     state: tauri::State<'_, AppState>,
     filter: TxFilter,
@@ -236,6 +239,7 @@ pub async fn manager_summary(
 
 /// Saves every till's filtered transactions as CSV at `path`; the bytes written.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_export_transactions(
     state: tauri::State<'_, AppState>,
     filter: TxFilter,
@@ -257,6 +261,7 @@ pub async fn manager_export_transactions(
 
 /// One order with its whole history across tills.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_order(
     state: tauri::State<'_, AppState>,
     order_id: String,
@@ -280,6 +285,7 @@ fn scope(
 
 /// An event's close-out (or one till's or staff member's part of it).
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_close_out(
     state: tauri::State<'_, AppState>,
     event_id: String,
@@ -293,6 +299,7 @@ pub async fn manager_close_out(
 
 /// Saves a close-out part (`figures`, `sessions`, `authorizations`) as CSV at `path`.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_export_close_out(
     state: tauri::State<'_, AppState>,
     event_id: String,
@@ -313,6 +320,7 @@ pub async fn manager_export_close_out(
 
 /// Sales per hour of an event, for the charts.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_sales_by_hour(
     state: tauri::State<'_, AppState>,
     event_id: String,
@@ -324,6 +332,7 @@ pub async fn manager_sales_by_hour(
 
 /// The conflicts raised at sync.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_conflicts(
     state: tauri::State<'_, AppState>,
     include_resolved: bool,
@@ -335,6 +344,7 @@ pub async fn manager_conflicts(
 /// Resolves a conflict with a note (what was done about it), and optionally a correction:
 /// `void_transaction`, one of its sides, voided in the manager's name.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_resolve_conflict(
     state: tauri::State<'_, AppState>,
     conflict_id: String,
@@ -354,6 +364,7 @@ pub async fn manager_resolve_conflict(
 
 /// Imports a settlement or sales export from `path`; its report.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_import_settlement(
     state: tauri::State<'_, AppState>,
     path: String,
@@ -381,6 +392,7 @@ pub async fn manager_import_settlement(
 
 /// Every settlement import, newest first.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_settlements(
     state: tauri::State<'_, AppState>,
 ) -> Result<Vec<SettlementImport>, ApiError> {
@@ -390,6 +402,7 @@ pub async fn manager_settlements(
 
 /// An import's report as it stands.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_settlement(
     state: tauri::State<'_, AppState>,
     import_id: String,
@@ -402,6 +415,7 @@ pub async fn manager_settlement(
 /// Confirms or rejects a row's match (`confirm`, `reject`), or links it to a transaction
 /// (`link`).
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_decide(
     state: tauri::State<'_, AppState>,
     import_id: String,
@@ -419,6 +433,7 @@ pub async fn manager_decide(
 
 /// The formats a settlement file can be read as (built-in, then saved).
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_formats(
     state: tauri::State<'_, AppState>,
 ) -> Result<Vec<ColumnMapping>, ApiError> {
@@ -428,6 +443,7 @@ pub async fn manager_formats(
 
 /// Saves a column mapping for a format Fairtill does not know.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_save_format(
     state: tauri::State<'_, AppState>,
     mapping: ColumnMapping,

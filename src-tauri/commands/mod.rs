@@ -20,10 +20,10 @@ use crate::AppState;
 
 /// The error when a lock was poisoned by an earlier panic.
 pub(crate) fn busy() -> ApiError {
-    ApiError {
-        code: ErrorCode::Storage,
-        message: "the till is busy after an earlier failure; restart Fairtill".into(),
-    }
+    ApiError::new(
+        ErrorCode::Storage,
+        "the till is unavailable after an earlier failure; restart Fairtill",
+    )
 }
 
 /// The till, or a clear error if an earlier panic poisoned its lock.
@@ -44,10 +44,7 @@ pub(crate) fn actor(till: &Till) -> Result<Actor, ApiError> {
 
 /// An input error in words.
 pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError {
-        code: ErrorCode::Invalid,
-        message: message.into(),
-    }
+    ApiError::new(ErrorCode::Invalid, message)
 }
 
 /// An amount typed by a person (`"12.50"`), in `currency`; `what` names it in the error.

@@ -11,6 +11,7 @@ use crate::AppState;
 
 /// Saved offers; retired ones too when asked.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn list_offers(
     state: tauri::State<'_, AppState>,
     include_retired: bool,
@@ -21,6 +22,7 @@ pub fn list_offers(
 /// Saves the cart's lines (with their prices as sold) as a named offer. Offers cannot be
 /// edited afterwards.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn save_offer(
     state: tauri::State<'_, AppState>,
     name: String,
@@ -47,6 +49,7 @@ pub fn save_offer(
 
 /// Retires (hides) an offer; it stays on the orders that used it.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn retire_offer(state: tauri::State<'_, AppState>, offer_id: OfferId) -> Result<(), ApiError> {
     let mut till = lock(&state)?;
     let who = actor(&till)?;

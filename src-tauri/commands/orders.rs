@@ -59,6 +59,7 @@ fn reason(text: String) -> Option<String> {
 
 /// The order with its lines, customer, full history and what may be done now.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn order_detail(
     state: tauri::State<'_, AppState>,
     order_id: OrderId,
@@ -70,6 +71,7 @@ pub fn order_detail(
 
 /// Captures part or all of an authorization.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn capture(
     state: tauri::State<'_, AppState>,
     tx_id: TxId,
@@ -88,6 +90,7 @@ pub fn capture(
 
 /// Voids an authorization's remainder, a logged sale, or a pending refund.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn void_transaction(
     state: tauri::State<'_, AppState>,
     tx_id: TxId,
@@ -101,6 +104,7 @@ pub fn void_transaction(
 
 /// Refunds a sale or capture: fully, by items, or an amount of what is left.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn refund(
     state: tauri::State<'_, AppState>,
     tx_id: TxId,
@@ -139,6 +143,7 @@ pub fn refund(
 
 /// Marks an open order as paid, with a note saying how.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn mark_paid(
     state: tauri::State<'_, AppState>,
     order_id: OrderId,
@@ -152,6 +157,7 @@ pub fn mark_paid(
 
 /// Writes off what is due on an open order, with the reason.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn write_off(
     state: tauri::State<'_, AppState>,
     order_id: OrderId,
@@ -166,6 +172,7 @@ pub fn write_off(
 /// Pays again for a voided sale (same amount), e.g. the logged sale was voided by mistake of
 /// reference: the new payment is logged with `system` and `reference`, or in cash if empty.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn replace_sale(
     state: tauri::State<'_, AppState>,
     tx_id: TxId,
@@ -199,6 +206,7 @@ pub fn replace_sale(
 
 /// Records the final result of a payment whose result was unknown.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn resolve_result(
     state: tauri::State<'_, AppState>,
     tx_id: TxId,

@@ -113,6 +113,7 @@ fn card(last4: Option<String>, approval_code: Option<String>) -> Result<PaymentM
 
 /// The cart's totals with the event's tax; `None` for an empty cart.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn cart_totals(
     state: tauri::State<'_, AppState>,
     cart: Cart,
@@ -132,6 +133,7 @@ pub fn cart_totals(
 
 /// Records the sale and its payment in one durable commit, and returns the receipt.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn charge(
     state: tauri::State<'_, AppState>,
     cart: Cart,
@@ -204,6 +206,7 @@ pub fn charge(
             amount: None,
         },
     )?;
+    tracing::info!(receipt = %sale.receipt, total = %sale.total, "sale recorded");
     let order = till.order(sale.order_id)?;
     Ok(Receipt {
         sale,
@@ -215,6 +218,7 @@ pub fn charge(
 
 /// The receipt of an existing order (to print again).
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn receipt(
     state: tauri::State<'_, AppState>,
     order_id: fairtill_core::ids::OrderId,

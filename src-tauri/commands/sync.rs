@@ -21,31 +21,9 @@ pub struct SyncView {
     pub server_name: Option<String>,
     /// Online, waiting, last sync, last error, conflicts.
     pub status: SyncStatus,
-}
-
-impl From<fairtill_sync::ClientError> for ApiError {
-    fn from(e: fairtill_sync::ClientError) -> Self {
-        let code = match &e {
-            fairtill_sync::ClientError::Offline(_) => ErrorCode::Unavailable,
-            fairtill_sync::ClientError::Unauthorized(_)
-            | fairtill_sync::ClientError::SignIn(_)
-            | fairtill_sync::ClientError::Server { .. } => ErrorCode::Refused,
-            fairtill_sync::ClientError::Protocol(_) => ErrorCode::Invalid,
-        };
-        ApiError {
-            code,
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<fairtill_sync::CredentialError> for ApiError {
-    fn from(e: fairtill_sync::CredentialError) -> Self {
-        ApiError {
-            code: ErrorCode::Unavailable,
-            message: e.to_string(),
-        }
-    }
+    /// Why sync is not working now, if it is not: the last round's failure, or why it could
+    /// not start (a locked keyring, a lost token).
+    pub problem: Option<ApiError>,
 }
 
 /// Starts background sync if this device is enrolled and its token is in the keyring. A
@@ -60,10 +38,10 @@ pub fn start(state: &AppState) -> Result<(), ApiError> {
     };
     let token = Credential::new(&url, device)?.load()?;
     let Some(token) = token else {
-        return Err(ApiError {
-            code: ErrorCode::Refused,
-            message: "this device's sync token is not in the system keyring; enroll it again with a new code".into(),
-        });
+        return Err(ApiError::new(
+            ErrorCode::NotAllowed,
+            "this device's sync token is not in the system keyring; enroll it again with a new code",
+        ));
     };
     let client = SyncClient::new(&url, Some(token), None)?;
     let event = state.event.clone();
@@ -86,12 +64,23 @@ fn view(state: &AppState) -> Result<SyncView, ApiError> {
     let till = state.till.lock().map_err(|_| busy())?;
     let server = till.sync_server()?;
     let running = state.sync.lock().map_err(|_| busy())?.clone();
-    let mut status = match running {
-        Some(h) => h.status(),
-        None => SyncStatus {
-            last_error: state.sync_problem.lock().map_err(|_| busy())?.clone(),
-            ..SyncStatus::default()
-        },
+    let (mut status, problem) = match running {
+        Some(h) => {
+            let status = h.status();
+            let problem = status
+                .failure
+                .zip(status.last_error.clone())
+                .map(|(failure, message)| ApiError::new(failure.into(), message));
+            (status, problem)
+        }
+        None => {
+            let problem = state.sync_problem.lock().map_err(|_| busy())?.clone();
+            let status = SyncStatus {
+                last_error: problem.as_ref().map(|p| p.message.clone()),
+                ..SyncStatus::default()
+            };
+            (status, problem)
+        }
     };
     // The task counts what waits after each round; a sale made since must show at once.
     status.waiting = till.outbox()?.total;
@@ -99,11 +88,13 @@ fn view(state: &AppState) -> Result<SyncView, ApiError> {
         server_url: server.as_ref().map(|s| s.0.clone()),
         server_name: server.map(|s| s.1),
         status,
+        problem,
     })
 }
 
 /// The sync panel's view.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn sync_state(state: tauri::State<'_, AppState>) -> Result<SyncView, ApiError> {
     view(&state)
 }
@@ -111,16 +102,17 @@ pub fn sync_state(state: tauri::State<'_, AppState>) -> Result<SyncView, ApiErro
 /// Enrolls this device with a server using a one-time code, keeps the token in the OS
 /// keyring, and starts syncing.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn enroll_device(
     state: tauri::State<'_, AppState>,
     server_url: String,
     code: String,
 ) -> Result<SyncView, ApiError> {
     if code.trim().is_empty() {
-        return Err(ApiError {
-            code: ErrorCode::Invalid,
-            message: "type the enrollment code the manager gave you".into(),
-        });
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "type the enrollment code the manager gave you",
+        ));
     }
     let url = fairtill_sync::normalize_url(&server_url)?;
     let device = state.till.lock().map_err(|_| busy())?.device().clone();
@@ -133,6 +125,7 @@ pub async fn enroll_device(
         .lock()
         .map_err(|_| busy())?
         .set_sync_server(&url, &enrolled.name)?;
+    tracing::info!(server = %url, name = %enrolled.name, "till enrolled");
     *state.sync_problem.lock().map_err(|_| busy())? = None;
     start(&state)?;
     view(&state)
@@ -140,6 +133,7 @@ pub async fn enroll_device(
 
 /// Syncs as soon as possible.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn sync_now(state: tauri::State<'_, AppState>) -> Result<SyncView, ApiError> {
     if let Some(h) = state.sync.lock().map_err(|_| busy())?.as_ref() {
         h.sync_now();
@@ -150,6 +144,7 @@ pub fn sync_now(state: tauri::State<'_, AppState>) -> Result<SyncView, ApiError>
 /// Stops syncing with the server and forgets its token; everything recorded stays, and what
 /// waits keeps waiting for the next enrollment.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn disconnect_server(state: tauri::State<'_, AppState>) -> Result<SyncView, ApiError> {
     if let Some(h) = state.sync.lock().map_err(|_| busy())?.take() {
         h.stop();

@@ -34,6 +34,7 @@ pub struct TillStatus {
 
 /// The till's device, database, event, staff and open cash session.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn till_status(state: tauri::State<'_, AppState>) -> Result<TillStatus, ApiError> {
     let till = lock(&state)?;
     let settings = till.settings()?;

@@ -12,6 +12,7 @@ const PAGE: usize = 100;
 
 /// A page of the filtered list, newest first; pass `after` (the previous page's `next`).
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn list_transactions(
     state: tauri::State<'_, AppState>,
     filter: TxFilter,
@@ -22,6 +23,7 @@ pub fn list_transactions(
 
 /// The per-currency summary of the filtered list.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn transactions_summary(
     state: tauri::State<'_, AppState>,
     filter: TxFilter,
@@ -32,6 +34,7 @@ pub fn transactions_summary(
 /// Writes the filtered list as CSV to `path`; returns how many rows. The file is written
 /// beside the target and renamed into place, so a failed export never leaves half a file.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub fn export_transactions(
     state: tauri::State<'_, AppState>,
     filter: TxFilter,

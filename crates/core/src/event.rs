@@ -7,7 +7,7 @@ use crate::ids::{DeviceId, EventId};
 use crate::money::Currency;
 use crate::tax::TaxPolicy;
 
-/// Default time an authorization may wait for capture (DESIGN §4 rule 3).
+/// Default time an authorization may wait for capture (docs/domain.md, rule 3).
 pub const DEFAULT_CAPTURE_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// When card payments are captured.

@@ -186,6 +186,86 @@ impl TxFilter {
     }
 }
 
+/// A value a [`Condition`] compares with, for a store to bind as its own parameter type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CondValue {
+    /// An integer (times in milliseconds).
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+/// One condition of a filter on the columns a transaction table has on the device and on the
+/// server alike (`t.created_at`, `t.event_id`, …): `clause` with one `?` for `value`, or with
+/// none when `value` is `None` (lists of kinds and results, written in from their own names).
+///
+/// Both stores write the same conditions from here. What differs stays in each store: the
+/// text search (the device matches its own `search_text` column; the server asks its trigram
+/// index first), the server's till filter, and how each binds and numbers parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// SQL on table alias `t`.
+    pub clause: String,
+    /// The value for its `?`.
+    pub value: Option<CondValue>,
+}
+
+impl TxFilter {
+    /// The filter's conditions other than text, in a fixed order; an unknown payment method is
+    /// an error.
+    pub fn conditions(&self) -> Result<Vec<Condition>, FilterError> {
+        let one = |clause: &str, value: CondValue| Condition {
+            clause: clause.to_string(),
+            value: Some(value),
+        };
+        let mut out = Vec::new();
+        if let Some(f) = self.from {
+            out.push(one("t.created_at >= ?", CondValue::Int(f.as_millisecond())));
+        }
+        if let Some(to) = self.to {
+            out.push(one("t.created_at < ?", CondValue::Int(to.as_millisecond())));
+        }
+        if let Some(e) = self.event_id {
+            out.push(one("t.event_id = ?", CondValue::Text(e.0.to_string())));
+        }
+        if let Some(s) = self.staff() {
+            out.push(one("t.staff = ?", CondValue::Text(s.to_string())));
+        }
+        if let Some(c) = self.currency {
+            out.push(one("t.currency = ?", CondValue::Text(c.code().to_string())));
+        }
+        if let Some(m) = self.method()? {
+            out.push(one("t.method = ?", CondValue::Text(m.to_string())));
+        }
+        let names = |values: Vec<&'static str>| {
+            values
+                .iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.kinds.is_empty() {
+            out.push(Condition {
+                clause: format!(
+                    "t.kind IN ({})",
+                    names(self.kinds.iter().map(|k| k.as_str()).collect())
+                ),
+                value: None,
+            });
+        }
+        if !self.results.is_empty() {
+            out.push(Condition {
+                clause: format!(
+                    "t.result IN ({})",
+                    names(self.results.iter().map(|r| r.as_str()).collect())
+                ),
+                value: None,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// Where a newest-first list page ends: the last row's time (ms) and id, as `ms:id`.
 pub fn encode_cursor(created_at: Timestamp, id: &str) -> String {
     format!("{}:{}", created_at.as_millisecond(), id)

@@ -1,6 +1,6 @@
 //! fairtill-core: Fairtill's domain — money, catalog, offers, orders and the transaction ledger.
 //!
-//! No I/O and no clock: time is passed in. The ledger's rules (DESIGN §4) live in
+//! No I/O and no clock: time is passed in. The ledger's rules (docs/domain.md) live in
 //! [`ledger::Ledger::decide`]; every state (paid, refunded, expired…) is derived from immutable facts.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]

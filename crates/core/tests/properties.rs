@@ -1,5 +1,5 @@
 //! Property tests: random sequences of ledger operations, checking after every step that the
-//! invariants of DESIGN §4 hold and that refused operations change nothing.
+//! invariants of docs/domain.md hold and that refused operations change nothing.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod common;

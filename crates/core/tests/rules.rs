@@ -1,4 +1,4 @@
-//! One named test per rule of DESIGN §4 (the ledger), plus the manual operations.
+//! One named test per rule of docs/domain.md (the ledger), plus the manual operations.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod common;

@@ -7,15 +7,17 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod list;
 mod manager;
 mod messages;
 mod record;
 mod settlement;
 mod version;
 
+pub use list::{id_of, ListFilter, ListQuery};
 pub use manager::{
-    AuditEntry, CashSession, CloseOut, CloseOutPart, Conflict, Device, EventSummary, HourlySales,
-    LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,
+    AuditEntry, CashSession, CloseOut, CloseOutPart, Conflict, ConflictKind, Device, EventSummary,
+    HourlySales, LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,
     EXPIRES_SOON_HOURS, SERVER_DEVICE,
 };
 pub use messages::{

@@ -118,24 +118,48 @@ pub struct DeviceStatus {
     pub open_conflicts: u32,
 }
 
-/// The error codes of the API.
+/// The error codes of the API: a small closed set, each one something a client acts on
+/// (the sync client turns each into its own `ClientError`; see `docs/domain.md`, "Errors").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// Malformed request.
+    /// Malformed request, or a value the server refuses: not retried; the message is shown.
     BadRequest,
-    /// No valid token.
+    /// No valid token: a device enrolls again, a manager signs in again.
     Unauthorized,
-    /// A token that may not do this.
+    /// A valid token that may not do this (a device token on a manager endpoint).
     Forbidden,
     /// Nothing there.
     NotFound,
-    /// Incompatible API version.
-    VersionMismatch,
-    /// Body too large.
+    /// It clashes with what is there now (a taken name, a device already enrolled, a conflict
+    /// already resolved): read again before deciding.
+    Conflict,
+    /// The client speaks an older API version than the server: update the app.
+    ClientTooOld,
+    /// The client speaks a newer API version than the server: update the server.
+    ServerTooOld,
+    /// The body or batch is too large: send less at once.
     PayloadTooLarge,
-    /// The server failed.
+    /// The server is busy (its database is locked or has no free connection): try again soon.
+    Busy,
+    /// The server failed: try again later.
     Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that carries this code.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::ClientTooOld | ErrorCode::ServerTooOld => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::Busy => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
 }
 
 /// Every error response's body.

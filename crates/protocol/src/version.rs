@@ -39,6 +39,20 @@ pub enum VersionError {
     },
 }
 
+impl VersionError {
+    /// The API error code that says what to update.
+    pub fn code(&self) -> crate::ErrorCode {
+        match self {
+            // A client that sends no version predates the header: it is older than the server.
+            VersionError::Missing | VersionError::ClientTooOld { .. } => {
+                crate::ErrorCode::ClientTooOld
+            }
+            VersionError::Unreadable(_) => crate::ErrorCode::BadRequest,
+            VersionError::ServerTooOld { .. } => crate::ErrorCode::ServerTooOld,
+        }
+    }
+}
+
 /// Checks the version header a client sent.
 pub fn check_client_version(header: Option<&str>) -> Result<u32, VersionError> {
     let text = header.ok_or(VersionError::Missing)?.trim();

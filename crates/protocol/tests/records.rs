@@ -175,12 +175,12 @@ fn malformed_records_are_caught_with_a_reason() {
 #[test]
 fn error_bodies_and_outcomes_have_a_stable_wire_form() {
     let body = ErrorBody {
-        code: ErrorCode::VersionMismatch,
+        code: ErrorCode::ClientTooOld,
         message: "update the app".into(),
     };
     assert_eq!(
         serde_json::to_string(&body).unwrap(),
-        r#"{"code":"version_mismatch","message":"update the app"}"#
+        r#"{"code":"client_too_old","message":"update the app"}"#
     );
     let outcome = PushOutcome::Invalid { reason: "x".into() };
     assert_eq!(

@@ -7,5 +7,6 @@
 
 pub mod api;
 pub mod auth;
+pub mod logging;
 pub mod settlement;
 pub mod storage;

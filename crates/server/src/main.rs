@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use fairtill_server::api::{router, AppState};
 use fairtill_server::auth;
+use fairtill_server::logging::{self, LogFormat};
 use fairtill_server::storage::Storage;
 use jiff::{SignedDuration, Timestamp};
 
@@ -25,6 +26,15 @@ struct Cli {
         default_value = "fairtill-server.db"
     )]
     database: String,
+    /// How the log on standard error is written (its level comes from RUST_LOG).
+    #[arg(
+        long,
+        env = "FAIRTILL_LOG_FORMAT",
+        global = true,
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     command: Cmd,
@@ -98,6 +108,7 @@ fn read_password() -> anyhow::Result<String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    logging::init(cli.log_format);
     let storage = Storage::open(&cli.database)
         .await
         .with_context(|| format!("cannot open the server database {}", cli.database))?;
@@ -127,10 +138,10 @@ async fn main() -> anyhow::Result<()> {
                     let listener = std::net::TcpListener::bind(bind)
                         .with_context(|| format!("cannot listen on {bind}"))?;
                     listener.set_nonblocking(true)?;
-                    println!(
-                        "fairtill-server listening on https://{}",
-                        listener.local_addr()?
-                    );
+                    let addr = listener.local_addr()?;
+                    // The line on standard output is what scripts and tests wait for.
+                    println!("fairtill-server listening on https://{addr}");
+                    tracing::info!(%addr, tls = true, "listening");
                     let handle = axum_server::Handle::new();
                     let stopper = handle.clone();
                     tokio::spawn(async move {
@@ -146,10 +157,9 @@ async fn main() -> anyhow::Result<()> {
                     let listener = tokio::net::TcpListener::bind(bind)
                         .await
                         .with_context(|| format!("cannot listen on {bind}"))?;
-                    println!(
-                        "fairtill-server listening on http://{}",
-                        listener.local_addr()?
-                    );
+                    let addr = listener.local_addr()?;
+                    println!("fairtill-server listening on http://{addr}");
+                    tracing::info!(%addr, tls = false, "listening");
                     axum::serve(listener, app)
                         .with_graceful_shutdown(shutdown())
                         .await?;

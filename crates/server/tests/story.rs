@@ -64,7 +64,39 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
         .unwrap();
     assert_eq!(res.status().as_u16(), 400);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "version_mismatch");
+    assert_eq!(
+        body["code"], "client_too_old",
+        "no version header: an app older than the header"
+    );
+    let res = api
+        .http
+        .post(format!("{}/v1/push", api.url))
+        .header(API_VERSION_HEADER, "2")
+        .bearer_auth(&token_a)
+        .json(&json!({ "records": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "server_too_old");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("update the server"));
+    // A second enrollment of the same till is a conflict, said as one.
+    let (status, body) = api
+        .post(
+            "/v1/enroll",
+            None,
+            json!({ "code": code_b.clone(), "device_id": a.device, "device_code": "A1" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("conflict")),
+        "{body}"
+    );
     let token_b = api.enroll(&code_b, b.device).await;
 
     // A sells; pushing twice stores once.

@@ -22,7 +22,7 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
-/// The pragmas of DESIGN §5, set on every connection.
+/// The pragmas of docs/domain.md ("Sync"), set on every connection.
 pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;

@@ -15,8 +15,9 @@ use std::io::Read;
 use fairtill_core::customer::Customer;
 use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{EventId, OrderId};
+use fairtill_core::ledger::reference::logged_reference;
 use fairtill_core::ledger::{
-    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxResult,
+    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxKind, TxResult,
 };
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::{Order, OrderDraft, OrderLine};
@@ -255,19 +256,24 @@ impl Till {
             };
             match parse_row(&get) {
                 Ok(row) => {
-                    if let PaymentMethod::External { system, reference } = &row.payment_method {
-                        let key = (system.clone(), reference.clone());
+                    // Imported payments are logged sales: the rule of one reference, once.
+                    if let Some(logged) = logged_reference(TxKind::Sale, &row.payment_method) {
+                        let key = (logged.system.to_string(), logged.reference.to_string());
                         if let Some(first) = seen_refs.insert(key, line) {
                             errors.push(RowError {
                                 line,
                                 reason: format!(
-                                    "{system} reference {reference} is also on line {first}"
+                                    "{} reference {} is also on line {first}",
+                                    logged.system, logged.reference
                                 ),
                             });
                             continue;
                         }
-                        if let Some(receipt) = self.logged_reference(system, reference)? {
-                            errors.push(RowError { line, reason: format!("{system} reference {reference} was already logged on receipt {receipt}") });
+                        if let Some(receipt) = records::logged_reference(&self.conn, logged)? {
+                            errors.push(RowError {
+                                line,
+                                reason: logged.already_logged(&receipt),
+                            });
                             continue;
                         }
                     }
@@ -339,10 +345,5 @@ impl Till {
         Ok(ImportReport {
             imported: seen_ids.len() as u64,
         })
-    }
-
-    /// The receipt an external reference was already logged on, if it was (and not voided).
-    pub fn logged_reference(&self, system: &str, reference: &str) -> Result<Option<String>> {
-        records::logged_reference(&self.conn, system, reference)
     }
 }

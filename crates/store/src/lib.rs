@@ -24,7 +24,7 @@ mod till;
 
 pub use backup::restore;
 pub use catalog::SavedOffer;
-pub use error::{Result, StoreError};
+pub use error::{Result, StorageProblem, StoreError};
 pub use export::EXPORT_HEADER;
 pub use import::{ImportErrors, ImportReport, RowError};
 pub use outbox::{OutboxStatus, RECORD_TYPES};

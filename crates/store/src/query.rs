@@ -6,62 +6,42 @@ use fairtill_core::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::Row;
 
+use fairtill_core::filter::CondValue;
 pub use fairtill_core::filter::{Page, TxFilter, TxRow, METHODS};
 
 use crate::error::{Result, StoreError};
 use crate::records::{from_ms, ms};
 use crate::till::Till;
 
-/// SQL conditions of a filter on table alias `t`, and their parameters.
+/// SQL conditions of a filter on table alias `t`, and their parameters: the conditions both
+/// stores share ([`TxFilter::conditions`]) and the device's text search on `search_text`.
 pub(crate) fn filter_sql(filter: &TxFilter) -> Result<(String, Vec<Value>)> {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
-    let mut push = |clause: &str, value: Value| {
-        params.push(value);
-        clauses.push(clause.replace('?', &format!("?{}", params.len())));
+    let mut add = |clause: &str, value: Option<Value>| match value {
+        Some(v) => {
+            params.push(v);
+            clauses.push(clause.replace('?', &format!("?{}", params.len())));
+        }
+        None => clauses.push(clause.to_string()),
     };
-    if let Some(f) = filter.from {
-        push("t.created_at >= ?", Value::Integer(ms(f)));
-    }
-    if let Some(to) = filter.to {
-        push("t.created_at < ?", Value::Integer(ms(to)));
-    }
-    if let Some(e) = filter.event_id {
-        push("t.event_id = ?", Value::Text(e.0.to_string()));
-    }
-    if let Some(s) = filter.staff() {
-        push("t.staff = ?", Value::Text(s.to_string()));
-    }
-    if let Some(c) = filter.currency {
-        push("t.currency = ?", Value::Text(c.code().to_string()));
-    }
-    if let Some(m) = filter
-        .method()
-        .map_err(|e| StoreError::Invalid(e.to_string()))?
-    {
-        push("t.method = ?", Value::Text(m.to_string()));
+    let conditions = filter
+        .conditions()
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    for c in conditions {
+        add(
+            &c.clause,
+            c.value.map(|v| match v {
+                CondValue::Int(i) => Value::Integer(i),
+                CondValue::Text(t) => Value::Text(t),
+            }),
+        );
     }
     if let Some(pattern) = filter.text_pattern() {
-        push("t.search_text LIKE ? ESCAPE '\\'", Value::Text(pattern));
-    }
-    let list = |values: Vec<&'static str>| {
-        values
-            .iter()
-            .map(|v| format!("'{v}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if !filter.kinds.is_empty() {
-        clauses.push(format!(
-            "t.kind IN ({})",
-            list(filter.kinds.iter().map(|k| k.as_str()).collect())
-        ));
-    }
-    if !filter.results.is_empty() {
-        clauses.push(format!(
-            "t.result IN ({})",
-            list(filter.results.iter().map(|r| r.as_str()).collect())
-        ));
+        add(
+            "t.search_text LIKE ? ESCAPE '\\'",
+            Some(Value::Text(pattern)),
+        );
     }
     let sql = if clauses.is_empty() {
         "1".to_string()
@@ -269,7 +249,7 @@ impl Till {
     }
 
     /// Authorizations past their window with money uncaptured and no void: the remainder counts
-    /// as canceled (DESIGN §4 rule 3). Captures are counted whatever the filter.
+    /// as canceled (docs/domain.md, rule 3). Captures are counted whatever the filter.
     fn add_expired(
         &self,
         builder: &mut SummaryBuilder,

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use fairtill_core::ids::{OrderId, TxId};
+use fairtill_core::ledger::reference::{LoggedReference, HOLDING_RESULTS};
 use fairtill_core::ledger::{
     Fact, Ledger, PaymentMethod, ResultChange, Transaction, TxResult, WriteOff,
 };
@@ -349,18 +350,26 @@ pub(crate) fn load_neighbourhood(
 /// voided), if any.
 pub(crate) fn logged_reference(
     conn: &Connection,
-    system: &str,
-    reference: &str,
+    logged: LoggedReference<'_>,
 ) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached(
+    /// The lookup, with the results that hold a reference taken from the rule.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let held: Vec<String> = HOLDING_RESULTS
+            .iter()
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        format!(
             "SELECT coalesce(o.receipt, t.id) FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
              WHERE t.external_system = ?1 AND t.external_reference = ?2 AND t.parent_id IS NULL
-               AND t.result IN ('approved', 'unknown')
+               AND t.result IN ({})
                AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
              LIMIT 1",
-        )?
-        .query_row(params![system, reference], |r| r.get(0))
+            held.join(", ")
+        )
+    });
+    Ok(conn
+        .prepare_cached(&SQL)?
+        .query_row(params![logged.system, logged.reference], |r| r.get(0))
         .optional()?)
 }
 

@@ -240,26 +240,19 @@ impl Till {
         Ok(records::receipt_number(&device.code, next))
     }
 
-    /// Refuses logging an external payment whose reference is already logged and not voided.
+    /// Refuses logging an external payment whose reference is already logged and still held
+    /// (`fairtill_core::ledger::reference`).
     fn check_external_reference(conn: &Connection, facts: &[Fact]) -> Result<()> {
         for fact in facts {
             let Fact::Recorded { tx } = fact else {
                 continue;
             };
-            let (fairtill_core::ledger::TxKind::Sale | fairtill_core::ledger::TxKind::Authorize) =
-                tx.kind
-            else {
+            let Some(logged) = tx.logged_reference() else {
                 continue;
             };
-            let PaymentMethod::External { system, reference } = &tx.method else {
-                continue;
-            };
-            let clash = records::logged_reference(conn, system, reference)?;
-            if let Some(receipt) = clash {
+            if let Some(receipt) = records::logged_reference(conn, logged)? {
                 return Err(StoreError::DuplicateReference {
-                    system: system.clone(),
-                    reference: reference.clone(),
-                    receipt,
+                    message: logged.already_logged(&receipt),
                 });
             }
         }

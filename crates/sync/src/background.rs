@@ -12,7 +12,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
-use crate::client::SyncClient;
+use crate::client::{ClientError, SyncClient};
 use crate::round::{sync_once, Progress, SyncError};
 
 /// What the UI shows about sync.
@@ -31,6 +31,8 @@ pub struct SyncStatus {
     pub last_success: Option<Timestamp>,
     /// What went wrong last, in words (cleared by a successful round).
     pub last_error: Option<String>,
+    /// What kind of failure that was, for the UI to act on (cleared with it).
+    pub failure: Option<Failure>,
     /// Open conflicts on the server that involve this device.
     pub open_conflicts: u32,
     /// Records the server refused as malformed.
@@ -38,6 +40,59 @@ pub struct SyncStatus {
     pub rejected: u64,
     /// Progress of the running round's push.
     pub progress: Option<Progress>,
+}
+
+/// What kind of failure stopped the last round: what the sync panel does about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The server cannot be reached: sales wait on the till.
+    Offline,
+    /// The server does not accept this till (revoked): enroll again.
+    NotAccepted,
+    /// This app is too old for the server: update Fairtill.
+    UpdateApp,
+    /// The server is too old for this app: update the server.
+    UpdateServer,
+    /// The server (or the till's database) was busy or failed: tried again by itself.
+    Busy,
+    /// The server refused what was sent.
+    Refused,
+    /// The disk is full.
+    DiskFull,
+    /// The till's database could not be used.
+    Storage,
+}
+
+impl SyncError {
+    /// What kind of failure this is.
+    pub fn failure(&self) -> Failure {
+        let store = |e: &fairtill_store::StoreError| match e.storage_problem() {
+            Some(fairtill_store::StorageProblem::Busy) => Failure::Busy,
+            Some(fairtill_store::StorageProblem::DiskFull) => Failure::DiskFull,
+            Some(fairtill_store::StorageProblem::Failed) | None => Failure::Storage,
+        };
+        match self {
+            SyncError::Client(e) => match e {
+                ClientError::Offline(_) => Failure::Offline,
+                ClientError::Unauthorized(_)
+                | ClientError::SignIn(_)
+                | ClientError::NotAllowed(_) => Failure::NotAccepted,
+                ClientError::UpdateApp(_) => Failure::UpdateApp,
+                ClientError::UpdateServer(_) => Failure::UpdateServer,
+                ClientError::Busy(_) | ClientError::ServerFailed(_) => Failure::Busy,
+                ClientError::Conflict(_)
+                | ClientError::NotFound(_)
+                | ClientError::TooLarge(_)
+                | ClientError::Refused(_)
+                | ClientError::Protocol(_) => Failure::Refused,
+            },
+            SyncError::Store(e) => store(e),
+            SyncError::Outbox(crate::outbox::OutboxError::Store(e)) => store(e),
+            SyncError::Outbox(_) | SyncError::Poisoned => Failure::Storage,
+        }
+    }
 }
 
 /// How often to sync and how to back off.
@@ -161,19 +216,19 @@ pub fn spawn(
                         s.online = true;
                         s.last_success = Some(Timestamp::now());
                         s.last_error = None;
+                        s.failure = None;
                         s.open_conflicts = remote.open_conflicts;
                     });
                     schedule.interval
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
-                    let online = !matches!(
-                        &e,
-                        SyncError::Client(crate::client::ClientError::Offline(_))
-                    );
+                    let failure = e.failure();
+                    tracing::info!(?failure, failures, "sync round failed");
                     status_tx.send_modify(|s| {
-                        s.online = online;
+                        s.online = failure != Failure::Offline;
                         s.last_error = Some(e.to_string());
+                        s.failure = Some(failure);
                     });
                     schedule.backoff(failures)
                 }

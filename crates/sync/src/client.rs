@@ -5,47 +5,101 @@ use std::time::Duration;
 
 use fairtill_core::ids::{DeviceId, EventId};
 use fairtill_protocol::{
-    DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, PullRequest, PullResponse, PushRequest,
-    PushResponse, PushResult, Record, API_VERSION, API_VERSION_HEADER,
+    DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
+    PushRequest, PushResponse, PushResult, Record, API_VERSION, API_VERSION_HEADER,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// Why a request did not complete.
+/// Why a request did not complete. Each variant is something the caller acts on differently;
+/// the server's variants come from the `code` of its error body ([`ErrorCode`]), not from the
+/// HTTP status, which only decides when the body has no code (a proxy's error page).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server could not be reached (no network, refused, timed out, cut). The detail is
     /// for logs; the message is for the booth.
     #[error("the server cannot be reached; everything is kept on this till and syncs when the connection is back")]
     Offline(String),
-    /// The device's token is not accepted (revoked, or enrolled elsewhere).
+    /// The device's token is not accepted (revoked, or enrolled elsewhere): enroll again.
     #[error("the server does not accept this device: {0}")]
     Unauthorized(String),
-    /// The server answered with an error.
-    #[error("the server refused the request ({status}): {message}")]
-    Server {
-        /// HTTP status.
-        status: u16,
-        /// The server's words.
-        message: String,
-    },
-    /// A manager's sign-in is missing, wrong or expired (the server's words).
+    /// A manager's sign-in is missing, wrong or expired (the server's words): sign in again.
     #[error("{0}")]
     SignIn(String),
+    /// A valid sign-in that may not do this.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// This app is older than the server: update the app.
+    #[error("{0}")]
+    UpdateApp(String),
+    /// This app is newer than the server: the server must be updated.
+    #[error("{0}")]
+    UpdateServer(String),
+    /// The request clashes with what the server has now: read again before deciding.
+    #[error("{0}")]
+    Conflict(String),
+    /// The server has nothing by that id.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request was too large: send less at once.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The server is busy: try again soon.
+    #[error("the server is busy; it will be tried again shortly")]
+    Busy(String),
+    /// The server refused the request as it is (the server's words).
+    #[error("the server refused the request: {0}")]
+    Refused(String),
+    /// The server failed (its words, or its status when it sent none).
+    #[error("the server failed ({0}); it will be tried again later")]
+    ServerFailed(String),
     /// The server's answer was not what the protocol says.
     #[error("the server's answer could not be read: {0}")]
     Protocol(String),
 }
 
 impl ClientError {
-    /// Worth retrying later (unreachable, or the server failed).
+    /// Worth retrying later (unreachable, busy, or the server failed).
     pub fn is_transient(&self) -> bool {
         match self {
-            ClientError::Offline(_) => true,
-            ClientError::Server { status, .. } => *status >= 500 || *status == 429,
-            ClientError::Unauthorized(_) | ClientError::SignIn(_) | ClientError::Protocol(_) => {
-                false
-            }
+            ClientError::Offline(_) | ClientError::Busy(_) | ClientError::ServerFailed(_) => true,
+            ClientError::Unauthorized(_)
+            | ClientError::SignIn(_)
+            | ClientError::NotAllowed(_)
+            | ClientError::UpdateApp(_)
+            | ClientError::UpdateServer(_)
+            | ClientError::Conflict(_)
+            | ClientError::NotFound(_)
+            | ClientError::TooLarge(_)
+            | ClientError::Refused(_)
+            | ClientError::Protocol(_) => false,
+        }
+    }
+
+    /// The error for an answer with `status` and `body` (the API's error body, or whatever a
+    /// proxy sent).
+    pub fn from_answer(status: u16, body: &[u8]) -> ClientError {
+        let Ok(ErrorBody { code, message }) = serde_json::from_slice::<ErrorBody>(body) else {
+            let text: String = String::from_utf8_lossy(body).chars().take(300).collect();
+            return match status {
+                401 | 403 => ClientError::Unauthorized(text),
+                413 => ClientError::TooLarge(text),
+                429 | 503 => ClientError::Busy(text),
+                s if s >= 500 => ClientError::ServerFailed(format!("HTTP {s}")),
+                _ => ClientError::Refused(text),
+            };
+        };
+        match code {
+            ErrorCode::BadRequest => ClientError::Refused(message),
+            ErrorCode::Unauthorized => ClientError::Unauthorized(message),
+            ErrorCode::Forbidden => ClientError::NotAllowed(message),
+            ErrorCode::NotFound => ClientError::NotFound(message),
+            ErrorCode::Conflict => ClientError::Conflict(message),
+            ErrorCode::ClientTooOld => ClientError::UpdateApp(message),
+            ErrorCode::ServerTooOld => ClientError::UpdateServer(message),
+            ErrorCode::PayloadTooLarge => ClientError::TooLarge(message),
+            ErrorCode::Busy => ClientError::Busy(message),
+            ErrorCode::Internal => ClientError::ServerFailed(message),
         }
     }
 }
@@ -137,13 +191,7 @@ impl SyncClient {
             return Ok(res);
         }
         let bytes = res.bytes().await.map_err(offline)?;
-        let message = serde_json::from_slice::<ErrorBody>(&bytes)
-            .map(|b| b.message)
-            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(300).collect());
-        Err(match status.as_u16() {
-            401 | 403 => ClientError::Unauthorized(message),
-            s => ClientError::Server { status: s, message },
-        })
+        Err(ClientError::from_answer(status.as_u16(), &bytes))
     }
 
     pub(crate) async fn send<T: DeserializeOwned>(
@@ -164,6 +212,7 @@ impl SyncClient {
     }
 
     /// Trades a one-time code for this device's token (kept in the returned client).
+    #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn enroll(
         mut self,
         code: &str,
@@ -186,6 +235,7 @@ impl SyncClient {
     }
 
     /// Pushes a batch; one result per record, in order.
+    #[tracing::instrument(skip_all, fields(records = records.len()), err(level = "info"))]
     pub async fn push(&self, records: Vec<Record>) -> Result<Vec<PushResult>, ClientError> {
         let sent = records.len();
         let res: PushResponse = self.post("/v1/push", &PushRequest { records }).await?;
@@ -199,6 +249,7 @@ impl SyncClient {
     }
 
     /// One page of changes after `cursor`.
+    #[tracing::instrument(skip_all, fields(limit), err(level = "info"))]
     pub async fn pull(
         &self,
         event_id: Option<EventId>,

@@ -6,8 +6,8 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ids::{DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
-    AuditEntry, CloseOut, ColumnMapping, Conflict, Device, EventSummary, HourlySales, LoginRequest,
-    LoginResponse, ManagerOrder, SettlementImport, SettlementReport,
+    AuditEntry, CloseOut, ColumnMapping, Conflict, Device, EventSummary, HourlySales, ListQuery,
+    LoginRequest, LoginResponse, ManagerOrder, SettlementImport, SettlementReport,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -57,34 +57,6 @@ fn signed_in(e: ClientError) -> ClientError {
         ClientError::Unauthorized(message) => ClientError::SignIn(message),
         other => other,
     }
-}
-
-/// The query of the transaction list for a filter (and a till).
-fn list_query(filter: &TxFilter, device: Option<DeviceId>) -> Vec<(&'static str, String)> {
-    let mut q = Vec::new();
-    let mut put = |k: &'static str, v: Option<String>| {
-        if let Some(v) = v.filter(|v| !v.is_empty()) {
-            q.push((k, v));
-        }
-    };
-    put("from", filter.from.map(|t| t.to_string()));
-    put("to", filter.to.map(|t| t.to_string()));
-    put("event", filter.event_id.map(|e| e.to_string()));
-    put("device", device.map(|d| d.to_string()));
-    put("staff", filter.staff.clone());
-    let join = |items: Vec<&str>| (!items.is_empty()).then(|| items.join(","));
-    put(
-        "kind",
-        join(filter.kinds.iter().map(|k| k.as_str()).collect()),
-    );
-    put(
-        "result",
-        join(filter.results.iter().map(|r| r.as_str()).collect()),
-    );
-    put("currency", filter.currency.map(|c| c.code().to_string()));
-    put("method", filter.method.clone());
-    put("text", filter.text.clone());
-    q
 }
 
 fn scope_query(scope: &CloseOutScope) -> Vec<(&'static str, String)> {
@@ -193,11 +165,11 @@ impl ManagerClient {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page, ClientError> {
-        let mut q = list_query(filter, device);
-        if let Some(a) = after {
-            q.push(("after", a.to_string()));
-        }
-        q.push(("limit", limit.to_string()));
+        let q = ListQuery {
+            after: after.map(str::to_string),
+            limit: Some(limit),
+            ..ListQuery::new(filter, device)
+        };
         self.get("/transactions", &q).await
     }
 
@@ -207,7 +179,7 @@ impl ManagerClient {
         filter: &TxFilter,
         device: Option<DeviceId>,
     ) -> Result<Summary, ClientError> {
-        self.get("/summary", &list_query(filter, device)).await
+        self.get("/summary", &ListQuery::new(filter, device)).await
     }
 
     /// The filtered transactions as CSV, written to `out`; the bytes written.
@@ -217,7 +189,7 @@ impl ManagerClient {
         device: Option<DeviceId>,
         out: &mut impl std::io::Write,
     ) -> Result<u64, ClientError> {
-        self.download("/transactions.csv", &list_query(filter, device), out)
+        self.download("/transactions.csv", &ListQuery::new(filter, device), out)
             .await
     }
 

@@ -99,7 +99,8 @@ pub fn to_remote(record: Record) -> Option<Remote> {
 
 /// Pushes everything waiting, a batch at a time. Each batch is acknowledged only after the
 /// server answered it, so a cut connection means the batch is sent again (and answered
-/// "already had").
+/// "already had"). A batch the server finds too large is sent again in halves (records with
+/// long notes can make [`MAX_BATCH`] records larger than the server reads at once).
 pub async fn push_all(
     till: &Mutex<Till>,
     client: &SyncClient,
@@ -109,13 +110,21 @@ pub async fn push_all(
     let total = lock(till)?.outbox()?.total;
     let mut done = Progress { pushed: 0, total };
     progress(done);
+    let mut size = MAX_BATCH;
     loop {
-        let batch = pending(&*lock(till)?, MAX_BATCH)?;
+        let batch = pending(&*lock(till)?, size)?;
         if batch.is_empty() {
             return Ok(());
         }
         let records: Vec<Record> = batch.iter().map(|p| p.record.clone()).collect();
-        let results = client.push(records).await?;
+        let results = match client.push(records).await {
+            Err(ClientError::TooLarge(_)) if batch.len() > 1 => {
+                size = batch.len() / 2;
+                tracing::info!(size, "batch too large for the server; sending smaller ones");
+                continue;
+            }
+            other => other?,
+        };
         let mut guard = lock(till)?;
         let mut acked: BTreeMap<&'static str, i64> = BTreeMap::new();
         for (sent, answer) in batch.iter().zip(&results) {

@@ -2,7 +2,7 @@
 
 /**
  * How the money moved. Fairtill charges nothing itself: cash is taken by hand, cards on a
- * separate terminal, and `External` / `MarkedPaid` are *logged*: paid elsewhere (DESIGN §4 rule 11).
+ * separate terminal, and `External` / `MarkedPaid` are *logged*: paid elsewhere (docs/domain.md, rule 11).
  */
 export type PaymentMethod = { "type": "cash" } | { "type": "card", 
 /**

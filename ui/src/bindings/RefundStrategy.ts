@@ -3,7 +3,7 @@ import type { Money } from "./Money";
 import type { RefundItem } from "./RefundItem";
 
 /**
- * How much to refund (DESIGN §4 rule 6).
+ * How much to refund (docs/domain.md, rule 6).
  */
 export type RefundStrategy = { "type": "full" } | { "type": "items", 
 /**

@@ -33,7 +33,7 @@ parent_kind: TxKind | null,
  */
 root: TxId, 
 /**
- * Orders it relates to: zero, one or several (DESIGN §4 rule 10).
+ * Orders it relates to: zero, one or several (docs/domain.md, rule 10).
  */
 order_ids: Array<OrderId>, 
 /**
@@ -61,7 +61,7 @@ expires_at: string | null,
  */
 refund: RefundDetail | null, 
 /**
- * A voided paid transaction this one replaces (DESIGN §4 rule 12).
+ * A voided paid transaction this one replaces (docs/domain.md, rule 12).
  */
 replaces: TxId | null, 
 /**

@@ -11,6 +11,7 @@ import {
 } from './cart.svelte';
 import type { OfferLine } from '../bindings/OfferLine';
 import type { Product } from '../bindings/Product';
+import { problemOf, type Problem } from './errors';
 import { tillStatus } from './ipc';
 
 /** The screens, with their function keys. */
@@ -28,6 +29,8 @@ class AppState {
   screen = $state<ScreenId>('sell');
   status = $state<TillStatus | null>(null);
   statusError = $state<string | null>(null);
+  /** A problem that affects the whole till (disk full, an update needed), until dismissed. */
+  alert = $state<Problem | null>(null);
 
   lines = $state<CartLine[]>([]);
   orderDiscount = $state<DiscountInput>(noDiscount());
@@ -40,7 +43,7 @@ class AppState {
       this.status = await tillStatus();
       this.statusError = null;
     } catch (e) {
-      this.statusError = e instanceof Error ? e.message : String(e);
+      this.statusError = messageOf(e);
     }
   }
 
@@ -58,7 +61,10 @@ class AppState {
 
 export const app = new AppState();
 
-/** The message of an error from a command, or of anything thrown. */
+/** The words to show for an error from a command (or anything thrown); a problem that
+ * affects the whole till is also raised in the header. */
 export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  const problem = problemOf(e);
+  if (problem.alert) app.alert = problem;
+  return problem.text;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, formatMoney, formatWhen } from './format';
+import { count, formatMoney, formatWhen, isShort, overShort } from './format';
 
 describe('formatMoney', () => {
   it('formats decimal strings exactly, beyond what a float can hold', () => {
@@ -26,5 +26,15 @@ describe('formatWhen and count', () => {
     expect(formatWhen('2026-11-22T10:56:19Z', 'en-GB')).toContain('2026');
     expect(count(1, 'record')).toBe('1 record');
     expect(count(6, 'record')).toBe('6 records');
+  });
+});
+
+describe('overShort and isShort', () => {
+  it('reads the sign from exact minor units', () => {
+    expect(overShort({ amount: '-0.50', currency: 'EUR' }, 'en-GB')).toBe('short €0.50');
+    expect(overShort({ amount: '0.00', currency: 'EUR' }, 'en-GB')).toBe('exact');
+    expect(overShort({ amount: '2', currency: 'EUR' }, 'en-GB')).toBe('over €2.00');
+    expect(isShort({ amount: '-0.01', currency: 'EUR' })).toBe(true);
+    expect(isShort({ amount: '0', currency: 'JPY' })).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 // types (src/bindings, by ts-rs); errors arrive as { code, message } and are rethrown as
 // IpcError so screens can show the message as it is.
 import { invoke } from '@tauri-apps/api/core';
+import { problemOf } from './errors';
 import type { ApiError } from '../bindings/ApiError';
 import type { Cart } from '../bindings/Cart';
 import type { CloseOut } from '../bindings/CloseOut';
@@ -33,8 +34,9 @@ import type { TillStatus } from '../bindings/TillStatus';
 import type { TxFilter } from '../bindings/TxFilter';
 import type { TxResult } from '../bindings/TxResult';
 
-/** A command's refusal or failure, in words for the booth. */
-export class IpcError extends Error {
+/** A command's refusal or failure: its code (what the screen does about it, see
+ * errors.ts) and its words for the booth. */
+export class IpcError extends Error implements ApiError {
   readonly code: ApiError['code'];
   constructor(error: ApiError) {
     super(error.message);
@@ -42,16 +44,14 @@ export class IpcError extends Error {
   }
 }
 
-function isApiError(e: unknown): e is ApiError {
-  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
-}
-
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
-    if (isApiError(e)) throw new IpcError(e);
-    throw new IpcError({ code: 'storage', message: String(e) });
+    const { code } = problemOf(e);
+    const message =
+      typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
+    throw new IpcError({ code, message });
   }
 }
 

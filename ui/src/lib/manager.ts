@@ -1,5 +1,7 @@
 // Words for what the manager endpoints answer.
 
+import type { ConflictKind } from '../bindings/ConflictKind';
+import { SERVER_DEVICE } from '../bindings/constants';
 import type { EventSummary } from '../bindings/EventSummary';
 import type { MatchState } from '../bindings/MatchState';
 import type { Record as WireRecord } from '../bindings/Record';
@@ -16,7 +18,7 @@ export function eventLabel(e: EventSummary): string {
 }
 
 /** The id of transactions a manager recorded on the server (a correction). */
-export const SERVER_DEVICE = '00000000-0000-0000-0000-000000000000';
+export { SERVER_DEVICE };
 
 /** A till's name when the list of tills does not have it. */
 export function deviceLabel(id: string): string {
@@ -31,7 +33,7 @@ export const MATCH_LABELS: Record<MatchState, string> = {
   linked: 'Linked by hand',
 };
 
-export const CONFLICT_LABELS: Record<string, string> = {
+export const CONFLICT_LABELS: Record<ConflictKind, string> = {
   over_refund: 'Refunded more than was paid',
   over_capture: 'Captured more than was authorized',
   duplicate_reference: 'One external payment logged twice',

@@ -44,7 +44,7 @@ pub struct Payment {
     pub replaces: Option<TxId>,
 }
 
-/// How much to refund (DESIGN §4 rule 6).
+/// How much to refund (docs/domain.md, rule 6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]

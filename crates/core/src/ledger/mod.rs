@@ -1,7 +1,7 @@
 //! The transaction ledger: orders and the immutable transactions recorded against them.
 //!
 //! [`Ledger`] is an in-memory projection of [`Fact`]s. [`Ledger::decide`] checks a [`Command`]
-//! against every rule of DESIGN §4 and returns the facts it would record, without changing
+//! against every rule of docs/domain.md and returns the facts it would record, without changing
 //! anything; [`Ledger::apply`] adds facts. The store loads the facts a command touches, calls
 //! `decide`, and writes the facts in one SQLite transaction. All state (paid, refunded, expired…)
 //! is derived from the facts, never stored.
@@ -9,6 +9,7 @@
 mod actions;
 mod command;
 mod error;
+pub mod reference;
 mod rules;
 mod state;
 mod summary;

@@ -1,4 +1,4 @@
-//! The rules of DESIGN §4, in one function: [`Ledger::decide`]. Every command is checked here
+//! The rules of docs/domain.md, in one function: [`Ledger::decide`]. Every command is checked here
 //! and nowhere else; the store and the app only call it.
 
 use crate::ids::{OrderId, TxId};

@@ -47,7 +47,7 @@ pub struct PaymentState {
     pub refundable: Money,
 }
 
-/// A refund's status (DESIGN §4 rules 6–7).
+/// A refund's status (docs/domain.md, rules 6–7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
@@ -80,7 +80,7 @@ pub struct RefundView {
     pub created_at: Timestamp,
 }
 
-/// An order's state, derived from its transactions (DESIGN §4).
+/// An order's state, derived from its transactions (docs/domain.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]

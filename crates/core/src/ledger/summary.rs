@@ -1,4 +1,4 @@
-//! The per-currency summary of any set of transactions (DESIGN §4 rule 9: only approved
+//! The per-currency summary of any set of transactions (docs/domain.md, rule 9: only approved
 //! transactions move money; the others are counted as attempts).
 //!
 //! The definition lives in [`Summary::add`]: the store feeds it rows grouped by SQL, the

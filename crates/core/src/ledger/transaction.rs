@@ -7,7 +7,7 @@ use crate::event::SaleContext;
 use crate::ids::{OrderId, TxId};
 use crate::money::Money;
 
-/// The six kinds of transaction (DESIGN §4).
+/// The six kinds of transaction (docs/domain.md).
 ///
 /// `label()` gives the kind with its article for messages ("an authorization").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ pub enum TxKind {
     Credit,
 }
 
-/// The five results a transaction can have (DESIGN §4).
+/// The five results a transaction can have (docs/domain.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -106,7 +106,7 @@ impl TxResult {
 }
 
 /// How the money moved. Fairtill charges nothing itself: cash is taken by hand, cards on a
-/// separate terminal, and `External` / `MarkedPaid` are *logged*: paid elsewhere (DESIGN §4 rule 11).
+/// separate terminal, and `External` / `MarkedPaid` are *logged*: paid elsewhere (docs/domain.md, rule 11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -166,7 +166,7 @@ pub struct ResultChange {
     pub note: Option<String>,
 }
 
-/// How a refund was asked for (DESIGN §4 rule 6).
+/// How a refund was asked for (docs/domain.md, rule 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
@@ -217,7 +217,7 @@ pub struct Transaction {
     pub parent_kind: Option<TxKind>,
     /// The first transaction of the chain (itself for authorize, sale and credit).
     pub root: TxId,
-    /// Orders it relates to: zero, one or several (DESIGN §4 rule 10).
+    /// Orders it relates to: zero, one or several (docs/domain.md, rule 10).
     pub order_ids: Vec<OrderId>,
     /// Amount (for a void: the amount it released).
     pub amount: Money,
@@ -231,7 +231,7 @@ pub struct Transaction {
     pub expires_at: Option<Timestamp>,
     /// For a refund: strategy and items.
     pub refund: Option<RefundDetail>,
-    /// A voided paid transaction this one replaces (DESIGN §4 rule 12).
+    /// A voided paid transaction this one replaces (docs/domain.md, rule 12).
     pub replaces: Option<TxId>,
     /// For a credit: the manager who permitted it.
     pub approved_by: Option<String>,

@@ -3,11 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use fairtill_core::ids::{DeviceId, EventId};
 use fairtill_core::ledger::CurrencySummary;
 use fairtill_core::money::Money;
@@ -16,7 +14,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{blank, ApiError};
-use super::manager::AuthManager;
+use super::request::{ApiJson, ApiQuery, AuthManager};
 use super::AppState;
 use crate::storage::CloseOutFilter;
 
@@ -59,11 +57,12 @@ impl CloseOutQuery {
     security(("manager_token" = [])),
     responses((status = 200, body = Vec<EventSummary>),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn events(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-) -> Result<Json<Vec<EventSummary>>, ApiError> {
-    Ok(Json(state.storage.events().await?))
+) -> Result<ApiJson<Vec<EventSummary>>, ApiError> {
+    Ok(ApiJson(state.storage.events().await?))
 }
 
 /// An event's close-out: the whole event, each device, each staff member (per currency and
@@ -72,13 +71,13 @@ pub async fn events(
     security(("manager_token" = [])),
     responses((status = 200, body = CloseOut),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn close_out(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<CloseOutQuery>, QueryRejection>,
-) -> Result<Json<CloseOut>, ApiError> {
-    let Query(q) = query?;
-    Ok(Json(
+    ApiQuery(q): ApiQuery<CloseOutQuery>,
+) -> Result<ApiJson<CloseOut>, ApiError> {
+    Ok(ApiJson(
         state.storage.close_out(q.filter()?, (state.now)()).await?,
     ))
 }
@@ -89,13 +88,13 @@ pub async fn close_out(
     security(("manager_token" = [])),
     responses((status = 200, body = Vec<HourlySales>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn sales_by_hour(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<CloseOutQuery>, QueryRejection>,
-) -> Result<Json<Vec<HourlySales>>, ApiError> {
-    let Query(q) = query?;
-    Ok(Json(state.storage.sales_by_hour(q.filter()?).await?))
+    ApiQuery(q): ApiQuery<CloseOutQuery>,
+) -> Result<ApiJson<Vec<HourlySales>>, ApiError> {
+    Ok(ApiJson(state.storage.sales_by_hour(q.filter()?).await?))
 }
 
 /// The close-out as CSV: `part=figures` (one row per part, method and currency),
@@ -104,12 +103,12 @@ pub async fn sales_by_hour(
     security(("manager_token" = [])),
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn close_out_csv(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<CloseOutQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<CloseOutQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query?;
     let part = blank(&q.part).unwrap_or("figures").to_string();
     let write: fn(&CloseOut) -> Result<Vec<u8>, csv::Error> = match part.as_str() {
         "figures" => figures_csv,
@@ -122,8 +121,7 @@ pub async fn close_out_csv(
         }
     };
     let close_out = state.storage.close_out(q.filter()?, (state.now)()).await?;
-    let body = write(&close_out)
-        .map_err(|e| ApiError::from(crate::storage::StorageError::Backend(e.to_string())))?;
+    let body = write(&close_out).map_err(ApiError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

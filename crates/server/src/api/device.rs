@@ -2,56 +2,26 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
+use axum::extract::State;
 use fairtill_protocol::{
-    DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
-    PushRequest, PushResponse,
+    DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, PullRequest, PullResponse, PushRequest,
+    PushResponse,
 };
 
-use super::error::{check_batch, check_version, version_and_token, ApiError};
+use super::error::ApiError;
+use super::request::{check_batch, ApiJson, ApiVersion, AuthDevice};
 use super::AppState;
 use crate::auth;
-use crate::storage::Device;
-
-/// An enrolled, unrevoked device, from its bearer token.
-pub struct AuthDevice(pub Device);
-
-impl FromRequestParts<Arc<AppState>> for AuthDevice {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        let token = version_and_token(
-            &parts.headers,
-            "this request needs a device token; enroll the device first",
-        )?;
-        match state.storage.authenticate(auth::hash(token)).await? {
-            Some(device) => Ok(AuthDevice(device)),
-            None => Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "this device's token is not valid (revoked or unknown); enroll it again with a new code",
-            )),
-        }
-    }
-}
 
 /// Trade a one-time enrollment code for a device token.
 #[utoipa::path(post, path = "/v1/enroll", tag = "device", request_body = EnrollRequest,
     responses((status = 200, body = EnrollResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn enroll(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Json<EnrollRequest>, JsonRejection>,
-) -> Result<Json<EnrollResponse>, ApiError> {
-    check_version(&headers)?;
-    let Json(req) = body?;
+    _: ApiVersion,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Result<ApiJson<EnrollResponse>, ApiError> {
     let code = auth::normalize_code(&req.code);
     if code.is_empty() {
         return Err(ApiError::bad_request(
@@ -69,7 +39,7 @@ pub async fn enroll(
             (state.now)(),
         )
         .await?;
-    Ok(Json(EnrollResponse {
+    Ok(ApiJson(EnrollResponse {
         device_id: device.id,
         name: device.name,
         token,
@@ -80,30 +50,30 @@ pub async fn enroll(
 #[utoipa::path(post, path = "/v1/push", tag = "device", request_body = PushRequest,
     security(("device_token" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn push(
     State(state): State<Arc<AppState>>,
     AuthDevice(device): AuthDevice,
-    body: Result<Json<PushRequest>, JsonRejection>,
-) -> Result<Json<PushResponse>, ApiError> {
-    let Json(req) = body?;
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<ApiJson<PushResponse>, ApiError> {
     check_batch(req.records.len())?;
     let results = state
         .storage
         .push(device.id, req.records, (state.now)())
         .await?;
-    Ok(Json(PushResponse { results }))
+    Ok(ApiJson(PushResponse { results }))
 }
 
 /// Pull offers, the catalog, events and the device's event's records from other devices.
 #[utoipa::path(post, path = "/v1/pull", tag = "device", request_body = PullRequest,
     security(("device_token" = [])),
     responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn pull(
     State(state): State<Arc<AppState>>,
     AuthDevice(device): AuthDevice,
-    body: Result<Json<PullRequest>, JsonRejection>,
-) -> Result<Json<PullResponse>, ApiError> {
-    let Json(req) = body?;
+    ApiJson(req): ApiJson<PullRequest>,
+) -> Result<ApiJson<PullResponse>, ApiError> {
     let after = match req.cursor.as_deref() {
         None | Some("") => 0,
         Some(c) => c.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
@@ -114,7 +84,7 @@ pub async fn pull(
         .storage
         .pull(device.id, req.event_id, after, req.limit)
         .await?;
-    Ok(Json(PullResponse {
+    Ok(ApiJson(PullResponse {
         records: page.records,
         cursor: page.last_seq.to_string(),
         more: page.more,
@@ -125,9 +95,10 @@ pub async fn pull(
 #[utoipa::path(get, path = "/v1/status", tag = "device",
     security(("device_token" = [])),
     responses((status = 200, body = DeviceStatus), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn status(
     State(state): State<Arc<AppState>>,
     AuthDevice(device): AuthDevice,
-) -> Result<Json<DeviceStatus>, ApiError> {
-    Ok(Json(state.storage.status(device.id).await?))
+) -> Result<ApiJson<DeviceStatus>, ApiError> {
+    Ok(ApiJson(state.storage.status(device.id).await?))
 }

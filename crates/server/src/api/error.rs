@@ -1,34 +1,50 @@
-//! Error responses: a status and `{ code, message }`, in words the reader can act on.
+//! Error responses: `{ code, message }` in words the reader can act on, with the HTTP status
+//! that belongs to the code ([`ErrorCode::status`]).
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use fairtill_protocol::{
-    check_client_version, ErrorBody, ErrorCode, API_VERSION_HEADER, MAX_BATCH, MAX_BODY_BYTES,
-};
+use fairtill_protocol::{ErrorBody, ErrorCode, MAX_BODY_BYTES};
 
 use crate::storage::StorageError;
 
+/// Seconds a client is asked to wait when the server is busy.
+const BUSY_RETRY_AFTER_SECS: u32 = 2;
+
 /// An error response.
 #[derive(Debug)]
-pub struct ApiError(pub StatusCode, pub ErrorBody);
+pub struct ApiError(pub ErrorBody);
 
 impl ApiError {
-    /// An error with a status, code and message.
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError(
-            status,
-            ErrorBody {
-                code,
-                message: message.into(),
-            },
-        )
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError(ErrorBody {
+            code,
+            message: message.into(),
+        })
     }
 
-    /// 400 with a message.
+    /// A malformed request or a refused value.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+        ApiError::new(ErrorCode::BadRequest, message)
+    }
+
+    /// The server failed; the detail goes to the log, the client is told to try again.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "request failed");
+        ApiError::new(
+            ErrorCode::Internal,
+            "the server could not complete the request; try again shortly",
+        )
+    }
+}
+
+/// Logged by its code alone: the message may quote what the client typed (a customer's name
+/// or email in a search), and no customer data belongs in a log.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0.code)
     }
 }
 
@@ -39,34 +55,41 @@ pub fn blank(v: &Option<String>) -> Option<&str> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(self.1)).into_response()
+        let status =
+            StatusCode::from_u16(self.0.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let busy = self.0.code == ErrorCode::Busy;
+        let mut response = (status, Json(self.0)).into_response();
+        if busy {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+            );
+        }
+        response
     }
 }
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
-        let (status, code) = match &e {
+        let code = match &e {
             StorageError::UnknownCode
             | StorageError::CodeExpired
             | StorageError::CodeUsed
-            | StorageError::BadLogin => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            | StorageError::BadLogin => ErrorCode::Unauthorized,
             StorageError::AlreadyEnrolled(_)
             | StorageError::ManagerExists(_)
-            | StorageError::AlreadyResolved(_) => (StatusCode::CONFLICT, ErrorCode::Forbidden),
+            | StorageError::AlreadyResolved(_) => ErrorCode::Conflict,
             StorageError::UnknownDevice(_)
             | StorageError::UnknownConflict(_)
-            | StorageError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            StorageError::Invalid(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-            StorageError::Backend(detail) => {
-                eprintln!("storage error: {detail}");
-                return ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    ErrorCode::Internal,
-                    "the server could not complete the request; try again shortly",
-                );
+            | StorageError::NotFound(_) => ErrorCode::NotFound,
+            StorageError::Invalid(_) => ErrorCode::BadRequest,
+            StorageError::Busy(detail) => {
+                tracing::warn!(%detail, "database busy");
+                ErrorCode::Busy
             }
+            StorageError::Backend(detail) => return ApiError::internal(detail),
         };
-        ApiError::new(status, code, e.to_string())
+        ApiError::new(code, e.to_string())
     }
 }
 
@@ -75,7 +98,6 @@ impl From<JsonRejection> for ApiError {
         match r {
             JsonRejection::BytesRejection(_) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorCode::PayloadTooLarge,
                     format!(
                         "the request is larger than {MAX_BODY_BYTES} bytes; send smaller batches"
@@ -91,48 +113,4 @@ impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         ApiError::bad_request(r.body_text())
     }
-}
-
-/// Checks the client's API version header.
-pub fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
-    let header = headers
-        .get(API_VERSION_HEADER)
-        .and_then(|v| v.to_str().ok());
-    check_client_version(header).map(|_| ()).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::VersionMismatch,
-            e.to_string(),
-        )
-    })
-}
-
-/// The bearer token of a request.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-/// The version check and the bearer token every authenticated endpoint starts with; `missing`
-/// says what to do when there is no token.
-pub fn version_and_token<'a>(headers: &'a HeaderMap, missing: &str) -> Result<&'a str, ApiError> {
-    check_version(headers)?;
-    bearer(headers)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, missing))
-}
-
-/// Refuses a batch of more than [`MAX_BATCH`] records.
-pub fn check_batch(records: usize) -> Result<(), ApiError> {
-    if records > MAX_BATCH {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            format!("{records} records at once; send at most {MAX_BATCH}"),
-        ));
-    }
-    Ok(())
 }

@@ -5,24 +5,21 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use fairtill_core::filter::{Page, TxFilter};
-use fairtill_core::ledger::{Summary, TxKind, TxResult};
-use fairtill_core::money::Currency;
-use fairtill_core::Timestamp;
+use fairtill_core::filter::Page;
+use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
-    ErrorBody, ErrorCode, LoginRequest, LoginResponse, ManagerOrder, PushRequest, PushResponse,
+    id_of, ErrorBody, ListFilter, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
+    PushRequest, PushResponse,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::{blank, check_batch, check_version, version_and_token, ApiError};
+use super::error::{blank, ApiError};
+use super::request::{check_batch, ApiJson, ApiQuery, ApiVersion, AuthManager};
 use super::AppState;
 use crate::auth;
 use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, ServerFilter};
@@ -30,70 +27,35 @@ use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, ServerFilter}
 /// How long a manager's sign-in lasts.
 pub const SESSION_HOURS: i64 = 12;
 
-/// A signed-in manager, from their bearer token.
-pub struct AuthManager(pub String);
-
-impl FromRequestParts<Arc<AppState>> for AuthManager {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        let token = version_and_token(&parts.headers, "sign in as a manager first")?;
-        let hash = auth::hash(token);
-        if let Some(name) = state
-            .storage
-            .authenticate_manager(hash.clone(), (state.now)())
-            .await?
-        {
-            return Ok(AuthManager(name));
-        }
-        if state.storage.authenticate(hash).await?.is_some() {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::Forbidden,
-                "a device token cannot use manager endpoints; sign in as a manager",
-            ));
-        }
-        Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::Unauthorized,
-            "that manager sign-in is not valid or has expired; sign in again",
-        ))
-    }
-}
-
 /// Sign in as a manager.
 #[utoipa::path(post, path = "/v1/manager/login", tag = "manager", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
-    headers: axum::http::HeaderMap,
-    body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    check_version(&headers)?;
-    let Json(req) = body?;
+    _: ApiVersion,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<ApiJson<LoginResponse>, ApiError> {
     let name = req.name.trim().to_string();
     let stored = state.storage.manager_password_hash(name.clone()).await?;
     let password = req.password;
     let ok =
         tokio::task::spawn_blocking(move || auth::verify_password(&password, stored.as_deref()))
             .await
-            .map_err(|e| ApiError::from(crate::storage::StorageError::Backend(e.to_string())))?;
+            .map_err(ApiError::internal)?;
     if !ok {
         return Err(crate::storage::StorageError::BadLogin.into());
     }
     let now = (state.now)();
     let expires_at = now
         .checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS))
-        .map_err(|e| ApiError::from(crate::storage::StorageError::Backend(e.to_string())))?;
+        .map_err(ApiError::internal)?;
     let token = auth::new_token();
     state
         .storage
         .add_manager_token(name.clone(), auth::hash(&token), now, expires_at)
         .await?;
-    Ok(Json(LoginResponse {
+    Ok(ApiJson(LoginResponse {
         token,
         name,
         expires_at,
@@ -103,109 +65,18 @@ pub async fn login(
 /// Every enrolled device.
 #[utoipa::path(get, path = "/v1/manager/devices", tag = "manager", security(("manager_token" = [])),
     responses((status = 200, body = Vec<Device>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn devices(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-) -> Result<Json<Vec<Device>>, ApiError> {
-    Ok(Json(state.storage.devices().await?))
+) -> Result<ApiJson<Vec<Device>>, ApiError> {
+    Ok(ApiJson(state.storage.devices().await?))
 }
 
-/// The filters of the transaction list. Lists are comma-separated.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Created at or after (RFC 3339).
-    pub from: Option<String>,
-    /// Created before (RFC 3339).
-    pub to: Option<String>,
-    /// Event id.
-    pub event: Option<String>,
-    /// Device id.
-    pub device: Option<String>,
-    /// Staff member.
-    pub staff: Option<String>,
-    /// Kinds: authorize, capture, sale, void, refund, credit.
-    pub kind: Option<String>,
-    /// Results: approved, declined, abandoned, canceled, unknown.
-    pub result: Option<String>,
-    /// ISO 4217 currency code.
-    pub currency: Option<String>,
-    /// cash, card, external or marked_paid.
-    pub method: Option<String>,
-    /// Text in the customer, receipt or external reference.
-    pub text: Option<String>,
-    /// The `next` of the previous page.
-    pub after: Option<String>,
-    /// Rows per page (1–1000, default 100).
-    pub limit: Option<usize>,
-}
-
-fn list_of<T>(
-    text: &Option<String>,
-    what: &str,
-    parse: impl Fn(&str) -> Option<T>,
-) -> Result<Vec<T>, ApiError> {
-    blank(text)
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    parse(s).ok_or_else(|| ApiError::bad_request(format!("{s:?} is not a {what}")))
-                })
-                .collect()
-        })
-        .unwrap_or_else(|| Ok(Vec::new()))
-}
-
-fn time_of(text: &Option<String>, what: &str) -> Result<Option<Timestamp>, ApiError> {
-    blank(text)
-        .map(|t| {
-            t.parse::<Timestamp>().map_err(|_| {
-                ApiError::bad_request(format!(
-                    "{what} {t:?} is not a time; use RFC 3339, e.g. 2026-11-22T09:00:00Z"
-                ))
-            })
-        })
-        .transpose()
-}
-
-fn id_of<T: std::str::FromStr>(text: &Option<String>, what: &str) -> Result<Option<T>, ApiError> {
-    blank(text)
-        .map(|t| {
-            t.parse::<T>()
-                .map_err(|_| ApiError::bad_request(format!("{t:?} is not a {what} id")))
-        })
-        .transpose()
-}
-
-impl ListQuery {
-    /// The storage filter, with every field checked.
-    pub fn filter(&self) -> Result<ServerFilter, ApiError> {
-        let currency = blank(&self.currency)
-            .map(|c| {
-                Currency::from_code(&c.to_ascii_uppercase())
-                    .map_err(|_| ApiError::bad_request(format!("{c:?} is not a currency code")))
-            })
-            .transpose()?;
-        let base = TxFilter {
-            from: time_of(&self.from, "from")?,
-            to: time_of(&self.to, "to")?,
-            event_id: id_of(&self.event, "event")?,
-            staff: blank(&self.staff).map(str::to_string),
-            kinds: list_of(&self.kind, "transaction kind", TxKind::parse)?,
-            results: list_of(&self.result, "result", TxResult::parse)?,
-            currency,
-            method: blank(&self.method).map(str::to_string),
-            text: blank(&self.text).map(str::to_string),
-        };
-        base.method()
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        Ok(ServerFilter {
-            base,
-            device_id: id_of(&self.device, "device")?,
-        })
-    }
+/// The storage filter of a list query, with every field checked.
+fn list_filter(q: &ListQuery) -> Result<ServerFilter, ApiError> {
+    let ListFilter { base, device_id } = q.filter().map_err(ApiError::bad_request)?;
+    Ok(ServerFilter { base, device_id })
 }
 
 /// Every device's transactions, newest first, a page at a time.
@@ -213,13 +84,13 @@ impl ListQuery {
     security(("manager_token" = [])),
     responses((status = 200, body = Page),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn transactions(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Page>, ApiError> {
-    let Query(q) = query?;
-    let filter = q.filter()?;
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<ApiJson<Page>, ApiError> {
+    let filter = list_filter(&q)?;
     let page = state
         .storage
         .transactions(
@@ -228,7 +99,7 @@ pub async fn transactions(
             q.limit.unwrap_or(100),
         )
         .await?;
-    Ok(Json(page))
+    Ok(ApiJson(page))
 }
 
 /// The per-currency summary of the filtered transactions.
@@ -236,14 +107,17 @@ pub async fn transactions(
     security(("manager_token" = [])),
     responses((status = 200, body = Summary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn summary(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Summary>, ApiError> {
-    let Query(q) = query?;
-    Ok(Json(
-        state.storage.summary(q.filter()?, (state.now)()).await?,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<ApiJson<Summary>, ApiError> {
+    Ok(ApiJson(
+        state
+            .storage
+            .summary(list_filter(&q)?, (state.now)())
+            .await?,
     ))
 }
 
@@ -255,13 +129,13 @@ const EXPORT_PAGE: usize = 1000;
     security(("manager_token" = [])),
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn export_csv(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query?;
-    let filter = q.filter()?;
+    let filter = list_filter(&q)?;
     // The first page is read before answering, so a bad filter is a 400, not a broken body.
     let first = state
         .storage
@@ -276,7 +150,7 @@ pub async fn export_csv(
             let chunk = match csv_chunk(&page, header) {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("export: {e}");
+                    tracing::error!(error = %e, "export could not write a page");
                     return;
                 }
             };
@@ -294,7 +168,7 @@ pub async fn export_csv(
                 Ok(p) => p,
                 Err(e) => {
                     // Ending early would look like a complete file: leave it visibly cut.
-                    eprintln!("export stopped: {e}");
+                    tracing::error!(error = %e, "export stopped: a page could not be read");
                     let _ = tx
                         .send(Ok(Bytes::from_static(
                             b"\nEXPORT FAILED: the server could not read further rows\n",
@@ -336,15 +210,16 @@ fn csv_chunk(page: &Page, header: bool) -> Result<Vec<u8>, csv::Error> {
     params(("id" = String, Path, description = "The order id")),
     security(("manager_token" = [])),
     responses((status = 200, body = ManagerOrder), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn order(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
     Path(id): Path<String>,
-) -> Result<Json<ManagerOrder>, ApiError> {
+) -> Result<ApiJson<ManagerOrder>, ApiError> {
     let order_id = id
         .parse()
         .map_err(|_| ApiError::bad_request(format!("{id:?} is not an order id")))?;
-    Ok(Json(state.storage.order(order_id, (state.now)()).await?))
+    Ok(ApiJson(state.storage.order(order_id, (state.now)()).await?))
 }
 
 /// Which conflicts to list.
@@ -362,17 +237,17 @@ pub struct ConflictQuery {
 #[utoipa::path(get, path = "/v1/manager/conflicts", tag = "manager", params(ConflictQuery),
     security(("manager_token" = [])),
     responses((status = 200, body = Vec<Conflict>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn conflicts(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<ConflictQuery>, QueryRejection>,
-) -> Result<Json<Vec<Conflict>>, ApiError> {
-    let Query(q) = query?;
+    ApiQuery(q): ApiQuery<ConflictQuery>,
+) -> Result<ApiJson<Vec<Conflict>>, ApiError> {
     let filter = ConflictFilter {
         include_resolved: q.include_resolved,
-        device_id: id_of(&q.device, "device")?,
+        device_id: id_of(&q.device, "device").map_err(ApiError::bad_request)?,
     };
-    Ok(Json(state.storage.conflicts(filter).await?))
+    Ok(ApiJson(state.storage.conflicts(filter).await?))
 }
 
 /// How a conflict was resolved.
@@ -390,16 +265,16 @@ pub struct ResolveRequest {
     params(("id" = String, Path, description = "The conflict id")),
     security(("manager_token" = [])),
     responses((status = 200, body = Conflict), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn resolve_conflict(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
     Path(id): Path<String>,
-    body: Result<Json<ResolveRequest>, JsonRejection>,
-) -> Result<Json<Conflict>, ApiError> {
+    ApiJson(req): ApiJson<ResolveRequest>,
+) -> Result<ApiJson<Conflict>, ApiError> {
     let id: Uuid = id
         .parse()
         .map_err(|_| ApiError::bad_request(format!("{id:?} is not a conflict id")))?;
-    let Json(req) = body?;
     let void = req
         .void
         .as_deref()
@@ -410,7 +285,7 @@ pub async fn resolve_conflict(
                 .map_err(|_| ApiError::bad_request(format!("{v:?} is not a transaction id")))
         })
         .transpose()?;
-    Ok(Json(
+    Ok(ApiJson(
         state
             .storage
             .resolve_conflict(id, manager, req.note, void, (state.now)())
@@ -430,29 +305,31 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/v1/manager/audit", tag = "manager", params(AuditQuery),
     security(("manager_token" = [])),
     responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn audit_log(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    let Query(q) = query?;
-    Ok(Json(state.storage.audit_log(q.limit.unwrap_or(200)).await?))
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<ApiJson<Vec<AuditEntry>>, ApiError> {
+    Ok(ApiJson(
+        state.storage.audit_log(q.limit.unwrap_or(200)).await?,
+    ))
 }
 
 /// Publish events and catalog products to every device (a new version replaces the old).
 #[utoipa::path(post, path = "/v1/manager/catalog", tag = "manager", request_body = PushRequest,
     security(("manager_token" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn publish(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    body: Result<Json<PushRequest>, JsonRejection>,
-) -> Result<Json<PushResponse>, ApiError> {
-    let Json(req) = body?;
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<ApiJson<PushResponse>, ApiError> {
     check_batch(req.records.len())?;
     let results = state
         .storage
         .publish(manager, req.records, (state.now)())
         .await?;
-    Ok(Json(PushResponse { results }))
+    Ok(ApiJson(PushResponse { results }))
 }

@@ -6,18 +6,39 @@ mod device;
 mod error;
 mod manager;
 mod openapi;
+mod request;
 mod settlement;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use fairtill_protocol::MAX_BODY_BYTES;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::storage::Storage;
 
 pub use error::ApiError;
+pub use request::{ApiJson, ApiQuery};
+
+/// The header that carries a request's id: set by the server when the client sent none, and
+/// returned on every answer so a client's report can be found in the server's log.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A span per request: method, path (never the query string, which may hold a customer's
+/// name or email) and request id. Handlers' own spans and events nest inside it.
+fn request_span<B>(req: &Request<B>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+}
 pub use openapi::ApiDoc;
 
 /// Shared state: the storage backend and the clock.
@@ -69,5 +90,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/manager/catalog", post(manager::publish))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+            REQUEST_ID_HEADER,
+        )))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            MakeRequestUuid,
+        ))
         .with_state(state)
 }

@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::Json;
+use axum::extract::{Path, State};
 use fairtill_core::ids::{EventId, TxId};
 use fairtill_core::money::Currency;
 use fairtill_protocol::{ColumnMapping, ErrorBody, SettlementImport, SettlementReport};
@@ -17,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::error::{blank, ApiError};
-use super::manager::AuthManager;
+use super::request::{ApiJson, ApiQuery, AuthManager};
 use super::AppState;
 use crate::settlement::formats;
 use crate::settlement::read::{header, read, ReadError};
@@ -77,13 +75,13 @@ fn read_error(e: ReadError) -> ApiError {
     security(("manager_token" = [])),
     responses((status = 200, body = SettlementReport),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    query: Result<Query<ImportQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
-) -> Result<Json<SettlementReport>, ApiError> {
-    let Query(q) = query?;
+) -> Result<ApiJson<SettlementReport>, ApiError> {
     if body.is_empty() {
         return Err(ApiError::bad_request("the file is empty"));
     }
@@ -134,7 +132,7 @@ pub async fn import(
         move || read(&body, &mapping, currency)
     })
     .await
-    .map_err(|e| ApiError::from(crate::storage::StorageError::Backend(e.to_string())))?
+    .map_err(ApiError::internal)?
     .map_err(read_error)?;
     let new = NewImport {
         file_name: blank(&q.file_name).unwrap_or("settlement.csv").to_string(),
@@ -145,7 +143,7 @@ pub async fn import(
         rows: file.rows,
         skipped: file.skipped,
     };
-    Ok(Json(
+    Ok(ApiJson(
         state
             .storage
             .import_settlement(new, manager, (state.now)())
@@ -170,11 +168,12 @@ fn detect(body: &[u8]) -> Option<ColumnMapping> {
 #[utoipa::path(get, path = "/v1/manager/settlements", tag = "manager",
     security(("manager_token" = [])),
     responses((status = 200, body = Vec<SettlementImport>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn imports(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-) -> Result<Json<Vec<SettlementImport>>, ApiError> {
-    Ok(Json(state.storage.settlement_imports().await?))
+) -> Result<ApiJson<Vec<SettlementImport>>, ApiError> {
+    Ok(ApiJson(state.storage.settlement_imports().await?))
 }
 
 fn import_id(id: &str) -> Result<Uuid, ApiError> {
@@ -187,12 +186,13 @@ fn import_id(id: &str) -> Result<Uuid, ApiError> {
     params(("id" = String, Path, description = "The import id")),
     security(("manager_token" = [])),
     responses((status = 200, body = SettlementReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
     Path(id): Path<String>,
-) -> Result<Json<SettlementReport>, ApiError> {
-    Ok(Json(
+) -> Result<ApiJson<SettlementReport>, ApiError> {
+    Ok(ApiJson(
         state.storage.settlement_report(import_id(&id)?).await?,
     ))
 }
@@ -213,17 +213,17 @@ pub struct DecisionRequest {
     security(("manager_token" = [])),
     responses((status = 200, body = SettlementReport, description = "the report after the decision"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn decide(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
     Path((id, line)): Path<(String, String)>,
-    body: Result<Json<DecisionRequest>, JsonRejection>,
-) -> Result<Json<SettlementReport>, ApiError> {
+    ApiJson(req): ApiJson<DecisionRequest>,
+) -> Result<ApiJson<SettlementReport>, ApiError> {
     let id = import_id(&id)?;
     let line: u64 = line
         .parse()
         .map_err(|_| ApiError::bad_request(format!("{line:?} is not a line number")))?;
-    let Json(req) = body?;
     let decision = match req.action.as_str() {
         "confirm" => Decision::Confirm,
         "reject" => Decision::Reject,
@@ -246,7 +246,7 @@ pub async fn decide(
             )))
         }
     };
-    Ok(Json(
+    Ok(ApiJson(
         state
             .storage
             .decide_settlement(id, line, decision, manager, (state.now)())
@@ -258,13 +258,14 @@ pub async fn decide(
 #[utoipa::path(get, path = "/v1/manager/settlement-formats", tag = "manager",
     security(("manager_token" = [])),
     responses((status = 200, body = Vec<ColumnMapping>), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn formats_list(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-) -> Result<Json<Vec<ColumnMapping>>, ApiError> {
+) -> Result<ApiJson<Vec<ColumnMapping>>, ApiError> {
     let mut all = formats::builtin();
     all.extend(state.storage.mappings().await?);
-    Ok(Json(all))
+    Ok(ApiJson(all))
 }
 
 /// Save a column mapping for a format Fairtill does not know (same name: replaced).
@@ -272,12 +273,12 @@ pub async fn formats_list(
     request_body = ColumnMapping,
     security(("manager_token" = [])),
     responses((status = 200, body = ColumnMapping, description = "the saved mapping"), (status = 400, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn save_format(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    body: Result<Json<ColumnMapping>, JsonRejection>,
-) -> Result<Json<ColumnMapping>, ApiError> {
-    let Json(mut mapping) = body?;
+    ApiJson(mut mapping): ApiJson<ColumnMapping>,
+) -> Result<ApiJson<ColumnMapping>, ApiError> {
     mapping.name = mapping.name.trim().to_string();
     if mapping.name.is_empty() {
         return Err(ApiError::bad_request("give the column mapping a name"));
@@ -320,5 +321,5 @@ pub async fn save_format(
         .storage
         .save_mapping(mapping.clone(), manager, (state.now)())
         .await?;
-    Ok(Json(mapping))
+    Ok(ApiJson(mapping))
 }

@@ -5,7 +5,7 @@ use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{DeviceId, TxId};
 use fairtill_core::ledger::{Command, Fact, Stamp};
 use fairtill_core::Timestamp;
-use fairtill_protocol::{Record, SERVER_DEVICE};
+use fairtill_protocol::{ConflictKind, Record, SERVER_DEVICE};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -80,7 +80,11 @@ fn to_conflict(db: &mut dyn Db, r: &Row) -> Result<Conflict> {
         id: id
             .parse()
             .map_err(|_| StorageError::Backend(format!("conflict id {id:?}")))?,
-        kind: r.text(1)?,
+        kind: {
+            let name = r.text(1)?;
+            ConflictKind::parse(&name)
+                .ok_or_else(|| StorageError::Backend(format!("unknown conflict kind {name:?}")))?
+        },
         reason: r.text(2)?,
         record: record_bodies(db, &record_type, &[r.text(4)?])?
             .into_iter()

@@ -3,8 +3,8 @@
 //! The server holds no state of its own beyond its storage, so it scales out on PostgreSQL.
 //!
 //! Statements are written once, in the SQL both databases speak, with `$1, $2, …` placeholders
-//! numbered in the order they first appear (SQLite binds `$N` by first appearance; the SQLite
-//! backend checks the numbering in debug builds). Only the schema differs per backend, in
+//! in any order (the SQLite backend rewrites them to `?1, ?2, …`, which SQLite binds by number,
+//! as PostgreSQL does). Only the schema differs per backend, in
 //! `migrations/server/{sqlite,postgres}/`, and the lookup in its trigram index (`text`).
 
 mod catalog;
@@ -296,7 +296,11 @@ pub enum StorageError {
     /// The request cannot be carried out as asked.
     #[error("{0}")]
     Invalid(String),
-    /// The database failed.
+    /// The database is busy (locked, or no connection free in time): worth retrying soon.
+    /// The detail is for the log.
+    #[error("the server is busy; try again in a moment")]
+    Busy(String),
+    /// The database failed. The detail is for the log, never for the client.
     #[error("storage error: {0}")]
     Backend(String),
 }

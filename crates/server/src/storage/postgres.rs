@@ -32,13 +32,25 @@ const POOL_SIZE: u32 = 16;
 
 impl From<postgres::Error> for StorageError {
     fn from(e: postgres::Error) -> Self {
-        StorageError::Backend(e.to_string())
+        use postgres::error::SqlState;
+        let busy = [
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::TOO_MANY_CONNECTIONS,
+            SqlState::QUERY_CANCELED,
+        ];
+        match e.code() {
+            Some(code) if busy.contains(code) => StorageError::Busy(e.to_string()),
+            _ => StorageError::Backend(e.to_string()),
+        }
     }
 }
 
 impl From<r2d2::Error> for StorageError {
     fn from(e: r2d2::Error) -> Self {
-        StorageError::Backend(format!("no database connection: {e}"))
+        // r2d2's only error is a checkout that timed out: every connection is in use.
+        StorageError::Busy(format!("no database connection free: {e}"))
     }
 }
 

@@ -2,13 +2,14 @@
 //! record breaks across devices as conflicts (stored, never refused).
 
 use fairtill_core::ids::{DeviceId, EventId};
+use fairtill_core::ledger::reference::HOLDING_RESULTS;
 use fairtill_core::ledger::{PaymentMethod, Transaction, TxKind};
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::Order;
 use fairtill_core::Timestamp;
 use std::collections::{BTreeMap, HashSet};
 
-use fairtill_protocol::{PushOutcome, PushResult, Record, RecordKey, RecordType};
+use fairtill_protocol::{ConflictKind, PushOutcome, PushResult, Record, RecordKey, RecordType};
 use uuid::Uuid;
 
 use super::{ms, query_one, Db, Param, Result, Storage, StorageError};
@@ -32,7 +33,7 @@ pub(crate) fn type_name(t: RecordType) -> &'static str {
 
 /// A rule broken across devices, found when a record was stored.
 struct Found {
-    kind: &'static str,
+    kind: ConflictKind,
     /// The records on the other side.
     others: Vec<String>,
     /// Every device involved.
@@ -209,8 +210,8 @@ fn over_limit(
         Currency::from_code(&currency).map_err(|e| StorageError::Backend(e.to_string()))?;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
     let (kind, what) = match child_kind {
-        "refund" => ("over_refund", "refunds"),
-        _ => ("over_capture", "captures"),
+        "refund" => (ConflictKind::OverRefund, "refunds"),
+        _ => (ConflictKind::OverCapture, "captures"),
     };
     let mut devices: Vec<String> = children.iter().map(|c| c.2.clone()).collect();
     devices.push(parent_device);
@@ -230,19 +231,29 @@ fn over_limit(
     }))
 }
 
-/// The same external payment logged twice (approved or pending, not voided).
+/// The same external payment logged on two tills, both still holding it
+/// (`fairtill_core::ledger::reference`).
 fn duplicate_reference(db: &mut dyn Db, t: &Transaction) -> Result<Option<Found>> {
-    let (TxKind::Sale | TxKind::Authorize, PaymentMethod::External { system, reference }) =
-        (t.kind, &t.method)
-    else {
+    /// The lookup, with the results that hold a reference taken from the rule.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let held: Vec<String> = HOLDING_RESULTS
+            .iter()
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        format!(
+            "SELECT t.id, t.device_id FROM transactions t
+             WHERE t.external_system = $1 AND t.external_reference = $2 AND t.parent_id IS NULL AND t.id <> $3
+               AND t.result IN ({})
+               AND t.voided = 0",
+            held.join(", ")
+        )
+    });
+    let Some(logged) = t.logged_reference() else {
         return Ok(None);
     };
     let others = db.query(
-        "SELECT t.id, t.device_id FROM transactions t
-         WHERE t.external_system = $1 AND t.external_reference = $2 AND t.parent_id IS NULL AND t.id <> $3
-           AND t.result IN ('approved', 'unknown')
-           AND t.voided = 0",
-        params![system.as_str(), reference.as_str(), t.id.to_string()],
+        &SQL,
+        params![logged.system, logged.reference, t.id.to_string()],
     )?;
     if others.is_empty() {
         return Ok(None);
@@ -254,10 +265,10 @@ fn duplicate_reference(db: &mut dyn Db, t: &Transaction) -> Result<Option<Found>
         devices.push(r.text(1)?);
     }
     Ok(Some(Found {
-        kind: "duplicate_reference",
+        kind: ConflictKind::DuplicateReference,
         others: ids,
         devices: sorted(devices),
-        reason: format!("{system} payment {reference} was logged more than once"),
+        reason: logged.logged_twice(),
     }))
 }
 
@@ -297,7 +308,7 @@ fn conflicts_of(
             )?;
             if !others.is_empty() {
                 found.push(Found {
-                    kind: "offer_name_taken",
+                    kind: ConflictKind::OfferNameTaken,
                     others: others.iter().map(|r| r.text(0)).collect::<Result<_>>()?,
                     devices: vec![device.to_string()],
                     reason: format!("another offer is already named {:?}", offer.name()),
@@ -642,7 +653,7 @@ fn store_one(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             params![
                 id.to_string(),
-                c.kind,
+                c.kind.as_str(),
                 type_name(key.record_type),
                 key.id.as_str(),
                 serde_json::to_string(&c.others)?,

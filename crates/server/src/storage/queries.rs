@@ -1,7 +1,7 @@
 //! The manager's reads across devices: the filtered transaction list with keyset pagination,
 //! and the per-currency summary (the one definition in `fairtill_core::ledger::SummaryBuilder`).
 
-use fairtill_core::filter::{decode_cursor, encode_cursor, Page, TxFilter, TxRow};
+use fairtill_core::filter::{decode_cursor, encode_cursor, CondValue, Page, TxFilter, TxRow};
 use fairtill_core::ids::DeviceId;
 use fairtill_core::ledger::{Summary, SummaryBuilder, SummaryRow, TxKind, TxResult};
 use fairtill_core::money::{Currency, Money};
@@ -23,39 +23,34 @@ pub struct ServerFilter {
 pub const MAX_PAGE: usize = 1000;
 
 /// Conditions on `transactions t` (joined to `orders o` when the filter has text: see
-/// [`ServerFilter::orders_join`]) and their parameters, numbered from `$1`. Text is looked up
-/// in its trigram index first, which may settle it as a list of ids (`text`).
+/// [`ServerFilter::orders_join`]) and their parameters, numbered from `$1`: the conditions the
+/// device's list has too ([`TxFilter::conditions`](fairtill_core::filter::TxFilter::conditions)),
+/// the till, and the text, which is looked up in the trigram index first and may settle as a
+/// list of ids (`text`). The device's store writes the same conditions from the same source;
+/// the text search is each store's own, because each has its own index.
 pub(crate) fn filter_sql(db: &mut dyn Db, filter: &ServerFilter) -> Result<(String, Vec<Param>)> {
     let f = &filter.base;
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
-    let mut push = |clause: &str, value: Param| {
-        params.push(value);
-        clauses.push(clause.replace('?', &format!("${}", params.len())));
+    let mut push = |clause: &str, value: Option<Param>| match value {
+        Some(value) => {
+            params.push(value);
+            clauses.push(clause.replace('?', &format!("${}", params.len())));
+        }
+        None => clauses.push(clause.to_string()),
     };
-    if let Some(from) = f.from {
-        push("t.created_at >= ?", ms(from).into());
-    }
-    if let Some(to) = f.to {
-        push("t.created_at < ?", ms(to).into());
-    }
-    if let Some(e) = f.event_id {
-        push("t.event_id = ?", e.to_string().into());
+    let conditions = f
+        .conditions()
+        .map_err(|e| StorageError::Invalid(e.to_string()))?;
+    for c in conditions {
+        let value = c.value.map(|v| match v {
+            CondValue::Int(i) => Param::from(i),
+            CondValue::Text(t) => Param::from(t),
+        });
+        push(&c.clause, value);
     }
     if let Some(d) = filter.device_id {
-        push("t.device_id = ?", d.to_string().into());
-    }
-    if let Some(s) = f.staff() {
-        push("t.staff = ?", s.into());
-    }
-    if let Some(c) = f.currency {
-        push("t.currency = ?", c.code().into());
-    }
-    if let Some(m) = f
-        .method()
-        .map_err(|e| StorageError::Invalid(e.to_string()))?
-    {
-        push("t.method = ?", m.into());
+        push("t.device_id = ?", Some(d.to_string().into()));
     }
     if let (Some(text), Some(pattern)) = (f.text.as_deref().map(str::trim), f.text_pattern()) {
         match text_matches(db, text, &pattern)? {
@@ -65,7 +60,7 @@ pub(crate) fn filter_sql(db: &mut dyn Db, filter: &ServerFilter) -> Result<(Stri
                   OR lower(coalesce(o.customer_phone, '')) LIKE ? ESCAPE '\\'
                   OR lower(coalesce(o.receipt, '')) LIKE ? ESCAPE '\\'
                   OR lower(coalesce(t.external_reference, '')) LIKE ? ESCAPE '\\')",
-                pattern.into(),
+                Some(pattern.into()),
             ),
             TextMatch::Few {
                 orders,
@@ -94,25 +89,6 @@ pub(crate) fn filter_sql(db: &mut dyn Db, filter: &ServerFilter) -> Result<(Stri
                 });
             }
         }
-    }
-    let list = |values: Vec<&'static str>| {
-        values
-            .iter()
-            .map(|v| format!("'{v}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if !f.kinds.is_empty() {
-        clauses.push(format!(
-            "t.kind IN ({})",
-            list(f.kinds.iter().map(|k| k.as_str()).collect())
-        ));
-    }
-    if !f.results.is_empty() {
-        clauses.push(format!(
-            "t.result IN ({})",
-            list(f.results.iter().map(|r| r.as_str()).collect())
-        ));
     }
     let sql = if clauses.is_empty() {
         "1 = 1".to_string()
@@ -227,7 +203,7 @@ impl ServerFilter {
 /// The transactions `filter` selects as summary rows, grouped by `keys` (columns of both
 /// `transactions t` and `transaction_totals`) besides currency, kind, parent kind and result;
 /// each row comes with its key values. Authorizations past their window with money uncaptured
-/// and no void add their remainder as canceled (DESIGN §4 rule 3), as rows of their own.
+/// and no void add their remainder as canceled (docs/domain.md, rule 3), as rows of their own.
 pub(crate) fn grouped_summary_rows(
     db: &mut dyn Db,
     filter: &ServerFilter,

@@ -26,7 +26,12 @@ pub struct SqliteBackend {
 
 impl From<rusqlite::Error> for StorageError {
     fn from(e: rusqlite::Error) -> Self {
-        StorageError::Backend(e.to_string())
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StorageError::Busy(e.to_string())
+            }
+            _ => StorageError::Backend(e.to_string()),
+        }
     }
 }
 
@@ -85,28 +90,39 @@ fn values(params: &[Param]) -> Vec<Value> {
         .collect()
 }
 
-/// SQLite numbers `$N` parameters by first appearance: check they appear as 1, 2, 3, ….
-fn check_numbering(stmt: &rusqlite::Statement<'_>, sql: &str) {
-    for i in 1..=stmt.parameter_count() {
-        debug_assert_eq!(
-            stmt.parameter_name(i),
-            Some(format!("${i}").as_str()),
-            "parameters must first appear in order $1, $2, …: {sql}"
-        );
+/// The statement with every `$N` placeholder written `?N`. SQLite numbers `$N` parameters by
+/// their first appearance (`$N` is a *named* parameter there), so `… $2 … $1` would silently
+/// bind each value to the other; `?N` is bound by its number, as PostgreSQL binds `$N`. Text in
+/// quotes ('…', "…") is left alone.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push('?');
+                continue;
+            }
+            None => {}
+        }
+        out.push(c);
     }
+    out
 }
 
 impl Db for SqliteDb<'_> {
     fn execute(&mut self, sql: &str, params: &[Param]) -> Result<u64> {
-        let mut stmt = self.0.prepare_cached(sql)?;
-        check_numbering(&stmt, sql);
+        let mut stmt = self.0.prepare_cached(&numbered(sql))?;
         let n = stmt.execute(rusqlite::params_from_iter(values(params)))?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
-        let mut stmt = self.0.prepare_cached(sql)?;
-        check_numbering(&stmt, sql);
+        let mut stmt = self.0.prepare_cached(&numbered(sql))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(values(params)))?;
         let mut out = Vec::new();
@@ -136,5 +152,33 @@ impl Db for SqliteDb<'_> {
     fn lock_pushes(&mut self) -> Result<()> {
         // BEGIN IMMEDIATE already holds the only write lock.
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_bind_by_number_in_any_order() {
+        assert_eq!(
+            numbered("SELECT $2, $1 WHERE a = '$1' AND \"$3\" = $10"),
+            "SELECT ?2, ?1 WHERE a = '$1' AND \"$3\" = ?10"
+        );
+        let conn = Connection::open_in_memory().unwrap();
+        let rows = SqliteDb(&conn)
+            .query(
+                "SELECT $2, $1, $2 || '-$1'",
+                &[Param::from("first"), Param::from("second")],
+            )
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![Row(vec![
+                Cell::Text("second".into()),
+                Cell::Text("first".into()),
+                Cell::Text("second-$1".into()),
+            ])]
+        );
     }
 }

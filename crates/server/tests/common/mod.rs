@@ -110,12 +110,27 @@ impl Drop for Server {
 }
 
 pub fn serve(db: &Db) -> Server {
+    serve_with(db, Stdio::inherit(), &[])
+}
+
+/// Serves with the log written as JSON at `level` into `log`.
+pub fn serve_logged(db: &Db, log: &std::path::Path, level: &str) -> Server {
+    let file = std::fs::File::create(log).unwrap();
+    serve_with(
+        db,
+        Stdio::from(file),
+        &[("RUST_LOG", level), ("FAIRTILL_LOG_FORMAT", "json")],
+    )
+}
+
+fn serve_with(db: &Db, stderr: Stdio, env: &[(&str, &str)]) -> Server {
     let mut child = Process::new(BIN)
         .arg("--database")
         .arg(&db.spec)
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut line = String::new();
