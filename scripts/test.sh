@@ -20,9 +20,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n fairtill-ci | gnome-keyring-daemon --components=secrets --daemonize --unlock >/dev/null && cargo test --workspace'
-# `cargo test` regenerated ui/src/bindings from the Rust types: they must match what is committed.
-if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
-  git status --porcelain -- ui/src/bindings >&2
-  echo "ui/src/bindings is stale: commit the TypeScript types cargo test generated" >&2
+# `cargo test` regenerated ui/src/bindings from the Rust types and docs/schema from fresh
+# databases: both must match what is committed.
+if [ -n "$(git status --porcelain -- ui/src/bindings docs/schema)" ]; then
+  git status --porcelain -- ui/src/bindings docs/schema >&2
+  echo "ui/src/bindings or docs/schema is stale: commit what cargo test generated" >&2
   exit 1
 fi

@@ -296,11 +296,18 @@ impl Ui {
         }
     }
 
+    /// Saves a screenshot as `name.png`: into `docs/screenshots/` when asked for with
+    /// `FAIRTILL_SCREENSHOTS=1` (to commit them), else beside the build (`target/tmp/screenshots/`),
+    /// so a test run leaves the checkout as it was.
     pub async fn shot(&self, name: &str) {
         // Let the screen settle (fonts, the last re-render) before the picture.
         tokio::time::sleep(Duration::from_millis(400)).await;
         let png = self.c.screenshot().await.unwrap();
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        let dir = if std::env::var_os("FAIRTILL_SCREENSHOTS").is_some() {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+        } else {
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+        };
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }

@@ -31,7 +31,7 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     let code_a = new_code(&db, "Booth 1");
     let code_b = new_code(&db, "Booth 2");
     // A manager account: a short password is refused, a good one is kept as an argon2 hash.
-    let short = std::process::Command::new(BIN)
+    let short = std::process::Command::new(fairtill_testkit::server_bin())
         .args(["--database", &db.spec, "manager", "add", "--name", "alex"])
         .stdin(std::process::Stdio::null())
         .output()

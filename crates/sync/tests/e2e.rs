@@ -300,8 +300,7 @@ async fn a_server_killed_mid_sync_loses_nothing() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     let first = round.await.unwrap();
     assert!(first.is_err(), "the round saw the server go");
     let stored_before = server_records(&db).len();
@@ -353,7 +352,7 @@ async fn the_server_serves_https_with_its_own_certificate() {
     std::fs::write(&cert_path, cert.pem()).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     let db = dir.path().join("server.db");
-    let mut child = std::process::Command::new(server_bin())
+    let mut child = std::process::Command::new(fairtill_testkit::server_bin())
         .arg("--database")
         .arg(&db)
         .args(["serve", "--bind", "127.0.0.1:0", "--tls-cert"])

@@ -3,16 +3,15 @@
 //! the device store does.
 #![allow(clippy::unwrap_used, missing_docs, dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command as Process, Stdio};
+use std::process::Stdio;
 
 use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{DeviceId, EventId, OfferId, OrderId, TxId};
 use fairtill_core::ledger::*;
-use fairtill_core::money::{Currency, Money};
+use fairtill_core::money::Money;
 use fairtill_core::offer::{Offer, OfferLine};
-use fairtill_core::order::{Order, OrderDraft, OrderLine};
-use fairtill_core::tax::{TaxCategory, TaxPolicy};
+use fairtill_core::order::{Order, OrderDraft};
+use fairtill_core::tax::TaxCategory;
 use fairtill_core::Timestamp;
 use fairtill_protocol::*;
 use serde_json::json;
@@ -26,165 +25,36 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-/// Which backend a test database is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Sqlite,
-    Postgres,
-}
-
-/// A fresh, empty server database, removed when dropped.
-pub struct Db {
-    /// What `--database` is given.
-    pub spec: String,
-    pub kind: Kind,
-    _dir: Option<tempfile::TempDir>,
-    pg_name: Option<String>,
-}
-
-/// The PostgreSQL server tests use: `FAIRTILL_TEST_PG`, else the local one (trust auth).
-pub fn pg_base() -> String {
-    std::env::var("FAIRTILL_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
-}
-
-fn pg_admin(sql: String) {
-    // The synchronous client runs its own runtime: keep it off the test's async threads.
-    std::thread::spawn(move || {
-        let mut client =
-            postgres::Client::connect(&format!("{}/postgres", pg_base()), postgres::NoTls)
-                .expect("PostgreSQL must be running on 127.0.0.1:5432 (scripts/test.sh starts it)");
-        client.batch_execute(&sql).unwrap();
-    })
-    .join()
-    .unwrap();
-}
-
-impl Db {
-    pub fn new(kind: Kind) -> Db {
-        match kind {
-            Kind::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let spec = dir.path().join("server.db").to_string_lossy().into_owned();
-                Db {
-                    spec,
-                    kind,
-                    _dir: Some(dir),
-                    pg_name: None,
-                }
-            }
-            Kind::Postgres => {
-                let name = format!("fairtill_test_{}", Uuid::now_v7().simple());
-                pg_admin(format!("CREATE DATABASE {name}"));
-                Db {
-                    spec: format!("{}/{name}", pg_base()),
-                    kind,
-                    _dir: None,
-                    pg_name: Some(name),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Some(name) = self.pg_name.take() {
-            pg_admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    }
-}
-
-pub const BIN: &str = env!("CARGO_BIN_EXE_fairtill-server");
-
-pub struct Server {
-    pub child: Child,
-    pub url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub use fairtill_testkit::orders::usd;
+pub use fairtill_testkit::{Db, Kind, Server, MANAGER_PASSWORD};
 
 pub fn serve(db: &Db) -> Server {
-    serve_with(db, Stdio::inherit(), &[])
+    Server::start(db)
 }
 
 /// Serves with the log written as JSON at `level` into `log`.
 pub fn serve_logged(db: &Db, log: &std::path::Path, level: &str) -> Server {
     let file = std::fs::File::create(log).unwrap();
-    serve_with(
+    Server::start_with(
         db,
+        "127.0.0.1:0",
         Stdio::from(file),
         &[("RUST_LOG", level), ("FAIRTILL_LOG_FORMAT", "json")],
     )
 }
 
-fn serve_with(db: &Db, stderr: Stdio, env: &[(&str, &str)]) -> Server {
-    let mut child = Process::new(BIN)
-        .arg("--database")
-        .arg(&db.spec)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    Server { child, url }
-}
-
 pub fn cli(db: &Db, args: &[&str]) -> String {
-    cli_with_input(db, args, "")
+    fairtill_testkit::cli(db, args, "")
 }
 
 /// Runs the server's CLI with `input` on its standard input.
 pub fn cli_with_input(db: &Db, args: &[&str], input: &str) -> String {
-    let mut child = Process::new(BIN)
-        .arg("--database")
-        .arg(&db.spec)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    fairtill_testkit::cli(db, args, input)
 }
 
 pub fn new_code(db: &Db, name: &str) -> String {
-    let out = cli(db, &["device", "add", "--name", name]);
-    out.lines()
-        .next()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_string()
+    db.new_code(name)
 }
-
-/// The password of the manager account `with_manager` makes.
-pub const MANAGER_PASSWORD: &str = "booth-manager-2026";
 
 /// A running server on a fresh database with the manager account "alex" and one enrollment
 /// code per till name, in order.
@@ -412,22 +282,7 @@ impl Till {
         tweak: impl FnOnce(&mut OrderDraft),
     ) -> (Vec<Record>, TxId) {
         let stamp = self.stamp();
-        let mut draft = OrderDraft {
-            currency: price.currency(),
-            lines: vec![OrderLine {
-                sku: "PRINT".into(),
-                name: "Print".into(),
-                unit_price: price,
-                quantity: 1,
-                tax_category: TaxCategory::Standard,
-                discount: None,
-                price_override_reason: None,
-            }],
-            discount: None,
-            tax: TaxPolicy::none(),
-            customer: None,
-            note: None,
-        };
+        let mut draft = fairtill_testkit::orders::one_line("PRINT", price);
         tweak(&mut draft);
         let order = Order::place(
             OrderId(stamp.id),
@@ -474,10 +329,6 @@ impl Till {
             }
         }
     }
-}
-
-pub fn usd(t: &str) -> Money {
-    Money::parse(t, Currency::from_code("USD").unwrap()).unwrap()
 }
 
 pub fn offer(name: &str) -> Record {

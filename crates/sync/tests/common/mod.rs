@@ -3,80 +3,46 @@
 #![allow(clippy::unwrap_used, missing_docs, dead_code)]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use fairtill_core::ids::EventId;
 use fairtill_core::ledger::*;
-use fairtill_core::money::{Currency, Money};
-use fairtill_core::order::{OrderDraft, OrderLine};
-use fairtill_core::tax::{TaxCategory, TaxPolicy};
+use fairtill_core::order::OrderDraft;
 use fairtill_store::{Actor, DeviceSetup, SystemClock, Tender, Till};
 use fairtill_sync::SyncClient;
 use rand::Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The server binary. `cargo test --workspace` builds it (the server's own tests need it); a
-/// run of this crate alone builds it if missing (after changing the server, run `cargo build -p
-/// fairtill-server` first: building it here each time would use this crate's feature set and
-/// undo the workspace build).
-pub fn server_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir.join("fairtill-server");
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "fairtill-server",
-                "--bin",
-                "fairtill-server",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building fairtill-server failed");
-    }
-    bin
-}
-
+/// A real server on an SQLite file the test keeps (to read it, or to serve it again).
 pub struct Server {
-    pub child: Child,
+    process: fairtill_testkit::Server,
     pub url: String,
     pub db: PathBuf,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Server {
+    /// Stops the process now (as a crash would).
+    pub fn kill(&mut self) {
+        self.process.child.kill().unwrap();
+        self.process.child.wait().unwrap();
     }
 }
 
 /// Starts the server on `db` at `bind` (`127.0.0.1:0` for any port).
 pub fn serve_at(db: &Path, bind: &str) -> Server {
-    let mut child = Command::new(server_bin())
-        .arg("--database")
-        .arg(db)
-        .args(["serve", "--bind", bind])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let process = fairtill_testkit::Server::start_with(
+        &fairtill_testkit::Db::at(db),
+        bind,
+        Stdio::inherit(),
+        &[],
+    );
     Server {
-        child,
-        url,
+        url: process.url.clone(),
+        process,
         db: db.to_path_buf(),
     }
 }
@@ -87,22 +53,7 @@ pub fn serve(db: &Path) -> Server {
 
 /// A one-time enrollment code from the server's CLI.
 pub fn new_code(db: &Path, name: &str) -> String {
-    let out = Command::new(server_bin())
-        .arg("--database")
-        .arg(db)
-        .args(["device", "add", "--name", name])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_string()
+    fairtill_testkit::Db::at(db).new_code(name)
 }
 
 /// A device: its store, and its client once enrolled.
@@ -179,9 +130,7 @@ impl Device {
     }
 }
 
-pub fn usd(t: &str) -> Money {
-    Money::parse(t, Currency::from_code("USD").unwrap()).unwrap()
-}
+pub use fairtill_testkit::orders::usd;
 
 pub fn cash() -> Tender {
     Tender {
@@ -193,22 +142,7 @@ pub fn cash() -> Tender {
 }
 
 pub fn draft(price: &str) -> OrderDraft {
-    OrderDraft {
-        currency: Currency::from_code("USD").unwrap(),
-        lines: vec![OrderLine {
-            sku: "MUG".into(),
-            name: "Mug".into(),
-            unit_price: usd(price),
-            quantity: 1,
-            tax_category: TaxCategory::Standard,
-            discount: None,
-            price_override_reason: None,
-        }],
-        discount: None,
-        tax: TaxPolicy::none(),
-        customer: None,
-        note: None,
-    }
+    fairtill_testkit::orders::one_line("MUG", usd(price))
 }
 
 /// What the server's SQLite database holds: (record type, record id) of every record, and

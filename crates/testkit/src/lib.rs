@@ -1,0 +1,21 @@
+//! fairtill-testkit: what Fairtill's test suites share, so no suite keeps its own copy.
+//!
+//! - [`Db`]: a fresh, empty server database on SQLite or PostgreSQL, removed when dropped.
+//! - [`Server`]: a real `fairtill-server` process on a loopback port, and its command line
+//!   (enrollment codes, manager accounts).
+//! - [`orders`]: fixture order drafts.
+//!
+//! A dev-dependency only: nothing that ships links it.
+
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+pub mod orders;
+mod server;
+
+pub use server::{cli, server_bin, Db, Kind, Server, MANAGER_PASSWORD};
+
+/// The PostgreSQL server tests use: `FAIRTILL_TEST_PG`, else the local one (trust auth).
+pub fn pg_base() -> String {
+    std::env::var("FAIRTILL_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+}

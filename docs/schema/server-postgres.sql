@@ -1,0 +1,301 @@
+-- The server's PostgreSQL schema, as a fresh database has it (from the catalog).
+-- Written by crates/server/tests/schema.rs; do not edit.
+
+-- columns
+audit_log.id text NOT NULL
+audit_log.at bigint NOT NULL
+audit_log.actor text NOT NULL
+audit_log.action text NOT NULL
+audit_log.subject text NOT NULL
+audit_log.note text
+conflict_devices.conflict_id text NOT NULL
+conflict_devices.device_id text NOT NULL
+conflicts.id text NOT NULL
+conflicts.kind text NOT NULL
+conflicts.record_type text NOT NULL
+conflicts.record_id text NOT NULL
+conflicts.others text NOT NULL
+conflicts.reason text NOT NULL
+conflicts.device_id text
+conflicts.created_at bigint NOT NULL
+conflicts.resolved_at bigint
+conflicts.resolved_by text
+conflicts.note text
+devices.id text NOT NULL
+devices.name text NOT NULL
+devices.code text NOT NULL
+devices.token_hash text NOT NULL
+devices.enrolled_at bigint NOT NULL
+devices.revoked_at bigint
+devices.last_push_at bigint
+enrollments.code_hash text NOT NULL
+enrollments.name text NOT NULL
+enrollments.created_at bigint NOT NULL
+enrollments.expires_at bigint NOT NULL
+enrollments.used_at bigint
+enrollments.device_id text
+fairtill_schema.version bigint NOT NULL
+manager_tokens.token_hash text NOT NULL
+manager_tokens.manager text NOT NULL
+manager_tokens.created_at bigint NOT NULL
+manager_tokens.expires_at bigint NOT NULL
+managers.name text NOT NULL
+managers.password_hash text NOT NULL
+managers.created_at bigint NOT NULL
+offers.id text NOT NULL
+offers.name text NOT NULL
+offers.retired_at bigint
+orders.id text NOT NULL
+orders.seq bigint NOT NULL
+orders.receipt text NOT NULL
+orders.customer_name text
+orders.customer_email text
+orders.customer_phone text
+orders.device_id text NOT NULL
+orders.event_id text
+orders.staff text NOT NULL
+orders.created_at bigint NOT NULL
+orders.currency text
+orders.discount_minor bigint
+records.seq bigint NOT NULL
+records.record_type text NOT NULL
+records.record_id text NOT NULL
+records.device_id text
+records.event_id text
+records.received_at bigint NOT NULL
+records.body text NOT NULL
+result_changes.transaction_id text NOT NULL
+result_changes.n bigint NOT NULL
+result_changes.result text NOT NULL
+result_changes.at bigint NOT NULL
+settlement_formats.name text NOT NULL
+settlement_formats.mapping text NOT NULL
+settlement_formats.saved_at bigint NOT NULL
+settlement_formats.saved_by text NOT NULL
+settlement_imports.id text NOT NULL
+settlement_imports.file_hash text NOT NULL
+settlement_imports.file_name text NOT NULL
+settlement_imports.format text NOT NULL
+settlement_imports.window_hours bigint NOT NULL
+settlement_imports.event_id text
+settlement_imports.imported_at bigint NOT NULL
+settlement_imports.imported_by text NOT NULL
+settlement_imports.row_count bigint NOT NULL
+settlement_imports.skipped bigint NOT NULL
+settlement_matches.import_id text NOT NULL
+settlement_matches.line bigint NOT NULL
+settlement_matches.transaction_id text NOT NULL
+settlement_matches.state text NOT NULL
+settlement_matches.decided_at bigint NOT NULL
+settlement_matches.decided_by text NOT NULL
+settlement_rows.import_id text NOT NULL
+settlement_rows.line bigint NOT NULL
+settlement_rows.kind text NOT NULL
+settlement_rows.reference text NOT NULL
+settlement_rows.amount_minor bigint NOT NULL
+settlement_rows.currency text NOT NULL
+settlement_rows.at bigint NOT NULL
+settlement_rows.last4 text
+settlement_rows.approval_code text
+till_closes.session_id text NOT NULL
+till_closes.seq bigint NOT NULL
+till_closes.device_id text NOT NULL
+till_closes.currency text NOT NULL
+till_closes.closed_at bigint NOT NULL
+till_closes.closed_by text NOT NULL
+till_closes.counted_minor bigint NOT NULL
+till_closes.expected_minor bigint NOT NULL
+till_closes.note text
+till_sessions.id text NOT NULL
+till_sessions.seq bigint NOT NULL
+till_sessions.device_id text NOT NULL
+till_sessions.event_id text
+till_sessions.currency text NOT NULL
+till_sessions.float_minor bigint NOT NULL
+till_sessions.opened_at bigint NOT NULL
+till_sessions.opened_by text NOT NULL
+transaction_totals.event_id text NOT NULL
+transaction_totals.device_id text NOT NULL
+transaction_totals.staff text NOT NULL
+transaction_totals.method text NOT NULL
+transaction_totals.currency text NOT NULL
+transaction_totals.kind text NOT NULL
+transaction_totals.parent_kind text NOT NULL
+transaction_totals.result text NOT NULL
+transaction_totals.tx_count bigint NOT NULL
+transaction_totals.amount_minor bigint NOT NULL
+transactions.id text NOT NULL
+transactions.seq bigint NOT NULL
+transactions.kind text NOT NULL
+transactions.parent_id text
+transactions.parent_kind text
+transactions.root_id text NOT NULL
+transactions.order_id text
+transactions.amount_minor bigint NOT NULL
+transactions.currency text NOT NULL
+transactions.method text NOT NULL
+transactions.external_system text
+transactions.external_reference text
+transactions.result text NOT NULL
+transactions.created_at bigint NOT NULL
+transactions.expires_at bigint
+transactions.device_id text NOT NULL
+transactions.event_id text
+transactions.staff text NOT NULL
+transactions.card_last4 text
+transactions.approval_code text
+transactions.captured_minor bigint NOT NULL DEFAULT 0
+transactions.voided integer NOT NULL DEFAULT 0
+
+-- constraints
+audit_log audit_log_pkey PRIMARY KEY (id)
+conflict_devices conflict_devices_pkey PRIMARY KEY (conflict_id, device_id)
+conflicts conflicts_kind_check CHECK ((kind = ANY (ARRAY['over_refund'::text, 'over_capture'::text, 'duplicate_reference'::text, 'offer_name_taken'::text])))
+conflicts conflicts_pkey PRIMARY KEY (id)
+devices devices_pkey PRIMARY KEY (id)
+devices devices_token_hash_key UNIQUE (token_hash)
+enrollments enrollments_name_check CHECK ((length(name) > 0))
+enrollments enrollments_pkey PRIMARY KEY (code_hash)
+manager_tokens manager_tokens_manager_fkey FOREIGN KEY (manager) REFERENCES managers(name)
+manager_tokens manager_tokens_pkey PRIMARY KEY (token_hash)
+managers managers_pkey PRIMARY KEY (name)
+offers offers_pkey PRIMARY KEY (id)
+orders orders_pkey PRIMARY KEY (id)
+records records_pkey PRIMARY KEY (seq)
+records records_record_type_record_id_key UNIQUE (record_type, record_id)
+result_changes result_changes_pkey PRIMARY KEY (transaction_id, n)
+settlement_formats settlement_formats_pkey PRIMARY KEY (name)
+settlement_imports settlement_imports_file_hash_key UNIQUE (file_hash)
+settlement_imports settlement_imports_pkey PRIMARY KEY (id)
+settlement_matches settlement_matches_import_id_transaction_id_key UNIQUE (import_id, transaction_id)
+settlement_matches settlement_matches_pkey PRIMARY KEY (import_id, line)
+settlement_matches settlement_matches_state_check CHECK ((state = ANY (ARRAY['matched'::text, 'amount_mismatch'::text, 'suggested'::text, 'confirmed'::text, 'linked'::text])))
+settlement_rows settlement_rows_kind_check CHECK ((kind = ANY (ARRAY['payment'::text, 'refund'::text])))
+settlement_rows settlement_rows_pkey PRIMARY KEY (import_id, line)
+till_closes till_closes_pkey PRIMARY KEY (session_id)
+till_sessions till_sessions_pkey PRIMARY KEY (id)
+transaction_totals transaction_totals_pkey PRIMARY KEY (event_id, device_id, staff, method, currency, kind, parent_kind, result)
+transactions transactions_pkey PRIMARY KEY (id)
+
+-- indexs
+CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id)
+CREATE INDEX conflict_devices_device ON public.conflict_devices USING btree (device_id)
+CREATE UNIQUE INDEX conflict_devices_pkey ON public.conflict_devices USING btree (conflict_id, device_id)
+CREATE INDEX conflicts_open ON public.conflicts USING btree (created_at) WHERE (resolved_at IS NULL)
+CREATE UNIQUE INDEX conflicts_pkey ON public.conflicts USING btree (id)
+CREATE INDEX conflicts_record ON public.conflicts USING btree (record_type, record_id)
+CREATE UNIQUE INDEX devices_pkey ON public.devices USING btree (id)
+CREATE UNIQUE INDEX devices_token_hash_key ON public.devices USING btree (token_hash)
+CREATE UNIQUE INDEX enrollments_pkey ON public.enrollments USING btree (code_hash)
+CREATE UNIQUE INDEX manager_tokens_pkey ON public.manager_tokens USING btree (token_hash)
+CREATE UNIQUE INDEX managers_pkey ON public.managers USING btree (name)
+CREATE UNIQUE INDEX offers_pkey ON public.offers USING btree (id)
+CREATE INDEX orders_event ON public.orders USING btree (event_id, device_id, staff)
+CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)
+CREATE INDEX orders_text ON public.orders USING gin (lower(((((((COALESCE(customer_name, ''::text) || ''::text) || COALESCE(customer_email, ''::text)) || ''::text) || COALESCE(customer_phone, ''::text)) || ''::text) || receipt)) gin_trgm_ops)
+CREATE INDEX orders_unfilled ON public.orders USING btree (id) WHERE (currency IS NULL)
+CREATE INDEX records_event ON public.records USING btree (event_id, seq) WHERE (event_id IS NOT NULL)
+CREATE UNIQUE INDEX records_pkey ON public.records USING btree (seq)
+CREATE UNIQUE INDEX records_record_type_record_id_key ON public.records USING btree (record_type, record_id)
+CREATE INDEX records_shared ON public.records USING btree (seq) WHERE (event_id IS NULL)
+CREATE UNIQUE INDEX result_changes_pkey ON public.result_changes USING btree (transaction_id, n)
+CREATE UNIQUE INDEX settlement_formats_pkey ON public.settlement_formats USING btree (name)
+CREATE UNIQUE INDEX settlement_imports_file_hash_key ON public.settlement_imports USING btree (file_hash)
+CREATE UNIQUE INDEX settlement_imports_pkey ON public.settlement_imports USING btree (id)
+CREATE UNIQUE INDEX settlement_matches_import_id_transaction_id_key ON public.settlement_matches USING btree (import_id, transaction_id)
+CREATE UNIQUE INDEX settlement_matches_pkey ON public.settlement_matches USING btree (import_id, line)
+CREATE UNIQUE INDEX settlement_rows_pkey ON public.settlement_rows USING btree (import_id, line)
+CREATE UNIQUE INDEX till_closes_pkey ON public.till_closes USING btree (session_id)
+CREATE INDEX till_sessions_event ON public.till_sessions USING btree (event_id, opened_at)
+CREATE UNIQUE INDEX till_sessions_pkey ON public.till_sessions USING btree (id)
+CREATE UNIQUE INDEX transaction_totals_pkey ON public.transaction_totals USING btree (event_id, device_id, staff, method, currency, kind, parent_kind, result)
+CREATE INDEX transactions_created ON public.transactions USING btree (created_at, id)
+CREATE INDEX transactions_device ON public.transactions USING btree (device_id, created_at)
+CREATE INDEX transactions_event ON public.transactions USING btree (event_id, created_at)
+CREATE INDEX transactions_external ON public.transactions USING btree (external_system, external_reference) WHERE (external_reference IS NOT NULL)
+CREATE INDEX transactions_holds ON public.transactions USING btree (expires_at) WHERE ((kind = 'authorize'::text) AND (result = 'approved'::text) AND (voided = 0) AND (amount_minor > captured_minor))
+CREATE INDEX transactions_order ON public.transactions USING btree (order_id)
+CREATE INDEX transactions_parent ON public.transactions USING btree (parent_id) WHERE (parent_id IS NOT NULL)
+CREATE UNIQUE INDEX transactions_pkey ON public.transactions USING btree (id)
+CREATE INDEX transactions_reference_text ON public.transactions USING gin (lower(external_reference) gin_trgm_ops) WHERE (external_reference IS NOT NULL)
+
+-- functions
+CREATE OR REPLACE FUNCTION public.audit_log_append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only';
+END;
+$function$
+
+CREATE OR REPLACE FUNCTION public.transaction_children_apply(parent text)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+    UPDATE transactions SET
+        captured_minor = coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = parent
+            AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0),
+        voided = CASE WHEN EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = parent
+            AND v.kind = 'void' AND v.result = 'approved') THEN 1 ELSE 0 END
+    WHERE id = parent;
+$function$
+
+CREATE OR REPLACE FUNCTION public.transaction_totals_add(k transaction_totals)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+    INSERT INTO transaction_totals VALUES (k.*)
+    ON CONFLICT (event_id, device_id, staff, method, currency, kind, parent_kind, result)
+    DO UPDATE SET tx_count = transaction_totals.tx_count + excluded.tx_count,
+                  amount_minor = transaction_totals.amount_minor + excluded.amount_minor;
+    DELETE FROM transaction_totals
+    WHERE (event_id, device_id, staff, method, currency, kind, parent_kind, result)
+        = (k.event_id, k.device_id, k.staff, k.method, k.currency, k.kind, k.parent_kind, k.result)
+      AND tx_count = 0;
+$function$
+
+CREATE OR REPLACE FUNCTION public.transaction_totals_of(t transactions, n bigint)
+ RETURNS transaction_totals
+ LANGUAGE sql
+AS $function$
+    SELECT coalesce(t.event_id, ''), t.device_id, t.staff, t.method, t.currency, t.kind,
+           coalesce(t.parent_kind, ''), t.result, n, n * t.amount_minor;
+$function$
+
+CREATE OR REPLACE FUNCTION public.transactions_result_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM transaction_totals_add(transaction_totals_of(OLD, -1));
+    PERFORM transaction_totals_add(transaction_totals_of(NEW, 1));
+    IF NEW.parent_id IS NOT NULL AND NEW.kind IN ('capture', 'void') THEN
+        PERFORM transaction_children_apply(NEW.parent_id);
+    END IF;
+    RETURN NULL;
+END $function$
+
+CREATE OR REPLACE FUNCTION public.transactions_stored()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM transaction_totals_add(ROW(
+        coalesce(event_id, ''), device_id, staff, method, currency, kind, coalesce(parent_kind, ''), result,
+        count(*), sum(amount_minor))::transaction_totals)
+    FROM new_rows
+    GROUP BY coalesce(event_id, ''), device_id, staff, method, currency, kind, coalesce(parent_kind, ''), result;
+    PERFORM transaction_children_apply(p.id) FROM (
+        SELECT parent_id AS id FROM new_rows WHERE parent_id IS NOT NULL AND kind IN ('capture', 'void')
+        UNION
+        SELECT n.id FROM new_rows n WHERE EXISTS (SELECT 1 FROM transactions c WHERE c.parent_id = n.id)
+    ) p;
+    RETURN NULL;
+END $function$
+
+
+-- triggers
+CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()
+CREATE TRIGGER transactions_result_changed AFTER UPDATE OF result ON public.transactions FOR EACH ROW WHEN ((old.result IS DISTINCT FROM new.result)) EXECUTE FUNCTION transactions_result_changed()
+CREATE TRIGGER transactions_stored AFTER INSERT ON public.transactions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION transactions_stored()

@@ -1,0 +1,389 @@
+-- The server's SQLite schema at version 5, as a fresh database has it.
+-- Written by crates/server/tests/schema.rs; do not edit.
+
+-- index conflict_devices_device
+CREATE INDEX conflict_devices_device ON conflict_devices (device_id);
+
+-- index conflicts_open
+CREATE INDEX conflicts_open ON conflicts (created_at) WHERE resolved_at IS NULL;
+
+-- index conflicts_record
+CREATE INDEX conflicts_record ON conflicts (record_type, record_id);
+
+-- index orders_event
+CREATE INDEX orders_event ON orders (event_id, device_id, staff);
+
+-- index orders_unfilled
+CREATE INDEX orders_unfilled ON orders (id) WHERE currency IS NULL;
+
+-- index records_event
+CREATE INDEX records_event ON records (event_id, seq) WHERE event_id IS NOT NULL;
+
+-- index records_shared
+CREATE INDEX records_shared ON records (seq) WHERE event_id IS NULL;
+
+-- index till_sessions_event
+CREATE INDEX till_sessions_event ON till_sessions (event_id, opened_at);
+
+-- index transactions_created
+CREATE INDEX transactions_created ON transactions (created_at, id);
+
+-- index transactions_device
+CREATE INDEX transactions_device ON transactions (device_id, created_at);
+
+-- index transactions_event
+CREATE INDEX transactions_event ON transactions (event_id, created_at);
+
+-- index transactions_external
+CREATE INDEX transactions_external ON transactions (external_system, external_reference) WHERE external_reference IS NOT NULL;
+
+-- index transactions_holds
+CREATE INDEX transactions_holds ON transactions (expires_at)
+WHERE kind = 'authorize' AND result = 'approved' AND voided = 0 AND amount_minor > captured_minor;
+
+-- index transactions_order
+CREATE INDEX transactions_order ON transactions (order_id);
+
+-- index transactions_parent
+CREATE INDEX transactions_parent ON transactions (parent_id) WHERE parent_id IS NOT NULL;
+
+-- table audit_log
+CREATE TABLE audit_log (
+    id      TEXT PRIMARY KEY NOT NULL,
+    at      INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    note    TEXT
+) STRICT;
+
+-- table conflict_devices
+CREATE TABLE conflict_devices (
+    conflict_id TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    PRIMARY KEY (conflict_id, device_id)
+) STRICT;
+
+-- table conflicts
+CREATE TABLE conflicts (
+    id          TEXT PRIMARY KEY NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('over_refund', 'over_capture', 'duplicate_reference', 'offer_name_taken')),
+    record_type TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    others      TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    device_id   TEXT,
+    created_at  INTEGER NOT NULL,
+    resolved_at INTEGER,
+    resolved_by TEXT,
+    note        TEXT
+) STRICT;
+
+-- table devices
+CREATE TABLE devices (
+    id           TEXT PRIMARY KEY NOT NULL,
+    name         TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    enrolled_at  INTEGER NOT NULL,
+    revoked_at   INTEGER,
+    last_push_at INTEGER
+) STRICT;
+
+-- table enrollments
+CREATE TABLE enrollments (
+    code_hash  TEXT PRIMARY KEY NOT NULL,
+    name       TEXT NOT NULL CHECK (length(name) > 0),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER,
+    device_id  TEXT
+) STRICT;
+
+-- table manager_tokens
+CREATE TABLE manager_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    manager    TEXT NOT NULL REFERENCES managers (name),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+-- table managers
+CREATE TABLE managers (
+    name          TEXT PRIMARY KEY NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+) STRICT;
+
+-- table offers
+CREATE TABLE offers (
+    id         TEXT PRIMARY KEY NOT NULL,
+    name       TEXT NOT NULL,
+    retired_at INTEGER
+) STRICT;
+
+-- table orders
+CREATE TABLE orders (
+    id             TEXT PRIMARY KEY NOT NULL,
+    seq            INTEGER NOT NULL,
+    receipt        TEXT NOT NULL,
+    customer_name  TEXT,
+    customer_email TEXT,
+    customer_phone TEXT,
+    device_id      TEXT NOT NULL,
+    event_id       TEXT,
+    staff          TEXT NOT NULL,
+    created_at     INTEGER NOT NULL
+, currency TEXT, discount_minor INTEGER) STRICT;
+
+-- table orders_text
+CREATE VIRTUAL TABLE orders_text USING fts5 (
+    order_id UNINDEXED, customer_name, customer_email, customer_phone, receipt, tokenize = 'trigram'
+);
+
+-- table orders_text_config
+CREATE TABLE 'orders_text_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+-- table orders_text_content
+CREATE TABLE 'orders_text_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3, c4);
+
+-- table orders_text_data
+CREATE TABLE 'orders_text_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+-- table orders_text_docsize
+CREATE TABLE 'orders_text_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+-- table orders_text_idx
+CREATE TABLE 'orders_text_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- table records
+CREATE TABLE records (
+    seq         INTEGER PRIMARY KEY,
+    record_type TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    device_id   TEXT,
+    event_id    TEXT,
+    received_at INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    UNIQUE (record_type, record_id)
+) STRICT;
+
+-- table result_changes
+CREATE TABLE result_changes (
+    transaction_id TEXT NOT NULL,
+    n              INTEGER NOT NULL,
+    result         TEXT NOT NULL,
+    at             INTEGER NOT NULL,
+    PRIMARY KEY (transaction_id, n)
+) STRICT;
+
+-- table settlement_formats
+CREATE TABLE settlement_formats (
+    name     TEXT PRIMARY KEY NOT NULL,
+    mapping  TEXT NOT NULL,
+    saved_at INTEGER NOT NULL,
+    saved_by TEXT NOT NULL
+) STRICT;
+
+-- table settlement_imports
+CREATE TABLE settlement_imports (
+    id           TEXT PRIMARY KEY NOT NULL,
+    file_hash    TEXT NOT NULL UNIQUE,
+    file_name    TEXT NOT NULL,
+    format       TEXT NOT NULL,
+    window_hours INTEGER NOT NULL,
+    event_id     TEXT,
+    imported_at  INTEGER NOT NULL,
+    imported_by  TEXT NOT NULL,
+    row_count    INTEGER NOT NULL,
+    skipped      INTEGER NOT NULL
+) STRICT;
+
+-- table settlement_matches
+CREATE TABLE settlement_matches (
+    import_id      TEXT NOT NULL,
+    line           INTEGER NOT NULL,
+    transaction_id TEXT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('matched', 'amount_mismatch', 'suggested', 'confirmed', 'linked')),
+    decided_at     INTEGER NOT NULL,
+    decided_by     TEXT NOT NULL,
+    PRIMARY KEY (import_id, line),
+    UNIQUE (import_id, transaction_id)
+) STRICT;
+
+-- table settlement_rows
+CREATE TABLE settlement_rows (
+    import_id     TEXT NOT NULL,
+    line          INTEGER NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('payment', 'refund')),
+    reference     TEXT NOT NULL,
+    amount_minor  INTEGER NOT NULL,
+    currency      TEXT NOT NULL,
+    at            INTEGER NOT NULL,
+    last4         TEXT,
+    approval_code TEXT,
+    PRIMARY KEY (import_id, line)
+) STRICT;
+
+-- table till_closes
+CREATE TABLE till_closes (
+    session_id     TEXT PRIMARY KEY NOT NULL,
+    seq            INTEGER NOT NULL,
+    device_id      TEXT NOT NULL,
+    currency       TEXT NOT NULL,
+    closed_at      INTEGER NOT NULL,
+    closed_by      TEXT NOT NULL,
+    counted_minor  INTEGER NOT NULL,
+    expected_minor INTEGER NOT NULL,
+    note           TEXT
+) STRICT;
+
+-- table till_sessions
+CREATE TABLE till_sessions (
+    id          TEXT PRIMARY KEY NOT NULL,
+    seq         INTEGER NOT NULL,
+    device_id   TEXT NOT NULL,
+    event_id    TEXT,
+    currency    TEXT NOT NULL,
+    float_minor INTEGER NOT NULL,
+    opened_at   INTEGER NOT NULL,
+    opened_by   TEXT NOT NULL
+) STRICT;
+
+-- table transaction_totals
+CREATE TABLE transaction_totals (
+    event_id     TEXT NOT NULL,
+    device_id    TEXT NOT NULL,
+    staff        TEXT NOT NULL,
+    method       TEXT NOT NULL,
+    currency     TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    parent_kind  TEXT NOT NULL,
+    result       TEXT NOT NULL,
+    tx_count     INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (event_id, device_id, staff, method, currency, kind, parent_kind, result)
+) STRICT;
+
+-- table transactions
+CREATE TABLE transactions (
+    id                 TEXT PRIMARY KEY NOT NULL,
+    seq                INTEGER NOT NULL,
+    kind               TEXT NOT NULL,
+    parent_id          TEXT,
+    parent_kind        TEXT,
+    root_id            TEXT NOT NULL,
+    order_id           TEXT,
+    amount_minor       INTEGER NOT NULL,
+    currency           TEXT NOT NULL,
+    method             TEXT NOT NULL,
+    external_system    TEXT,
+    external_reference TEXT,
+    result             TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    expires_at         INTEGER,
+    device_id          TEXT NOT NULL,
+    event_id           TEXT,
+    staff              TEXT NOT NULL
+, card_last4 TEXT, approval_code TEXT, captured_minor INTEGER NOT NULL DEFAULT 0, voided INTEGER NOT NULL DEFAULT 0) STRICT;
+
+-- table transactions_reference_text
+CREATE VIRTUAL TABLE transactions_reference_text USING fts5 (
+    transaction_id UNINDEXED, external_reference, tokenize = 'trigram'
+);
+
+-- table transactions_reference_text_config
+CREATE TABLE 'transactions_reference_text_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+-- table transactions_reference_text_content
+CREATE TABLE 'transactions_reference_text_content'(id INTEGER PRIMARY KEY, c0, c1);
+
+-- table transactions_reference_text_data
+CREATE TABLE 'transactions_reference_text_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+-- table transactions_reference_text_docsize
+CREATE TABLE 'transactions_reference_text_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+-- table transactions_reference_text_idx
+CREATE TABLE 'transactions_reference_text_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- trigger audit_log_no_delete
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- trigger audit_log_no_update
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- trigger orders_text_insert
+CREATE TRIGGER orders_text_insert AFTER INSERT ON orders BEGIN
+    INSERT INTO orders_text (order_id, customer_name, customer_email, customer_phone, receipt)
+    VALUES (NEW.id, NEW.customer_name, NEW.customer_email, NEW.customer_phone, NEW.receipt);
+END;
+
+-- trigger transaction_children_apply_row
+CREATE TRIGGER transaction_children_apply_row INSTEAD OF INSERT ON transaction_children_apply BEGIN
+    UPDATE transactions SET
+        captured_minor = coalesce((SELECT sum(c.amount_minor) FROM transactions c WHERE c.parent_id = NEW.id
+            AND c.kind = 'capture' AND c.result IN ('approved', 'unknown')), 0),
+        voided = EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = NEW.id
+            AND v.kind = 'void' AND v.result = 'approved')
+    WHERE id = NEW.id;
+END;
+
+-- trigger transaction_totals_add_row
+CREATE TRIGGER transaction_totals_add_row INSTEAD OF INSERT ON transaction_totals_add BEGIN
+    INSERT INTO transaction_totals VALUES (NEW.event_id, NEW.device_id, NEW.staff, NEW.method, NEW.currency,
+        NEW.kind, NEW.parent_kind, NEW.result, NEW.n, NEW.amount_minor)
+    ON CONFLICT DO UPDATE SET tx_count = tx_count + excluded.tx_count, amount_minor = amount_minor + excluded.amount_minor;
+    DELETE FROM transaction_totals
+    WHERE event_id = NEW.event_id AND device_id = NEW.device_id AND staff = NEW.staff AND method = NEW.method
+      AND currency = NEW.currency AND kind = NEW.kind AND parent_kind = NEW.parent_kind AND result = NEW.result
+      AND tx_count = 0;
+END;
+
+-- trigger transaction_totals_insert
+CREATE TRIGGER transaction_totals_insert AFTER INSERT ON transactions BEGIN
+    INSERT INTO transaction_totals_add VALUES (coalesce(NEW.event_id, ''), NEW.device_id, NEW.staff, NEW.method,
+        NEW.currency, NEW.kind, coalesce(NEW.parent_kind, ''), NEW.result, 1, NEW.amount_minor);
+END;
+
+-- trigger transaction_totals_result
+CREATE TRIGGER transaction_totals_result AFTER UPDATE OF result ON transactions
+WHEN OLD.result <> NEW.result BEGIN
+    INSERT INTO transaction_totals_add VALUES (coalesce(OLD.event_id, ''), OLD.device_id, OLD.staff, OLD.method,
+        OLD.currency, OLD.kind, coalesce(OLD.parent_kind, ''), OLD.result, -1, -OLD.amount_minor);
+    INSERT INTO transaction_totals_add VALUES (coalesce(NEW.event_id, ''), NEW.device_id, NEW.staff, NEW.method,
+        NEW.currency, NEW.kind, coalesce(NEW.parent_kind, ''), NEW.result, 1, NEW.amount_minor);
+END;
+
+-- trigger transactions_children_before
+CREATE TRIGGER transactions_children_before AFTER INSERT ON transactions
+WHEN EXISTS (SELECT 1 FROM transactions c WHERE c.parent_id = NEW.id) BEGIN
+    INSERT INTO transaction_children_apply VALUES (NEW.id);
+END;
+
+-- trigger transactions_children_insert
+CREATE TRIGGER transactions_children_insert AFTER INSERT ON transactions
+WHEN NEW.parent_id IS NOT NULL AND NEW.kind IN ('capture', 'void') BEGIN
+    INSERT INTO transaction_children_apply VALUES (NEW.parent_id);
+END;
+
+-- trigger transactions_children_result
+CREATE TRIGGER transactions_children_result AFTER UPDATE OF result ON transactions
+WHEN NEW.parent_id IS NOT NULL AND NEW.kind IN ('capture', 'void') AND OLD.result <> NEW.result BEGIN
+    INSERT INTO transaction_children_apply VALUES (NEW.parent_id);
+END;
+
+-- trigger transactions_reference_text_insert
+CREATE TRIGGER transactions_reference_text_insert AFTER INSERT ON transactions
+WHEN NEW.external_reference IS NOT NULL BEGIN
+    INSERT INTO transactions_reference_text (transaction_id, external_reference)
+    VALUES (NEW.id, NEW.external_reference);
+END;
+
+-- view transaction_children_apply
+CREATE VIEW transaction_children_apply AS SELECT id FROM transactions WHERE 0;
+
+-- view transaction_totals_add
+CREATE VIEW transaction_totals_add AS
+SELECT event_id, device_id, staff, method, currency, kind, parent_kind, result, tx_count AS n, amount_minor
+FROM transaction_totals WHERE 0;
