@@ -11,7 +11,13 @@
 //!
 //! `cargo bench --bench till [-- --quick]`
 
+// Benchmarks count and time with plain casts (percentiles of timings, row counters).
 #![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -10,7 +10,13 @@
 //! The data is written straight into the server's tables (rows as a push would leave them), as
 //! pushing a million records through HTTP would time the push, not the reads.
 
+// Benchmarks count and time with plain casts (percentiles of timings, row counters).
 #![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};

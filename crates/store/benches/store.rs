@@ -1,7 +1,13 @@
 //! Store benchmarks, each beside the physical limit it approaches, measured in the same run.
 //! Run: `cargo bench -p fairtill-store --bench store` (add `-- --quick` for a smaller run).
 //! Prints a Markdown table for BENCHMARKS.md. Not a test: nothing here fails on a slow machine.
+// Benchmarks count and time with plain casts (percentiles of timings, row counters).
 #![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

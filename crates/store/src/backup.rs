@@ -68,7 +68,7 @@ pub fn restore(source: &Path, target: &Path) -> Result<Option<PathBuf>> {
             )));
         }
         let version = db::schema_version(&backup)?;
-        let supported = db::MIGRATIONS.len() as i64;
+        let supported = i64::try_from(db::MIGRATIONS.len()).unwrap_or(i64::MAX);
         if version > supported {
             return Err(StoreError::TooNew {
                 found: version,

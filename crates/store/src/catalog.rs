@@ -92,7 +92,10 @@ impl Till {
                 "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
                  FROM products ORDER BY name COLLATE NOCASE LIMIT ?1",
             )?;
-            read_products(stmt.query(params![limit as i64])?, &mut out)?;
+            read_products(
+                stmt.query(params![i64::try_from(limit).unwrap_or(i64::MAX)])?,
+                &mut out,
+            )?;
             return Ok(out);
         }
         let mut exact = self.conn.prepare_cached(
@@ -107,7 +110,7 @@ impl Till {
             return Ok(out);
         }
         let skip = out.first().map(|p| p.sku.clone()).unwrap_or_default();
-        let more = limit.saturating_sub(out.len()) as i64;
+        let more = i64::try_from(limit.saturating_sub(out.len())).unwrap_or(i64::MAX);
         let like = format!(
             "%{}%",
             t.replace('\\', "\\\\")
@@ -412,7 +415,10 @@ impl Till {
              FROM products WHERE favourite = 1 ORDER BY name COLLATE NOCASE LIMIT ?1",
         )?;
         let mut out = Vec::new();
-        read_products(stmt.query([limit as i64])?, &mut out)?;
+        read_products(
+            stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?,
+            &mut out,
+        )?;
         Ok(out)
     }
 
@@ -434,6 +440,6 @@ impl Till {
             .conn
             .prepare_cached("SELECT count(*) FROM products")?
             .query_row([], |r| r.get(0))?;
-        Ok(n.max(0) as u64)
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

@@ -85,7 +85,7 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
-    let supported = MIGRATIONS.len() as i64;
+    let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     let checked = (|| -> Result<()> {
         let found = schema_version(&conn)?;
         if found > supported {

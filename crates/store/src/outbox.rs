@@ -50,8 +50,9 @@ impl Till {
                 |r| r.get(0),
             )?;
             if n > 0 {
-                status.waiting.push((record_type.to_string(), n as u64));
-                status.total += n as u64;
+                let n = u64::try_from(n).unwrap_or(0);
+                status.waiting.push((record_type.to_string(), n));
+                status.total += n;
             }
         }
         Ok(status)
@@ -74,9 +75,10 @@ impl Till {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT seq, {body} FROM {table} WHERE remote = 0 AND seq > (SELECT acked_seq FROM sync_state WHERE record_type = ?1) ORDER BY seq LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![record_type, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+        let rows = stmt.query_map(
+            params![record_type, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

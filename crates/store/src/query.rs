@@ -141,7 +141,7 @@ impl Till {
             .conn
             .prepare_cached(&format!("SELECT count(*) FROM transactions t WHERE {sql}"))?
             .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?;
-        Ok(n.max(0) as u64)
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// The per-currency summary of every transaction the filter selects, at the till's now.
@@ -203,7 +203,7 @@ impl Till {
                 parent_kind: parent_kind.as_deref().and_then(TxKind::parse),
                 result: TxResult::parse(&result)
                     .ok_or_else(|| StoreError::Decode(result.clone()))?,
-                count: r.get::<_, i64>(4)?.max(0) as u64,
+                count: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
                 amount_minor: r.get(5)?,
                 expired_minor: 0,
             });

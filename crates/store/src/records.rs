@@ -200,7 +200,11 @@ pub(crate) fn insert_transaction_from(
         let mut stmt =
             conn.prepare_cached("INSERT INTO transaction_orders (transaction_id, position, order_id) VALUES (?1, ?2, ?3)")?;
         for (position, order_id) in tx.order_ids.iter().enumerate().skip(1) {
-            stmt.execute(params![id, position as i64, order_id.0.to_string()])?;
+            stmt.execute(params![
+                id,
+                i64::try_from(position).unwrap_or(i64::MAX),
+                order_id.0.to_string()
+            ])?;
         }
     }
     Ok(())

@@ -195,7 +195,7 @@ impl Till {
         let ids: Vec<String> = self
             .conn
             .prepare_cached("SELECT id FROM till_sessions ORDER BY seq DESC LIMIT ?1")?
-            .query_map([limit as i64], |r| r.get(0))?
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         ids.iter()
             .map(|id| {

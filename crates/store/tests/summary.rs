@@ -36,10 +36,11 @@ fn running_totals_agree_with_a_full_scan_for_every_filter() {
         // About one sale every 97 minutes: three and a half days of trading.
         clock.0.fetch_add(97 * 60_000, Ordering::SeqCst);
         let actor = fairtill_store::Actor {
-            staff: staff[(i % 3) as usize].into(),
+            staff: staff[usize::try_from(i % 3).unwrap()].into(),
             event_id: None,
         };
-        let (code, price) = [("USD", "12.50"), ("EUR", "9.90"), ("JPY", "1500")][(i % 3) as usize];
+        let (code, price) =
+            [("USD", "12.50"), ("EUR", "9.90"), ("JPY", "1500")][usize::try_from(i % 3).unwrap()];
         let method = match i % 4 {
             0 => PaymentMethod::Cash,
             1 => PaymentMethod::Card {
@@ -60,7 +61,7 @@ fn running_totals_agree_with_a_full_scan_for_every_filter() {
         } else {
             TxResult::Approved
         };
-        let mut d = draft_in(code, &[("item", price, 1 + (i % 3) as u32)]);
+        let mut d = draft_in(code, &[("item", price, 1 + u32::try_from(i % 3).unwrap())]);
         if i % 5 == 0 {
             d.customer = Some(fairtill_core::customer::Customer {
                 name: Some(format!("Guest {i}")),

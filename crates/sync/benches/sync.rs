@@ -5,7 +5,13 @@
 //! `cargo bench -p fairtill-sync --bench sync [-- --quick] [-- --backend sqlite|postgres]`
 //! PostgreSQL: `FAIRTILL_TEST_PG` (default postgres://postgres@127.0.0.1:5432).
 
+// Benchmarks count and time with plain casts (percentiles of timings, row counters).
 #![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};

@@ -270,8 +270,8 @@ async fn connections_cut_at_random_points_lose_and_duplicate_nothing() {
             .count(&fairtill_store::TxFilter::default())
             .unwrap()
     };
-    assert_eq!(count(&a) as usize, on_server.len());
-    assert_eq!(count(&b) as usize, on_server.len());
+    assert_eq!(usize::try_from(count(&a)).unwrap(), on_server.len());
+    assert_eq!(usize::try_from(count(&b)).unwrap(), on_server.len());
     eprintln!(
         "{} cuts over {rounds} rounds ({failures} failed rounds, {resent} records re-sent), {} transactions",
         proxy.cuts(),

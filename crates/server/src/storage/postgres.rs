@@ -134,13 +134,16 @@ fn migrate(client: &mut Client) -> Result<()> {
         .query_opt("SELECT version FROM fairtill_schema", &[])?
         .map(|r| r.get(0))
         .unwrap_or(0);
-    let known = MIGRATIONS.len() as i64;
-    if current > known {
-        return Err(StorageError::Backend(format!(
-            "the database has schema version {current}, newer than this server's {known}: update the server"
-        )));
-    }
-    for sql in &MIGRATIONS[current as usize..] {
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let applied = usize::try_from(current)
+        .ok()
+        .filter(|_| current <= known)
+        .ok_or_else(|| {
+            StorageError::Backend(format!(
+                "the database has schema version {current}, newer than this server's {known}: update the server"
+            ))
+        })?;
+    for sql in &MIGRATIONS[applied..] {
         tx.batch_execute(sql)?;
     }
     tx.execute("DELETE FROM fairtill_schema", &[])?;

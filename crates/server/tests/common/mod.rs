@@ -230,7 +230,7 @@ impl Till {
 
     pub fn stamp(&mut self) -> Stamp {
         self.next += 1;
-        let at = Timestamp::from_second(self.base + self.next as i64).unwrap();
+        let at = Timestamp::from_second(self.base + i64::try_from(self.next).unwrap()).unwrap();
         Stamp {
             id: Uuid::now_v7(),
             at,

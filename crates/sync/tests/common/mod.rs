@@ -227,7 +227,7 @@ async fn relay(
                 Ok(n) => n,
             };
             let allowed = if cutting.load(Ordering::SeqCst) {
-                left.load(Ordering::SeqCst).min(n as u64) as usize
+                usize::try_from(left.load(Ordering::SeqCst).min(n as u64)).unwrap()
             } else {
                 n
             };
