@@ -93,14 +93,15 @@ impl From<StoreError> for ApiError {
             | StoreError::Order(_)
             | StoreError::Offer(_)
             | StoreError::Product(_)
-            // A CSV that is not well formed (an I/O failure is a storage problem above).
-            | StoreError::Csv(_) => ErrorCode::Invalid,
+            // A file the user chose that cannot be read or written, or is not a CSV (a full
+            // disk is a storage problem, above).
+            | StoreError::Csv(_)
+            | StoreError::Io(_) => ErrorCode::Invalid,
             StoreError::Sqlite(_)
             | StoreError::Migration(_)
             | StoreError::TooNew { .. }
             | StoreError::Corrupt { .. }
-            | StoreError::Decode(_)
-            | StoreError::Io(_) => ErrorCode::Storage,
+            | StoreError::Decode(_) => ErrorCode::Storage,
         };
         ApiError::new(code, e.to_string())
     }

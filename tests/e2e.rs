@@ -114,6 +114,33 @@ async fn a_day_at_the_booth() {
     ui.wait_text("[data-testid=receipt]", "Shopify #1001").await;
     ui.keys(&key(Key::Enter)).await;
 
+    // --- Another program holds the database: the sale is refused as busy, in words, and the
+    // same sale goes through once it lets go. Nothing was recorded meanwhile.
+    step("The database is held by another program: busy, in words; then the sale goes through.");
+    ui.el("[data-testid=search]").await;
+    ui.keys("bag").await;
+    ui.el("[data-testid=results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_count("[data-testid=cart-line]", 1).await;
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    ui.keys(&key(Key::F7)).await;
+    ui.el("[data-testid=last4]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text(
+        "[data-testid=cart-problem]",
+        "the till's database is busy for a moment",
+    )
+    .await;
+    ui.wait_text("[data-testid=pay]", "Try again").await;
+    ui.shot("busy").await;
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    ui.click("[data-testid=pay]").await;
+    ui.wait_text("[data-testid=receipt]", "Card").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_count("[data-testid=cart-line]", 0).await;
+
     // --- Save an offer and sell it again.
     step("Save an offer and sell it again.");
     ui.el("[data-testid=search]").await;
@@ -279,4 +306,126 @@ async fn a_day_at_the_booth() {
     ui.wait_text("[data-testid=order-status]", "Paid").await;
     ui.keys(&key(Key::F4)).await;
     ui.wait_text("[data-testid=sessions]", "0.50").await;
+}
+
+/// Unmounts the small disk when the test ends, however it ends.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// A 16 MB tmpfs at `at`, or `None` where mounting is not allowed (not root).
+    fn mount(at: &std::path::Path) -> Option<SmallDisk> {
+        std::fs::create_dir_all(at).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then(|| SmallDisk(at.to_path_buf()))
+    }
+
+    /// Fills what is left of it; the filler's path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.0.join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// The till's disk fills up mid-event: the sale is refused with "Disk full" in the header (not
+/// SQLite's words), nothing recorded is lost, and once space is freed the same sale goes
+/// through. Runs where a small disk can be mounted (as root, as the test script runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_said_in_the_header_and_loses_no_sale() {
+    within_limit(a_full_disk()).await;
+}
+
+async fn a_full_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(&dir.path().join("disk")) else {
+        eprintln!("skipped: mounting a small disk needs root (scripts/test.sh runs as root)");
+        return;
+    };
+    let db = disk.0.join("till.db");
+    {
+        // The till as a booth has it before the window opens: an event, Ana, products.
+        let mut till = fairtill_store::Till::open(&db).unwrap();
+        let eur = fairtill_core::money::Currency::from_code("EUR").unwrap();
+        let event = till
+            .create_event(
+                "Craft Fair Berlin",
+                eur,
+                fairtill_core::tax::TaxPolicy::none(),
+                fairtill_core::event::CaptureMode::Automatic,
+                fairtill_core::SignedDuration::from_hours(48),
+            )
+            .unwrap();
+        till.set_settings(Some(event.id), "Ana").unwrap();
+        till.import_products(PRODUCTS.as_bytes()).unwrap();
+    }
+    let session = Session::start(&db).await;
+    let ui = session.ui();
+    let sell = |name: &'static str| {
+        let ui = &ui;
+        async move {
+            ui.keys(&key(Key::F1)).await;
+            ui.el("[data-testid=search]").await;
+            ui.keys(name).await;
+            ui.el("[data-testid=results]").await;
+            ui.keys(&key(Key::Enter)).await;
+            ui.wait_count("[data-testid=cart-line]", 1).await;
+            ui.keys(&key(Key::F7)).await;
+            ui.el("[data-testid=last4]").await;
+            ui.keys(&key(Key::Enter)).await;
+        }
+    };
+    step("A sale on a disk with room.");
+    sell("bag").await;
+    let first = ui.wait_text("[data-testid=receipt-number]", "-").await;
+    ui.keys(&key(Key::Enter)).await;
+
+    step("The disk fills up: the next sale is refused, said in the header.");
+    let filler = disk.fill();
+    sell("mug").await;
+    let alert = ui
+        .wait_text(
+            "[data-testid=alert]",
+            "Disk full: this computer's disk is full",
+        )
+        .await;
+    assert!(
+        !alert.contains("database or disk is full"),
+        "not SQLite's words: {alert}"
+    );
+    ui.wait_text(
+        "[data-testid=cart-problem]",
+        "what was already recorded is safe",
+    )
+    .await;
+    ui.shot("disk-full").await;
+
+    step("Space is freed: the same sale goes through, and the first is still there.");
+    std::fs::remove_file(filler).unwrap();
+    ui.click("[data-testid=pay]").await;
+    ui.wait_text("[data-testid=receipt]", "Card").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.click("[data-testid=alert] button").await;
+    ui.keys(&key(Key::F2)).await;
+    ui.wait_count("[data-testid=tx-row]", 2).await;
+    let list = ui.text("[data-testid=tx-list]").await;
+    assert!(list.contains(first.trim()), "{first} in {list}");
+    drop(session);
 }

@@ -314,6 +314,17 @@ async fn a_manager_reconciles() {
         .await;
     ui.wait_text("[data-testid=settlement-matches]", "Confirmed")
         .await;
+
+    step("The server goes away: the workspace says it is offline and stays signed in.");
+    drop(server);
+    ui.click("[data-testid=manager-refresh]").await;
+    ui.wait_text(
+        "[data-testid=manager-problem]",
+        "Offline: the server cannot be reached",
+    )
+    .await;
+    ui.wait_text("[data-testid=manager-who]", "alex").await;
+    ui.shot("manager-offline").await;
 }
 
 /// Clicks the first row of the manager's list whose text has all of `words`.

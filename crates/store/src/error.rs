@@ -101,13 +101,14 @@ impl StorageProblem {
         }
     }
 
-    /// Of a file error.
-    pub fn of_io(e: &std::io::Error) -> StorageProblem {
+    /// Of a file error: a full disk is one; any other (a chosen file missing, a folder not
+    /// writable) is about the file the user chose, not the till's storage.
+    pub fn of_io(e: &std::io::Error) -> Option<StorageProblem> {
         match e.kind() {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
-                StorageProblem::DiskFull
+                Some(StorageProblem::DiskFull)
             }
-            _ => StorageProblem::Failed,
+            _ => None,
         }
     }
 }
@@ -122,11 +123,11 @@ fn sqlite_words(e: &rusqlite::Error) -> String {
 
 fn io_words(e: &std::io::Error) -> String {
     match StorageProblem::of_io(e) {
-        StorageProblem::DiskFull => {
+        Some(_) => {
             "the disk is full, so the file could not be written; free some space, then try again"
                 .into()
         }
-        StorageProblem::Busy | StorageProblem::Failed => format!("the file could not be used: {e}"),
+        None => format!("the file could not be used: {e}"),
     }
 }
 
@@ -135,9 +136,9 @@ impl StoreError {
     pub fn storage_problem(&self) -> Option<StorageProblem> {
         match self {
             StoreError::Sqlite(e) => Some(StorageProblem::of_sqlite(e)),
-            StoreError::Io(e) => Some(StorageProblem::of_io(e)),
+            StoreError::Io(e) => StorageProblem::of_io(e),
             StoreError::Csv(e) => match e.kind() {
-                csv::ErrorKind::Io(io) => Some(StorageProblem::of_io(io)),
+                csv::ErrorKind::Io(io) => StorageProblem::of_io(io),
                 _ => None,
             },
             StoreError::Migration(_)

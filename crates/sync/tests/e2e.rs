@@ -353,6 +353,7 @@ async fn the_server_serves_https_with_its_own_certificate() {
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     let db = dir.path().join("server.db");
     let mut child = std::process::Command::new(fairtill_testkit::server_bin())
+        .env("RUST_LOG", "warn")
         .arg("--database")
         .arg(&db)
         .args(["serve", "--bind", "127.0.0.1:0", "--tls-cert"])

@@ -9,7 +9,7 @@ describe('problemOf', () => {
       refused: 'cannot refund 30.00 USD',
       not_found: 'order 1 not found',
       conflict: 'Changed elsewhere: that conflict was already resolved by sam',
-      busy: "Busy: the till's database is busy for a moment",
+      busy: "the till's database is busy for a moment",
       disk_full: "Disk full: this computer's disk is full",
       storage: "Storage problem: the till's database could not complete that",
       offline: 'Offline: the server cannot be reached',

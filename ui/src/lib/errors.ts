@@ -19,7 +19,7 @@ export const HANDLING: Record<ErrorCode, Handling> = {
   refused: { title: null, alert: false, transient: false },
   not_found: { title: null, alert: false, transient: false },
   conflict: { title: 'Changed elsewhere', alert: false, transient: false },
-  busy: { title: 'Busy', alert: false, transient: true },
+  busy: { title: null, alert: false, transient: true },
   disk_full: { title: 'Disk full', alert: true, transient: false },
   storage: { title: 'Storage problem', alert: true, transient: false },
   offline: { title: 'Offline', alert: false, transient: true },
