@@ -714,3 +714,48 @@ async fn events_made_on_tills_are_named_for_the_manager(kind: Kind) {
         "{refused:?}"
     );
 }
+
+/// A till whose clock is behind stamps its refund before the sale it refunds: the manager's
+/// order still shows the whole history (parents are replayed before their children, whatever
+/// the times say).
+async fn an_order_reads_when_a_refund_is_stamped_before_its_sale(kind: Kind) {
+    let f = with_manager(kind, &["Booth A", "Booth B"]);
+    let event = EventId(Uuid::now_v7());
+    let mut a = Till::new(event);
+    let mut b = Till::new(event);
+    b.base = a.base - 3600;
+    let token_a = f.api.enroll(&f.codes[0], a.device).await;
+    let token_b = f.api.enroll(&f.codes[1], b.device).await;
+    let (sale, sale_id) = a.sale("40.00", PaymentMethod::Cash);
+    f.api.push(&token_a, &sale).await;
+    b.learn(&f.api.pull(&token_b, event).await);
+    let refund = b.run(Command::Refund {
+        parent: sale_id,
+        strategy: RefundStrategy::Amount { amount: usd("15") },
+        progress: RefundProgress::Complete,
+        reason: None,
+    });
+    assert_eq!(
+        f.api.push(&token_b, &refund).await,
+        vec![PushOutcome::Stored]
+    );
+    let manager = f.api.login("alex", MANAGER_PASSWORD).await;
+    let Record::Order { order } = &sale[0] else {
+        panic!()
+    };
+    let view = f
+        .api
+        .get_json(&format!("/v1/manager/orders/{}", order.id), &manager)
+        .await;
+    assert_eq!(view["view"]["status"], "partly_refunded", "{view}");
+}
+
+#[tokio::test]
+async fn an_order_reads_when_a_refund_is_stamped_before_its_sale_on_sqlite() {
+    an_order_reads_when_a_refund_is_stamped_before_its_sale(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_order_reads_when_a_refund_is_stamped_before_its_sale_on_postgres() {
+    an_order_reads_when_a_refund_is_stamped_before_its_sale(Kind::Postgres).await;
+}

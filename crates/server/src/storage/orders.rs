@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use fairtill_core::ids::OrderId;
-use fairtill_core::ledger::{Fact, Ledger};
+use fairtill_core::ledger::{Fact, Ledger, Transaction};
 use fairtill_core::Timestamp;
 use fairtill_protocol::{ManagerOrder, Record};
 
@@ -33,6 +33,7 @@ pub(crate) fn replay(
     }
     let mut tx_ids = Vec::new();
     for root in roots {
+        let mut chain = Vec::new();
         for r in db.query(
             "SELECT r.body FROM transactions t
              JOIN records r ON r.record_type = 'transaction' AND r.record_id = t.id
@@ -40,9 +41,12 @@ pub(crate) fn replay(
             params![root.as_str()],
         )? {
             if let Record::Transaction { transaction } = serde_json::from_str(&r.text(0)?)? {
-                tx_ids.push(transaction.id.to_string());
-                facts.push(Fact::Recorded { tx: transaction });
+                chain.push(transaction);
             }
+        }
+        for transaction in parents_first(chain) {
+            tx_ids.push(transaction.id.to_string());
+            facts.push(Fact::Recorded { tx: transaction });
         }
     }
     for root in roots {
@@ -84,6 +88,33 @@ pub(crate) fn replay(
             .map_err(|e| StorageError::Backend(format!("the history does not replay: {e}")))?;
     }
     Ok((ledger, tx_ids))
+}
+
+/// A chain's transactions with every parent before its children, otherwise in the order given
+/// (by time). Neither time nor arrival can be trusted for that: another till's clock may be
+/// behind (its refund stamped before the sale it refunds), and a refund may reach the server
+/// before its sale. A child whose parent is not here stays last, and the replay says so.
+fn parents_first(txs: Vec<Box<Transaction>>) -> Vec<Box<Transaction>> {
+    let mut placed = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(txs.len());
+    let mut rest = txs;
+    loop {
+        let before = out.len();
+        let mut waiting = Vec::new();
+        for tx in rest {
+            if tx.parent.is_none_or(|p| placed.contains(&p)) {
+                placed.insert(tx.id);
+                out.push(tx);
+            } else {
+                waiting.push(tx);
+            }
+        }
+        if waiting.is_empty() || out.len() == before {
+            out.extend(waiting);
+            return out;
+        }
+        rest = waiting;
+    }
 }
 
 /// Text values of one column of `sql`'s rows.
