@@ -41,12 +41,14 @@ pub(crate) fn replay(
             params![root.as_str()],
         )? {
             if let Record::Transaction { transaction } = serde_json::from_str(&r.text(0)?)? {
-                chain.push(transaction);
+                chain.push(*transaction);
             }
         }
         for transaction in parents_first(chain) {
             tx_ids.push(transaction.id.to_string());
-            facts.push(Fact::Recorded { tx: transaction });
+            facts.push(Fact::Recorded {
+                tx: Box::new(transaction),
+            });
         }
     }
     for root in roots {
@@ -94,7 +96,7 @@ pub(crate) fn replay(
 /// (by time). Neither time nor arrival can be trusted for that: another till's clock may be
 /// behind (its refund stamped before the sale it refunds), and a refund may reach the server
 /// before its sale. A child whose parent is not here stays last, and the replay says so.
-fn parents_first(txs: Vec<Box<Transaction>>) -> Vec<Box<Transaction>> {
+fn parents_first(txs: Vec<Transaction>) -> Vec<Transaction> {
     let mut placed = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(txs.len());
     let mut rest = txs;
