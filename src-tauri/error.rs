@@ -148,3 +148,46 @@ impl From<Failure> for ErrorCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_client_error_has_the_code_the_ui_acts_on() {
+        let words = || "w".to_string();
+        for (e, code) in [
+            (ClientError::Offline(words()), ErrorCode::Offline),
+            (ClientError::SignIn(words()), ErrorCode::SignIn),
+            (ClientError::Unauthorized(words()), ErrorCode::NotAllowed),
+            (ClientError::NotAllowed(words()), ErrorCode::NotAllowed),
+            (ClientError::UpdateApp(words()), ErrorCode::UpdateApp),
+            (ClientError::UpdateServer(words()), ErrorCode::UpdateServer),
+            (ClientError::Conflict(words()), ErrorCode::Conflict),
+            (ClientError::NotFound(words()), ErrorCode::NotFound),
+            (ClientError::Busy(words()), ErrorCode::Busy),
+            (ClientError::ServerFailed(words()), ErrorCode::Busy),
+            (ClientError::TooLarge(words()), ErrorCode::Refused),
+            (ClientError::Refused(words()), ErrorCode::Refused),
+            (ClientError::Protocol(words()), ErrorCode::Invalid),
+        ] {
+            assert_eq!(ApiError::from(e).code, code);
+        }
+    }
+
+    #[test]
+    fn a_sync_failure_reaches_the_ui_with_the_same_vocabulary() {
+        for (f, code) in [
+            (Failure::Offline, ErrorCode::Offline),
+            (Failure::NotAccepted, ErrorCode::NotAllowed),
+            (Failure::UpdateApp, ErrorCode::UpdateApp),
+            (Failure::UpdateServer, ErrorCode::UpdateServer),
+            (Failure::Busy, ErrorCode::Busy),
+            (Failure::Refused, ErrorCode::Refused),
+            (Failure::DiskFull, ErrorCode::DiskFull),
+            (Failure::Storage, ErrorCode::Storage),
+        ] {
+            assert_eq!(ErrorCode::from(f), code);
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! Fairtill desktop shell: Tauri commands that adapt IPC to `fairtill-store` and
 //! `fairtill-core`. Nothing else lives here.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod commands;
 pub mod error;
 pub mod logging;

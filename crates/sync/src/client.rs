@@ -273,3 +273,66 @@ impl SyncClient {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(code: &str) -> Vec<u8> {
+        format!(r#"{{"code":"{code}","message":"the server's words"}}"#).into_bytes()
+    }
+
+    #[test]
+    fn the_body_code_decides_not_the_status() {
+        let kind = |status: u16, code: &str| {
+            let e = ClientError::from_answer(status, &body(code));
+            (
+                format!("{e:?}").split('(').next().unwrap().to_string(),
+                e.is_transient(),
+            )
+        };
+        for (code, variant, transient) in [
+            ("bad_request", "Refused", false),
+            ("unauthorized", "Unauthorized", false),
+            ("forbidden", "NotAllowed", false),
+            ("not_found", "NotFound", false),
+            ("conflict", "Conflict", false),
+            ("client_too_old", "UpdateApp", false),
+            ("server_too_old", "UpdateServer", false),
+            ("payload_too_large", "TooLarge", false),
+            ("busy", "Busy", true),
+            ("internal", "ServerFailed", true),
+        ] {
+            // Whatever the status says (a proxy may rewrite it), the code is what counts.
+            assert_eq!(kind(400, code), (variant.to_string(), transient), "{code}");
+            assert_eq!(kind(500, code), (variant.to_string(), transient), "{code}");
+        }
+        let e = ClientError::from_answer(409, &body("conflict"));
+        assert_eq!(e.to_string(), "the server's words");
+    }
+
+    #[test]
+    fn an_answer_without_our_body_falls_back_on_the_status() {
+        let page = b"<html>502 Bad Gateway</html>";
+        assert!(matches!(
+            ClientError::from_answer(502, page),
+            ClientError::ServerFailed(_)
+        ));
+        assert!(matches!(
+            ClientError::from_answer(503, page),
+            ClientError::Busy(_)
+        ));
+        assert!(matches!(
+            ClientError::from_answer(401, page),
+            ClientError::Unauthorized(_)
+        ));
+        assert!(matches!(
+            ClientError::from_answer(413, page),
+            ClientError::TooLarge(_)
+        ));
+        assert!(matches!(
+            ClientError::from_answer(404, page),
+            ClientError::Refused(_)
+        ));
+    }
+}

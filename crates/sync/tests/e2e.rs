@@ -391,3 +391,41 @@ async fn the_server_serves_https_with_its_own_certificate() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A backlog whose batch is larger than the server reads at once (long order notes): the server
+/// answers "payload_too_large", and push sends the batch again in halves until it fits. Every
+/// record arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_too_large_for_the_server_is_sent_again_in_halves() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&dir.path().join("server.db"));
+    let a = Device::enrolled(&server, &server.url, "A1", None).await;
+    let note = "a long note about the customer's order ".repeat(500);
+    {
+        let mut till = a.till.lock().unwrap();
+        for _ in 0..300 {
+            let mut d = draft("5.00");
+            d.note = Some(note.clone());
+            till.record_sale(&a.actor, d, cash()).unwrap();
+        }
+    }
+    let batch: usize =
+        fairtill_sync::pending(&a.till.lock().unwrap(), fairtill_protocol::MAX_BATCH)
+            .unwrap()
+            .iter()
+            .map(|p| serde_json::to_vec(&p.record).unwrap().len())
+            .sum();
+    assert!(
+        batch > fairtill_protocol::MAX_BODY_BYTES,
+        "the first batch ({batch} bytes) is over the server's limit"
+    );
+    let report = fairtill_sync::sync_once(&a.till, &a.client, None, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.pushed, 600, "{report:?}");
+    assert_eq!(a.waiting(), 0);
+    let records = server_records(&server.db);
+    let keys: BTreeSet<_> = records.iter().collect();
+    assert_eq!(keys.len(), records.len(), "nothing twice");
+    assert_eq!(records.len(), 600);
+}
