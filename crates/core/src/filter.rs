@@ -186,6 +186,16 @@ impl TxFilter {
     }
 }
 
+/// Names the code defines (kinds, results), quoted as an SQL list for `IN (…)`: `'sale', 'refund'`.
+/// Only for names of our own enums, never for what a user typed (that is always a parameter).
+pub fn sql_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A value a [`Condition`] compares with, for a store to bind as its own parameter type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CondValue {
@@ -237,18 +247,11 @@ impl TxFilter {
         if let Some(m) = self.method()? {
             out.push(one("t.method = ?", CondValue::Text(m.to_string())));
         }
-        let names = |values: Vec<&'static str>| {
-            values
-                .iter()
-                .map(|v| format!("'{v}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         if !self.kinds.is_empty() {
             out.push(Condition {
                 clause: format!(
                     "t.kind IN ({})",
-                    names(self.kinds.iter().map(|k| k.as_str()).collect())
+                    sql_names(self.kinds.iter().map(|k| k.as_str()))
                 ),
                 value: None,
             });
@@ -257,7 +260,7 @@ impl TxFilter {
             out.push(Condition {
                 clause: format!(
                     "t.result IN ({})",
-                    names(self.results.iter().map(|r| r.as_str()).collect())
+                    sql_names(self.results.iter().map(|r| r.as_str()))
                 ),
                 value: None,
             });

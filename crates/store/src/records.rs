@@ -358,17 +358,14 @@ pub(crate) fn logged_reference(
 ) -> Result<Option<String>> {
     /// The lookup, with the results that hold a reference taken from the rule.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let held: Vec<String> = HOLDING_RESULTS
-            .iter()
-            .map(|r| format!("'{}'", r.as_str()))
-            .collect();
+        let held = fairtill_core::filter::sql_names(HOLDING_RESULTS.iter().map(|r| r.as_str()));
         format!(
             "SELECT coalesce(o.receipt, t.id) FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
              WHERE t.external_system = ?1 AND t.external_reference = ?2 AND t.parent_id IS NULL
                AND t.result IN ({})
                AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.parent_id = t.id AND v.kind = 'void' AND v.result = 'approved')
              LIMIT 1",
-            held.join(", ")
+            held
         )
     });
     Ok(conn

@@ -236,16 +236,13 @@ fn over_limit(
 fn duplicate_reference(db: &mut dyn Db, t: &Transaction) -> Result<Option<Found>> {
     /// The lookup, with the results that hold a reference taken from the rule.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let held: Vec<String> = HOLDING_RESULTS
-            .iter()
-            .map(|r| format!("'{}'", r.as_str()))
-            .collect();
+        let held = fairtill_core::filter::sql_names(HOLDING_RESULTS.iter().map(|r| r.as_str()));
         format!(
             "SELECT t.id, t.device_id FROM transactions t
              WHERE t.external_system = $1 AND t.external_reference = $2 AND t.parent_id IS NULL AND t.id <> $3
                AND t.result IN ({})
                AND t.voided = 0",
-            held.join(", ")
+            held
         )
     });
     let Some(logged) = t.logged_reference() else {
