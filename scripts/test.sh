@@ -10,6 +10,14 @@ if command -v pg_lsclusters >/dev/null 2>&1 && ! pg_lsclusters -h 2>/dev/null | 
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
 fi
 bash scripts/build-ui.sh
+# Test services from PyPI, in a virtual environment outside the checkout: localstripe, the
+# Stripe emulator the processor tests charge.
+venv="${FAIRTILL_TEST_VENV:-$HOME/.cache/fairtill/test-venv}"
+if [ ! -x "$venv/bin/localstripe" ]; then
+  python3 -m venv "$venv" || { apt-get install -y -qq python3-venv && python3 -m venv "$venv"; }
+  "$venv/bin/pip" install -q --disable-pip-version-check 'localstripe==1.15.10'
+fi
+export PATH="$venv/bin:$PATH"
 (cd ui && npm run check && npm test)
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

@@ -8,5 +8,6 @@
 pub mod api;
 pub mod auth;
 pub mod logging;
+pub mod processor;
 pub mod settlement;
 pub mod storage;

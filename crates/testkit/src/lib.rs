@@ -4,13 +4,17 @@
 //! - [`Server`]: a real `fairtill-server` process on a loopback port, and its command line
 //!   (enrollment codes, manager accounts).
 //! - [`orders`]: fixture order drafts.
+//! - [`Localstripe`]: the Stripe emulator on a loopback port, the processor tests charge.
 //!
 //! A dev-dependency only: nothing that ships links it.
 
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+mod localstripe;
 pub mod orders;
 mod server;
+
+pub use localstripe::{Localstripe, TEST_KEY};
 
 pub use server::{cli, server_bin, Db, Kind, Server, MANAGER_PASSWORD};
 
