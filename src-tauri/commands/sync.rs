@@ -68,19 +68,15 @@ fn view(state: &AppState) -> Result<SyncView, ApiError> {
         Some(h) => {
             let status = h.status();
             let problem = status
-                .failure
-                .zip(status.last_error.clone())
-                .map(|(failure, message)| ApiError::new(failure.into(), message));
+                .last_error
+                .clone()
+                .map(|f| ApiError::new(f.kind.into(), f.message));
             (status, problem)
         }
-        None => {
-            let problem = state.sync_problem.lock().map_err(|_| busy())?.clone();
-            let status = SyncStatus {
-                last_error: problem.as_ref().map(|p| p.message.clone()),
-                ..SyncStatus::default()
-            };
-            (status, problem)
-        }
+        None => (
+            SyncStatus::default(),
+            state.sync_problem.lock().map_err(|_| busy())?.clone(),
+        ),
     };
     // The task counts what waits after each round; a sale made since must show at once.
     status.waiting = till.outbox()?.total;

@@ -14,7 +14,7 @@ mod record;
 mod settlement;
 mod version;
 
-pub use list::{id_of, ListFilter, ListQuery};
+pub use list::{blank, id_of, ListFilter, ListQuery};
 pub use manager::{
     AuditEntry, CashSession, CloseOut, CloseOutPart, Conflict, ConflictKind, Device, EventSummary,
     HourlySales, LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,

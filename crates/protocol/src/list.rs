@@ -61,7 +61,9 @@ pub struct ListFilter {
     pub device_id: Option<DeviceId>,
 }
 
-fn blank(v: &Option<String>) -> Option<&str> {
+/// A query or body field with its spaces trimmed, or `None` when it is missing or blank: how
+/// every optional field of the API is read.
+pub fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

@@ -142,7 +142,7 @@ fn record_the_story(path: &std::path::Path, other: &std::path::Path) {
         .record_sale(&who, draft(&[("mug", "12.50", 1)]), cash())
         .unwrap();
     let remote = vec![
-        Remote::Order(Box::new(b.order_of_record(theirs.order_id))),
+        Remote::Order(Box::new(b.order(theirs.order_id).unwrap().order)),
         Remote::Transaction(Box::new(b.transaction(theirs.transaction_id).unwrap())),
     ];
     till.apply_remote(&remote, Some(event.id), "42").unwrap();
@@ -155,17 +155,6 @@ fn record_the_story(path: &std::path::Path, other: &std::path::Path) {
     till.outbox_ack("order", orders[0].0).unwrap();
     let txs = till.outbox_batch("transaction", 2).unwrap();
     till.outbox_ack("transaction", txs[1].0).unwrap();
-}
-
-/// What an order-placing helper returns is the view; the wire record comes from the ledger.
-trait OrderRecord {
-    fn order_of_record(&self, id: fairtill_core::ids::OrderId) -> fairtill_core::order::Order;
-}
-
-impl OrderRecord for Till {
-    fn order_of_record(&self, id: fairtill_core::ids::OrderId) -> fairtill_core::order::Order {
-        self.order(id).unwrap().order
-    }
 }
 
 fn columns(conn: &Connection, schema: &str, table: &str) -> Vec<String> {

@@ -29,10 +29,8 @@ pub struct SyncStatus {
     /// The last round that finished.
     #[ts(type = "string | null")]
     pub last_success: Option<Timestamp>,
-    /// What went wrong last, in words (cleared by a successful round).
-    pub last_error: Option<String>,
-    /// What kind of failure that was, for the UI to act on (cleared with it).
-    pub failure: Option<Failure>,
+    /// What went wrong last (cleared by a successful round).
+    pub last_error: Option<SyncFailure>,
     /// Open conflicts on the server that involve this device.
     pub open_conflicts: u32,
     /// Records the server refused as malformed.
@@ -40,6 +38,16 @@ pub struct SyncStatus {
     pub rejected: u64,
     /// Progress of the running round's push.
     pub progress: Option<Progress>,
+}
+
+/// Why the last round stopped: what kind of failure, and its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SyncFailure {
+    /// What the sync panel does about it.
+    pub kind: Failure,
+    /// What happened and what to do.
+    pub message: String,
 }
 
 /// What kind of failure stopped the last round: what the sync panel does about it.
@@ -216,19 +224,20 @@ pub fn spawn(
                         s.online = true;
                         s.last_success = Some(Timestamp::now());
                         s.last_error = None;
-                        s.failure = None;
                         s.open_conflicts = remote.open_conflicts;
                     });
                     schedule.interval
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
-                    let failure = e.failure();
-                    tracing::info!(?failure, failures, "sync round failed");
+                    let kind = e.failure();
+                    tracing::info!(failure = ?kind, failures, "sync round failed");
                     status_tx.send_modify(|s| {
-                        s.online = failure != Failure::Offline;
-                        s.last_error = Some(e.to_string());
-                        s.failure = Some(failure);
+                        s.online = kind != Failure::Offline;
+                        s.last_error = Some(SyncFailure {
+                            kind,
+                            message: e.to_string(),
+                        });
                     });
                     schedule.backoff(failures)
                 }

@@ -17,7 +17,7 @@ pub mod round;
 /// The wire types, for the app's Manager workspace.
 pub use fairtill_protocol as protocol;
 
-pub use background::{spawn, Failure, Schedule, SyncHandle, SyncStatus};
+pub use background::{spawn, Failure, Schedule, SyncFailure, SyncHandle, SyncStatus};
 pub use client::{normalize_url, ClientError, SyncClient};
 pub use credential::{Credential, CredentialError};
 pub use manager::{CloseOutScope, ImportOptions, ManagerClient};

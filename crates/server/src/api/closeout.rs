@@ -13,10 +13,11 @@ use fairtill_protocol::{CloseOut, CloseOutPart, ErrorBody, EventSummary, HourlyS
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{blank, ApiError};
+use super::error::ApiError;
 use super::request::{ApiJson, ApiQuery, AuthManager};
 use super::AppState;
 use crate::storage::CloseOutFilter;
+use fairtill_protocol::blank;
 
 /// Which close-out.
 #[derive(Debug, Default, Deserialize, IntoParams)]

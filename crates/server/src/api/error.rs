@@ -48,11 +48,6 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// A query or body field with its spaces trimmed, or `None` when it is missing or blank.
-pub fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =

@@ -18,11 +18,12 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::{blank, ApiError};
+use super::error::ApiError;
 use super::request::{check_batch, ApiJson, ApiQuery, ApiVersion, AuthManager};
 use super::AppState;
 use crate::auth;
 use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, ServerFilter};
+use fairtill_protocol::blank;
 
 /// How long a manager's sign-in lasts.
 pub const SESSION_HOURS: i64 = 12;

@@ -23,7 +23,7 @@ use tracing::Level;
 use crate::storage::Storage;
 
 pub use error::ApiError;
-pub use request::{ApiJson, ApiQuery};
+pub use openapi::ApiDoc;
 
 /// The header that carries a request's id: set by the server when the client sent none, and
 /// returned on every answer so a client's report can be found in the server's log.
@@ -39,7 +39,6 @@ fn request_span<B>(req: &Request<B>) -> tracing::Span {
         .unwrap_or("-");
     tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }
-pub use openapi::ApiDoc;
 
 /// Shared state: the storage backend and the clock.
 pub struct AppState {

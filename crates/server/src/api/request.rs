@@ -52,7 +52,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
 }
 
 /// Checks the client's API version header.
-pub fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
+fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
     let header = headers
         .get(API_VERSION_HEADER)
         .and_then(|v| v.to_str().ok());

@@ -14,12 +14,13 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::{blank, ApiError};
+use super::error::ApiError;
 use super::request::{ApiJson, ApiQuery, AuthManager};
 use super::AppState;
 use crate::settlement::formats;
 use crate::settlement::read::{header, read, ReadError};
 use crate::storage::{Decision, NewImport};
+use fairtill_protocol::blank;
 
 /// Largest settlement file the server reads (64 MiB: a year of a busy processor account).
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
