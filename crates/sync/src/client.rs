@@ -6,7 +6,7 @@ use std::time::Duration;
 use fairtill_core::ids::{DeviceId, EventId};
 use fairtill_protocol::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
-    PushRequest, PushResponse, PushResult, Record, API_VERSION, API_VERSION_HEADER,
+    PushRequest, PushResponse, PushResult, Record, API_VERSION, API_VERSION_HEADER, MAX_BODY_BYTES,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -234,11 +234,27 @@ impl SyncClient {
         Ok((self, res))
     }
 
-    /// Pushes a batch; one result per record, in order.
+    /// Pushes a batch; one result per record, in order. A batch whose body is larger than the
+    /// server reads ([`MAX_BODY_BYTES`]) is not sent: it is `TooLarge` at once (a server that
+    /// stops reading mid-upload may cut the connection before its 413 arrives, which would look
+    /// like being offline).
     #[tracing::instrument(skip_all, fields(records = records.len()), err(level = "info"))]
     pub async fn push(&self, records: Vec<Record>) -> Result<Vec<PushResult>, ClientError> {
         let sent = records.len();
-        let res: PushResponse = self.post("/v1/push", &PushRequest { records }).await?;
+        let body = serde_json::to_vec(&PushRequest { records })
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ClientError::TooLarge(format!(
+                "{} bytes in one push; the server reads at most {MAX_BODY_BYTES}",
+                body.len()
+            )));
+        }
+        let req = self
+            .http
+            .post(format!("{}/v1/push", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        let res: PushResponse = self.send(req).await?;
         if res.results.len() != sent {
             return Err(ClientError::Protocol(format!(
                 "{} answers for {sent} records",

@@ -392,9 +392,9 @@ async fn the_server_serves_https_with_its_own_certificate() {
     let _ = child.wait();
 }
 
-/// A backlog whose batch is larger than the server reads at once (long order notes): the server
-/// answers "payload_too_large", and push sends the batch again in halves until it fits. Every
-/// record arrives once.
+/// A backlog whose batch is larger than the server reads at once (long order notes): push sends
+/// it in halves until each fits (the client knows the server's limit and does not send a body
+/// over it; a server's or proxy's 413 halves the same way). Every record arrives once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_too_large_for_the_server_is_sent_again_in_halves() {
     let dir = tempfile::tempdir().unwrap();
