@@ -1,6 +1,10 @@
-//! The optional customer on an order.
+//! Customers: the optional details on an order, and the customer records that keep a
+//! returning buyer's details and saved cards across orders and tills.
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+use crate::ids::{CustomerId, DeviceId};
 
 /// A billing address; every part optional but the country is a two-letter code when given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +36,56 @@ pub struct Customer {
     pub phone: Option<String>,
     /// Billing address.
     pub billing_address: Option<Address>,
+}
+
+/// A customer record: someone who buys again, found at any till by name, email or phone.
+/// Every change is a new version of the record; the one with the latest `updated_at` is the
+/// customer's details everywhere (ties: the larger device id, so every copy agrees).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct CustomerProfile {
+    /// Identifier, the same in every version.
+    pub id: CustomerId,
+    /// Name, email, phone, billing address.
+    pub details: Customer,
+    /// When this version was made.
+    pub updated_at: Timestamp,
+    /// Where it was made.
+    pub device_id: DeviceId,
+    /// Who made it.
+    pub staff: String,
+}
+
+impl CustomerProfile {
+    /// True when this version replaces `other` (a later time, or the same time from a larger
+    /// device id).
+    pub fn supersedes(&self, other: &CustomerProfile) -> bool {
+        (self.updated_at, self.device_id) > (other.updated_at, other.device_id)
+    }
+}
+
+/// A card saved at the processor for a customer (made by the server, which alone talks to the
+/// processor). Only the processor's id and what may be shown of the card: never its number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SavedCard {
+    /// The processor's id of the card (a Stripe payment method, `pm_…`).
+    pub id: String,
+    /// Whose card.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub customer_id: CustomerId,
+    /// Brand, e.g. `visa`.
+    pub brand: String,
+    /// Last four digits.
+    pub last4: String,
+    /// Expiry month (1–12).
+    pub exp_month: u8,
+    /// Expiry year.
+    pub exp_year: u16,
+    /// When it was saved: the newest card a customer has is their default.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub saved_at: Timestamp,
 }
 
 /// Why customer details were refused.

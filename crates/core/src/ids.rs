@@ -60,3 +60,13 @@ id_type!(
     /// Identifies a till session (a cash float opened and counted).
     TillSessionId
 );
+id_type!(
+    /// Identifies a customer (the record with their orders and saved cards).
+    CustomerId
+);
+
+impl DeviceId {
+    /// The server itself, as the maker of what it records (products, events, corrections,
+    /// and the processor's answers to charges and refunds).
+    pub const SERVER: DeviceId = DeviceId(Uuid::nil());
+}

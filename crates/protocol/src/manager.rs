@@ -120,7 +120,7 @@ pub struct OpenAuthorization {
 
 /// The device id of transactions a manager records on the server (a correction made while
 /// resolving a conflict): no till made them.
-pub const SERVER_DEVICE: DeviceId = DeviceId(Uuid::nil());
+pub const SERVER_DEVICE: DeviceId = DeviceId::SERVER;
 
 /// An open authorization "expires soon" when it lapses within this many hours.
 pub const EXPIRES_SOON_HOURS: i64 = 24;

@@ -1,8 +1,9 @@
 //! Records: what devices push and pull. Each is an immutable fact with a stable key.
 
 use fairtill_core::catalog::Product;
+use fairtill_core::customer::{CustomerProfile, SavedCard};
 use fairtill_core::event::Event;
-use fairtill_core::ids::{DeviceId, EventId, OfferId, TxId};
+use fairtill_core::ids::{CustomerId, DeviceId, EventId, OfferId, TxId};
 use fairtill_core::ledger::{ResultChange, Transaction, TxKind, TxResult, WriteOff};
 use fairtill_core::money::Money;
 use fairtill_core::offer::Offer;
@@ -48,6 +49,12 @@ pub enum RecordType {
     TillOpened,
     /// A till's cash drawer closed with a count.
     TillClosed,
+    /// A version of a customer record.
+    Customer,
+    /// A card saved at the processor (from the server).
+    CardSaved,
+    /// A saved card removed (from the server).
+    CardRemoved,
 }
 
 /// A record's identity: storing the same key twice is "already had it".
@@ -144,6 +151,25 @@ pub enum Record {
         /// What the person closing said.
         note: Option<String>,
     },
+    /// A version of a customer record (the latest wins).
+    Customer {
+        /// The customer.
+        customer: CustomerProfile,
+    },
+    /// A card saved at the processor for a customer (only the server makes these).
+    CardSaved {
+        /// The card.
+        card: SavedCard,
+    },
+    /// A saved card removed: replaced by a newer one, or detached (only the server makes these).
+    CardRemoved {
+        /// The processor's id of the card.
+        card_id: String,
+        /// Whose it was.
+        customer_id: CustomerId,
+        /// When.
+        removed_at: Timestamp,
+    },
 }
 
 fn blank(text: &str) -> bool {
@@ -176,6 +202,12 @@ impl Record {
             Record::TillClosed { session_id, .. } => {
                 (RecordType::TillClosed, session_id.to_string())
             }
+            Record::Customer { customer } => (
+                RecordType::Customer,
+                format!("{}@{}", customer.id, customer.updated_at.as_millisecond()),
+            ),
+            Record::CardSaved { card } => (RecordType::CardSaved, card.id.clone()),
+            Record::CardRemoved { card_id, .. } => (RecordType::CardRemoved, card_id.clone()),
         };
         RecordKey { record_type, id }
     }
@@ -269,6 +301,35 @@ impl Record {
                     return Err("a till's float cannot be negative".into());
                 }
                 Ok(())
+            }
+            Record::Customer { customer } => {
+                if blank(&customer.staff) {
+                    return Err("a customer record must say who made it".into());
+                }
+                customer
+                    .details
+                    .validated()
+                    .map(|_| ())
+                    .map_err(|e| format!("the customer is not valid: {e}"))
+            }
+            Record::CardSaved { card } => {
+                if blank(&card.id) {
+                    return Err("a saved card needs the processor's id".into());
+                }
+                if card.last4.len() != 4 || !card.last4.chars().all(|c| c.is_ascii_digit()) {
+                    return Err("a saved card's last four must be four digits".into());
+                }
+                if !(1..=12).contains(&card.exp_month) {
+                    return Err("a saved card's expiry month must be 1 to 12".into());
+                }
+                Ok(())
+            }
+            Record::CardRemoved { card_id, .. } => {
+                if blank(card_id) {
+                    Err("a removed card needs the processor's id".into())
+                } else {
+                    Ok(())
+                }
             }
             Record::TillClosed {
                 closed_by,

@@ -1,7 +1,7 @@
 //! The API version and the limits every client and server agree on.
 
 /// The sync API version. A server refuses clients of another major version with a clear message.
-pub const API_VERSION: u32 = 1;
+pub const API_VERSION: u32 = 2;
 
 /// The HTTP header that carries the client's API version.
 pub const API_VERSION_HEADER: &str = "fairtill-api-version";

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod charging;
 pub mod logging;
 pub mod processor;
 pub mod settlement;

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use fairtill_server::api::{router, AppState};
+use fairtill_server::api::{router, AppState, CardForm};
 use fairtill_server::auth;
+use fairtill_server::charging::{Charging, ChargingConfig};
 use fairtill_server::logging::{self, LogFormat};
+use fairtill_server::processor::stripe;
 use fairtill_server::storage::Storage;
 use jiff::{SignedDuration, Timestamp};
 
@@ -53,6 +55,9 @@ enum Cmd {
         /// PEM private key for --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// The card processor (Stripe) the server charges cards on file through.
+        #[command(flatten)]
+        stripe: StripeArgs,
     },
     /// Manage devices.
     #[command(subcommand)]
@@ -60,6 +65,107 @@ enum Cmd {
     /// Manage manager accounts.
     #[command(subcommand)]
     Manager(ManagerCmd),
+}
+
+/// Stripe's settings. The secret key is read from a file or the environment, never from the
+/// command line (where other users of the machine could read it), and is never logged.
+#[derive(Debug, clap::Args)]
+struct StripeArgs {
+    /// A file holding the Stripe secret key (`sk_test_…` or `sk_live_…`); or set
+    /// FAIRTILL_STRIPE_SECRET_KEY. Without one, charges to cards on file wait.
+    #[arg(long, env = "FAIRTILL_STRIPE_SECRET_KEY_FILE")]
+    stripe_secret_key_file: Option<PathBuf>,
+    /// Stripe's publishable key (`pk_…`), for the card form.
+    #[arg(long, env = "FAIRTILL_STRIPE_PUBLISHABLE_KEY")]
+    stripe_publishable_key: Option<String>,
+    /// The signing secret of the server's Stripe webhook endpoint (`whsec_…`), from a file;
+    /// or set FAIRTILL_STRIPE_WEBHOOK_SECRET.
+    #[arg(long, env = "FAIRTILL_STRIPE_WEBHOOK_SECRET_FILE")]
+    stripe_webhook_secret_file: Option<PathBuf>,
+    /// Stripe's API address (an emulator's in tests).
+    #[arg(
+        long,
+        env = "FAIRTILL_STRIPE_API",
+        default_value = "https://api.stripe.com"
+    )]
+    stripe_api: String,
+    /// Where the card form script (Stripe.js) is loaded from.
+    #[arg(
+        long,
+        env = "FAIRTILL_STRIPE_JS",
+        default_value = "https://js.stripe.com/v3/"
+    )]
+    stripe_js: String,
+    /// Most requests a second sent to Stripe (default: 25 with a test key, 100 live).
+    #[arg(long, env = "FAIRTILL_STRIPE_RATE")]
+    stripe_rate: Option<u32>,
+    /// Seconds between looks at what waits at the processor (offsite approval, pending
+    /// refunds, a processor that could not be reached).
+    #[arg(long, env = "FAIRTILL_PROCESSOR_POLL_SECS", default_value_t = 5)]
+    processor_poll_secs: u64,
+    /// Seconds a customer has to approve a payment offsite before it is abandoned.
+    #[arg(long, env = "FAIRTILL_APPROVAL_SECS", default_value_t = 900)]
+    approval_secs: u64,
+    /// Seconds a server process holds a charge or refund it works on. Longer than any call to
+    /// the processor takes; a process that dies holding one leaves it to another after this.
+    #[arg(long, env = "FAIRTILL_PROCESSOR_LEASE_SECS", default_value_t = 120)]
+    processor_lease_secs: u64,
+}
+
+/// A secret from a file (trimmed) or, failing that, from an environment variable.
+fn secret(file: Option<&PathBuf>, var: &str) -> anyhow::Result<Option<String>> {
+    let value = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the secret file {}", path.display()))?,
+        ),
+        None => std::env::var(var).ok(),
+    };
+    Ok(value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty()))
+}
+
+/// The runner, card form and webhook secret of the configured processor, if any.
+fn processor_setup(
+    storage: &Storage,
+    args: &StripeArgs,
+) -> anyhow::Result<(Option<Arc<Charging>>, Option<CardForm>, Option<String>)> {
+    let Some(key) = secret(
+        args.stripe_secret_key_file.as_ref(),
+        "FAIRTILL_STRIPE_SECRET_KEY",
+    )?
+    else {
+        tracing::info!("no card processor set up: charges to cards on file wait");
+        return Ok((None, None, None));
+    };
+    anyhow::ensure!(
+        key.starts_with("sk_") || key.starts_with("rk_"),
+        "the Stripe secret key must start with sk_ (or rk_ for a restricted key)"
+    );
+    let rate = args
+        .stripe_rate
+        .unwrap_or_else(|| stripe::default_rate(&key));
+    let processor = stripe::Stripe::new(&args.stripe_api, &key)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_rate(rate);
+    let config = ChargingConfig {
+        poll: std::time::Duration::from_secs(args.processor_poll_secs.max(1)),
+        approval_limit: std::time::Duration::from_secs(args.approval_secs.max(1)),
+        lease: std::time::Duration::from_secs(args.processor_lease_secs.max(1)),
+        ..ChargingConfig::default()
+    };
+    let charging = Charging::new(storage.clone(), Arc::new(processor), config, Timestamp::now);
+    let form = args.stripe_publishable_key.as_ref().map(|key| CardForm {
+        publishable_key: key.trim().to_string(),
+        script_url: args.stripe_js.clone(),
+    });
+    let webhook = secret(
+        args.stripe_webhook_secret_file.as_ref(),
+        "FAIRTILL_STRIPE_WEBHOOK_SECRET",
+    )?;
+    tracing::info!(api = %args.stripe_api, rate, test_mode = key.starts_with("sk_test_"), "charging through Stripe");
+    Ok((Some(charging), form, webhook))
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,9 +223,17 @@ async fn main() -> anyhow::Result<()> {
             bind,
             tls_cert,
             tls_key,
+            stripe,
         } => {
+            let (charging, card_form, webhook_secret) = processor_setup(&storage, &stripe)?;
+            if let Some(c) = &charging {
+                c.spawn();
+            }
             let state = Arc::new(AppState {
                 storage,
+                charging,
+                card_form,
+                webhook_secret,
                 now: Timestamp::now,
             });
             let app = router(state);

@@ -97,7 +97,10 @@ impl Manager<'_> {
             .api
             .http
             .post(format!("{}/v1/manager/settlements?{query}", self.api.url))
-            .header(API_VERSION_HEADER, "1")
+            .header(
+                API_VERSION_HEADER,
+                fairtill_protocol::API_VERSION.to_string(),
+            )
             .header("content-type", "text/csv")
             .bearer_auth(&self.token)
             .body(body)

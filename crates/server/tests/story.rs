@@ -144,7 +144,10 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
         let res = api
             .http
             .get(format!("{}/v1/status", api.url))
-            .header(API_VERSION_HEADER, "1")
+            .header(
+                API_VERSION_HEADER,
+                fairtill_protocol::API_VERSION.to_string(),
+            )
             .bearer_auth(token)
             .send()
             .await
@@ -223,7 +226,10 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
     let res = api
         .http
         .post(format!("{}/v1/push", api.url))
-        .header(API_VERSION_HEADER, "1")
+        .header(
+            API_VERSION_HEADER,
+            fairtill_protocol::API_VERSION.to_string(),
+        )
         .bearer_auth(&token_a)
         .header("content-type", "application/json")
         .body("{not json")

@@ -167,7 +167,10 @@ async fn tell_the_story(api: &Api, codes: &[String]) -> Told {
             "{}/v1/manager/settlements?file_name=stripe.csv&currency=USD",
             api.url
         ))
-        .header(fairtill_protocol::API_VERSION_HEADER, "1")
+        .header(
+            fairtill_protocol::API_VERSION_HEADER,
+            fairtill_protocol::API_VERSION.to_string(),
+        )
         .header("content-type", "text/csv")
         .bearer_auth(&manager)
         .body(include_bytes!("fixtures/stripe-unified-payments.csv").to_vec())

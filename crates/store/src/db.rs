@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0004_search.sql"),
     include_str!("../../../migrations/device/0005_till_sync.sql"),
     include_str!("../../../migrations/device/0006_event_sync.sql"),
+    include_str!("../../../migrations/device/0007_customers.sql"),
 ];
 
 /// The migrations as rusqlite_migration wants them.

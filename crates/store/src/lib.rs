@@ -11,6 +11,7 @@
 
 mod backup;
 mod catalog;
+mod customers;
 pub mod db;
 mod error;
 mod export;
@@ -24,6 +25,7 @@ mod till;
 
 pub use backup::restore;
 pub use catalog::SavedOffer;
+pub use customers::{CustomerView, MAX_FOUND};
 pub use error::{Result, StorageProblem, StoreError};
 pub use export::EXPORT_HEADER;
 pub use import::{ImportErrors, ImportReport, RowError};

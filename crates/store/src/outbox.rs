@@ -11,6 +11,7 @@ use crate::till::Till;
 
 /// Kinds of record that sync, in the order they are pushed.
 pub const RECORD_TYPES: &[(&str, &str)] = &[
+    ("customer", "customers"),
     ("event", "events"),
     ("order", "orders"),
     ("transaction", "transactions"),

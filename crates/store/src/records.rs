@@ -53,6 +53,9 @@ fn search_text(tx: &Transaction, order: Option<&Order>) -> String {
                 .flatten(),
         ),
         PaymentMethod::MarkedPaid { note } => parts.push(note),
+        PaymentMethod::CardOnFile { brand, last4, .. } => {
+            parts.extend([brand.as_str(), last4.as_str()])
+        }
         PaymentMethod::Cash => {}
     }
     if let Some(r) = &tx.reason {
@@ -164,9 +167,10 @@ pub(crate) fn insert_transaction_from(
         PaymentMethod::External { system, reference } => {
             (Some(system.as_str()), Some(reference.as_str()))
         }
-        PaymentMethod::Cash | PaymentMethod::Card { .. } | PaymentMethod::MarkedPaid { .. } => {
-            (None, None)
-        }
+        PaymentMethod::Cash
+        | PaymentMethod::Card { .. }
+        | PaymentMethod::MarkedPaid { .. }
+        | PaymentMethod::CardOnFile { .. } => (None, None),
     };
     let id = tx.id.0.to_string();
     conn.prepare_cached(

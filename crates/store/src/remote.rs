@@ -3,6 +3,7 @@
 //! the pull cursor; and the records the server refused.
 
 use fairtill_core::catalog::Product;
+use fairtill_core::customer::{CustomerProfile, SavedCard};
 use fairtill_core::event::Event;
 use fairtill_core::ids::{EventId, OfferId, TxId};
 use fairtill_core::ledger::{ResultChange, Transaction, WriteOff};
@@ -13,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::upsert_product;
+use crate::customers::{insert_card, insert_customer, remove_card};
 use crate::error::Result;
 use crate::records::{insert_order_from, insert_transaction_from, load_order, ms};
 use crate::till::Till;
@@ -50,6 +52,17 @@ pub enum Remote {
     Product(Product),
     /// An event.
     Event(Event),
+    /// A version of a customer record.
+    Customer(CustomerProfile),
+    /// A card the server saved for a customer.
+    CardSaved(SavedCard),
+    /// A saved card removed.
+    CardRemoved {
+        /// The processor's id of the card.
+        card_id: String,
+        /// When.
+        removed_at: Timestamp,
+    },
 }
 
 /// What applying a page of pulled records did.
@@ -190,6 +203,12 @@ fn apply_one(conn: &Connection, record: &Remote, now: i64) -> Result<Result<bool
             .execute(params![id, ms(*retired_at), staff])?;
         }
         Remote::Product(p) => upsert_product(conn, p, now)?,
+        Remote::Customer(c) => return Ok(Ok(insert_customer(conn, c, true)?)),
+        Remote::CardSaved(c) => return Ok(Ok(insert_card(conn, c)?)),
+        Remote::CardRemoved {
+            card_id,
+            removed_at,
+        } => return Ok(Ok(remove_card(conn, card_id, *removed_at)?)),
         Remote::Event(e) => {
             conn.prepare_cached(
                 "INSERT INTO events (id, name, currency, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)

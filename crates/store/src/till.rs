@@ -269,6 +269,7 @@ impl Till {
         let ledger = records::load_neighbourhood(&db, &txs, &orders)?;
         let facts = ledger.decide(&command, &stamp)?;
         Self::check_external_reference(&db, &facts)?;
+        crate::customers::check_card_on_file(&db, &facts)?;
         records::insert_facts(&db, &facts, &ledger)?;
         db.commit()?;
         Ok(facts)

@@ -87,6 +87,9 @@ fn time(ms: i64) -> Result<Timestamp, String> {
 fn decode(store_type: &str, body: &str) -> Result<Record, String> {
     let err = |e: serde_json::Error| e.to_string();
     Ok(match store_type {
+        "customer" => Record::Customer {
+            customer: serde_json::from_str(body).map_err(err)?,
+        },
         "event" => Record::Event {
             event: serde_json::from_str(body).map_err(err)?,
         },
@@ -154,6 +157,7 @@ fn decode(store_type: &str, body: &str) -> Result<Record, String> {
 /// The wire type of a store record type.
 pub fn wire_type(store_type: &str) -> Option<RecordType> {
     Some(match store_type {
+        "customer" => RecordType::Customer,
         "event" => RecordType::Event,
         "order" => RecordType::Order,
         "transaction" => RecordType::Transaction,

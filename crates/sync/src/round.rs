@@ -93,6 +93,16 @@ pub fn to_remote(record: Record) -> Option<Remote> {
         },
         Record::Product { product } => Remote::Product(product),
         Record::Event { event } => Remote::Event(event),
+        Record::Customer { customer } => Remote::Customer(customer),
+        Record::CardSaved { card } => Remote::CardSaved(card),
+        Record::CardRemoved {
+            card_id,
+            removed_at,
+            ..
+        } => Remote::CardRemoved {
+            card_id,
+            removed_at,
+        },
         Record::TillOpened { .. } | Record::TillClosed { .. } => return None,
     })
 }

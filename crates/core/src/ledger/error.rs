@@ -124,6 +124,9 @@ pub enum LedgerError {
         /// What was attempted.
         action: &'static str,
     },
+    /// The processor, not the till, decides this (rule 14): the words say what to do.
+    #[error("{0}")]
+    ProcessorDecides(&'static str),
     /// A replacement that does not replace a voided paid transaction.
     #[error("a replacement must replace a paid sale that was voided: {0}")]
     BadReplacement(&'static str),

@@ -38,7 +38,8 @@ pub fn logged_reference(kind: TxKind, method: &PaymentMethod) -> Option<LoggedRe
         PaymentMethod::External { .. }
         | PaymentMethod::Cash
         | PaymentMethod::Card { .. }
-        | PaymentMethod::MarkedPaid { .. } => None,
+        | PaymentMethod::MarkedPaid { .. }
+        | PaymentMethod::CardOnFile { .. } => None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The rules of docs/domain.md, in one function: [`Ledger::decide`]. Every command is checked here
 //! and nowhere else; the store and the app only call it.
 
-use crate::ids::{OrderId, TxId};
+use crate::ids::{DeviceId, OrderId, TxId};
 use crate::money::Money;
 use crate::order::units_share;
 
@@ -65,7 +65,30 @@ fn check_method(method: &PaymentMethod) -> Result<(), LedgerError> {
                 Ok(())
             }
         }
+        PaymentMethod::CardOnFile {
+            customer: _,
+            card,
+            brand: _,
+            last4,
+        } => {
+            if blank(card) {
+                Err(LedgerError::ProcessorDecides(
+                    "choose one of the customer's saved cards to charge",
+                ))
+            } else if last4.len() != 4 || !last4.chars().all(|c| c.is_ascii_digit()) {
+                Err(LedgerError::ReasonRequired(
+                    "card's last four digits (exactly 4 digits)",
+                ))
+            } else {
+                Ok(())
+            }
+        }
     }
+}
+
+/// Rule 14: the processor's answer is recorded by the server alone.
+fn from_server(stamp: &Stamp) -> bool {
+    stamp.context.device_id == DeviceId::SERVER
 }
 
 impl Ledger {
@@ -108,11 +131,22 @@ impl Ledger {
                 let reason = required(&Some(reason.clone()), "credit")?;
                 amount.require_positive("credit amount")?;
                 check_method(method)?;
-                if let PaymentMethod::MarkedPaid { .. } = method {
-                    return Err(LedgerError::MethodNotAllowed {
-                        method: method.name(),
-                        action: "pay out a credit",
-                    });
+                match method {
+                    PaymentMethod::MarkedPaid { .. } => {
+                        return Err(LedgerError::MethodNotAllowed {
+                            method: method.name(),
+                            action: "pay out a credit",
+                        });
+                    }
+                    PaymentMethod::CardOnFile { .. } => {
+                        return Err(LedgerError::ProcessorDecides(
+                            "the card processor cannot pay money to a card beyond a refund; \
+                             pay the credit in cash or by bank transfer",
+                        ));
+                    }
+                    PaymentMethod::Cash
+                    | PaymentMethod::Card { .. }
+                    | PaymentMethod::External { .. } => {}
                 }
                 for o in order_ids {
                     self.entry(*o)?;
@@ -141,6 +175,12 @@ impl Ledger {
                 }
                 if self.is_voided(t.id) {
                     return Err(LedgerError::AlreadyVoided);
+                }
+                if t.method.is_processor() && !from_server(stamp) {
+                    return Err(LedgerError::ProcessorDecides(
+                        "the card processor decides this result; the server records its answer \
+                         and the till receives it when it syncs",
+                    ));
                 }
                 let change = ResultChange {
                     result: *result,
@@ -231,11 +271,19 @@ impl Ledger {
                 "unknown for a payment logged from elsewhere",
             ));
         }
+        if p.method.is_processor() && p.result != TxResult::Unknown {
+            return Err(LedgerError::ProcessorDecides(
+                "a charge to a card on file is recorded as waiting to charge; \
+                 the card processor's answer decides its result",
+            ));
+        }
         let kind = match p.kind {
             PaymentKind::Sale => TxKind::Sale,
             PaymentKind::Authorize { .. } => match &p.method {
                 PaymentMethod::Card { .. } | PaymentMethod::External { .. } => TxKind::Authorize,
-                PaymentMethod::Cash | PaymentMethod::MarkedPaid { .. } => {
+                PaymentMethod::Cash
+                | PaymentMethod::MarkedPaid { .. }
+                | PaymentMethod::CardOnFile { .. } => {
                     return Err(LedgerError::MethodNotAllowed {
                         method: p.method.name(),
                         action: "authorize",
@@ -400,6 +448,13 @@ impl Ledger {
                 }
                 target.amount
             }
+            // Rule 14: what was sent to the processor is the processor's to finish.
+            TxKind::Refund if target.method.is_processor() => {
+                return Err(LedgerError::ProcessorDecides(
+                    "a refund to a card on file goes to the card processor and cannot be voided; \
+                     it completes or fails there",
+                ));
+            }
             // Rule 7: a pending refund can be voided.
             TxKind::Refund => match self.refund_status(target) {
                 super::RefundStatus::Pending => target.amount,
@@ -512,6 +567,11 @@ impl Ledger {
             parent.method.clone(),
         );
         tx.history[0].result = match progress {
+            RefundProgress::Complete if parent.method.is_processor() => {
+                return Err(LedgerError::ProcessorDecides(
+                    "a refund to a card on file is pending until the card processor completes it",
+                ));
+            }
             RefundProgress::Complete => TxResult::Approved,
             RefundProgress::Pending => TxResult::Unknown,
         };

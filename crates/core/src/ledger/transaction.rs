@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::event::SaleContext;
-use crate::ids::{OrderId, TxId};
+use crate::ids::{CustomerId, OrderId, TxId};
 use crate::money::Money;
 
 /// The six kinds of transaction (docs/domain.md).
@@ -105,8 +105,9 @@ impl TxResult {
     }
 }
 
-/// How the money moved. Fairtill charges nothing itself: cash is taken by hand, cards on a
-/// separate terminal, and `External` / `MarkedPaid` are *logged*: paid elsewhere (docs/domain.md, rule 11).
+/// How the money moved. Cash is taken by hand, cards on a separate terminal, and `External` /
+/// `MarkedPaid` are *logged*: paid elsewhere (docs/domain.md, rule 11). Only `CardOnFile` moves
+/// money through Fairtill: the server charges it at the processor (rule 14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -132,6 +133,18 @@ pub enum PaymentMethod {
         /// How it was paid.
         note: String,
     },
+    /// A customer's card saved at the processor, charged by the server (rule 14). Only the
+    /// processor's id of the card and what may be shown of it: never its number.
+    CardOnFile {
+        /// Whose card.
+        customer: CustomerId,
+        /// The processor's id of the card (a Stripe payment method, `pm_…`).
+        card: String,
+        /// Brand, e.g. `visa`.
+        brand: String,
+        /// Last four digits.
+        last4: String,
+    },
 }
 
 impl PaymentMethod {
@@ -142,6 +155,18 @@ impl PaymentMethod {
             PaymentMethod::Card { .. } => "card",
             PaymentMethod::External { .. } => "external",
             PaymentMethod::MarkedPaid { .. } => "marked_paid",
+            PaymentMethod::CardOnFile { .. } => "card_on_file",
+        }
+    }
+
+    /// True when the processor, not the till, says what happened (rule 14).
+    pub fn is_processor(&self) -> bool {
+        match self {
+            PaymentMethod::CardOnFile { .. } => true,
+            PaymentMethod::Cash
+            | PaymentMethod::Card { .. }
+            | PaymentMethod::External { .. }
+            | PaymentMethod::MarkedPaid { .. } => false,
         }
     }
 
@@ -149,7 +174,9 @@ impl PaymentMethod {
     pub fn is_logged(&self) -> bool {
         match self {
             PaymentMethod::External { .. } | PaymentMethod::MarkedPaid { .. } => true,
-            PaymentMethod::Cash | PaymentMethod::Card { .. } => false,
+            PaymentMethod::Cash | PaymentMethod::Card { .. } | PaymentMethod::CardOnFile { .. } => {
+                false
+            }
         }
     }
 }

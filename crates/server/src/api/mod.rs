@@ -6,6 +6,7 @@ mod device;
 mod error;
 mod manager;
 mod openapi;
+mod payments;
 mod request;
 mod settlement;
 
@@ -20,10 +21,12 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::charging::Charging;
 use crate::storage::Storage;
 
 pub use error::ApiError;
 pub use openapi::ApiDoc;
+pub use payments::CardForm;
 
 /// The header that carries a request's id: set by the server when the client sent none, and
 /// returned on every answer so a client's report can be found in the server's log.
@@ -40,10 +43,16 @@ fn request_span<B>(req: &Request<B>) -> tracing::Span {
     tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }
 
-/// Shared state: the storage backend and the clock.
+/// Shared state: the storage backend, the card processor's runner and settings, the clock.
 pub struct AppState {
     /// Storage.
     pub storage: Storage,
+    /// Carries out charges and refunds at the processor, when one is set up.
+    pub charging: Option<Arc<Charging>>,
+    /// The processor's card form (publishable key and script), when set up.
+    pub card_form: Option<CardForm>,
+    /// The processor's webhook signing secret, when set up.
+    pub webhook_secret: Option<String>,
     /// The clock (fixed in some tests).
     pub now: fn() -> jiff::Timestamp,
 }
@@ -55,6 +64,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/push", post(device::push))
         .route("/v1/pull", post(device::pull))
         .route("/v1/status", get(device::status))
+        .route("/v1/payments/{id}", get(payments::progress))
+        .route(
+            "/v1/customers/{id}/card-setups",
+            post(payments::start_card_setup),
+        )
+        .route(
+            "/v1/card-setups/{id}/finish",
+            post(payments::finish_card_setup),
+        )
+        .route("/v1/processor/webhook", post(payments::webhook))
         .route("/v1/manager/login", post(manager::login))
         .route("/v1/manager/devices", get(manager::devices))
         .route("/v1/manager/transactions", get(manager::transactions))

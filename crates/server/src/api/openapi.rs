@@ -6,12 +6,16 @@ use utoipa::{Modify, OpenApi};
 /// The API's description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Fairtill server", description = "Devices enroll, push and pull; managers reconcile. Every request carries the header `fairtill-api-version: 1`."),
+    info(title = "Fairtill server", description = "Devices enroll, push and pull; managers reconcile. Every request carries the header `fairtill-api-version: 2`."),
     paths(
         super::device::enroll,
         super::device::push,
         super::device::pull,
         super::device::status,
+        super::payments::progress,
+        super::payments::start_card_setup,
+        super::payments::finish_card_setup,
+        super::payments::webhook,
         super::manager::login,
         super::manager::devices,
         super::manager::transactions,
@@ -34,7 +38,7 @@ use utoipa::{Modify, OpenApi};
         super::settlement::save_format,
     ),
     modifiers(&Tokens),
-    tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"))
+    tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"))
 )]
 pub struct ApiDoc;
 

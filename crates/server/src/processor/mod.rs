@@ -12,8 +12,10 @@
 //! and its own commit learns on its next try what the processor already did.
 
 pub mod stripe;
+pub mod webhook;
 
 use std::future::Future;
+use std::pin::Pin;
 
 use fairtill_core::ids::TxId;
 use fairtill_core::money::Money;
@@ -25,7 +27,7 @@ pub struct CustomerRef(pub String);
 
 /// A saved card at the processor: its id and what may be shown of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedCard {
+pub struct ProcessorCard {
     /// The processor's payment method id.
     pub id: String,
     /// Brand, e.g. `visa`.
@@ -147,58 +149,99 @@ pub enum ProcessorError {
     Protocol(String),
 }
 
-/// What the ledger asks of a card processor. Every method that moves money is safe to call
-/// again for the same ledger transaction: it returns what was done the first time.
-pub trait Processor: Send + Sync {
+/// A card setup begun at the processor: the processor's card form finishes it in the
+/// customer's browser with `client_secret`, which is all Fairtill hands it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardSetup {
+    /// The processor's id (a Stripe SetupIntent, `seti_…`).
+    pub id: String,
+    /// What the card form needs to finish it (not a secret key: it opens this setup only).
+    pub client_secret: String,
+}
+
+/// How a card setup stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupOutcome {
+    /// The card is saved and attached to the customer.
+    Saved(ProcessorCard),
+    /// The customer has not finished the form (or the processor is still checking).
+    Unfinished,
+    /// The card was refused: the processor's words.
+    Failed(String),
+}
+
+/// A future of a processor call.
+pub type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProcessorError>> + Send + 'a>>;
+
+/// What the ledger asks of a card processor. One adapter per processor implements it; the
+/// server holds it as `Arc<dyn Processor>`.
+///
+/// Calls that move money carry the ledger transaction as idempotency key and metadata, but do
+/// **not** look for what an earlier try made: the caller does that ([`Processor::find_payment`],
+/// [`Processor::find_refund`]) when its own records say an earlier try may have been sent, so a
+/// first try costs one request.
+pub trait Processor: Send + Sync + std::fmt::Debug {
+    /// The processor's name, for messages and logs: `stripe`.
+    fn name(&self) -> &'static str;
+
+    /// What this processor can do.
+    fn capabilities(&self) -> Capabilities;
+
     /// Makes a customer; `key` names it in Fairtill (the idempotency key).
-    fn create_customer(
-        &self,
-        key: &str,
-        name: Option<&str>,
-        email: Option<&str>,
-    ) -> impl Future<Output = Result<CustomerRef, ProcessorError>> + Send;
+    fn create_customer<'a>(
+        &'a self,
+        key: &'a str,
+        name: Option<&'a str>,
+        email: Option<&'a str>,
+    ) -> Call<'a, CustomerRef>;
 
     /// The customer's saved cards, newest first.
-    fn cards(
-        &self,
-        customer: &CustomerRef,
-    ) -> impl Future<Output = Result<Vec<SavedCard>, ProcessorError>> + Send;
+    fn cards<'a>(&'a self, customer: &'a CustomerRef) -> Call<'a, Vec<ProcessorCard>>;
 
-    /// Pays with a saved card, once per ledger transaction.
-    fn pay(
-        &self,
-        request: &PaymentRequest,
-    ) -> impl Future<Output = Result<Payment, ProcessorError>> + Send;
+    /// Begins saving a card for `customer`, to be finished in the processor's card form.
+    fn start_card_setup<'a>(&'a self, customer: &'a CustomerRef) -> Call<'a, CardSetup>;
+
+    /// How setup `id` stands; once the form finished it, the card is attached to `customer`.
+    fn finish_card_setup<'a>(
+        &'a self,
+        id: &'a str,
+        customer: &'a CustomerRef,
+    ) -> Call<'a, SetupOutcome>;
+
+    /// Detaches a saved card: it can no longer be charged.
+    fn remove_card<'a>(&'a self, card: &'a str) -> Call<'a, ()>;
+
+    /// Pays with a saved card for a ledger transaction.
+    fn pay<'a>(&'a self, request: &'a PaymentRequest) -> Call<'a, Payment>;
+
+    /// A payment by the processor's id.
+    fn payment<'a>(&'a self, id: &'a str) -> Call<'a, Payment>;
 
     /// The payment made for a ledger transaction, if one was.
-    fn find_payment(
-        &self,
-        ledger_tx: TxId,
-    ) -> impl Future<Output = Result<Option<Payment>, ProcessorError>> + Send;
+    fn find_payment(&self, ledger_tx: TxId) -> Call<'_, Option<Payment>>;
 
     /// Captures `amount` of an authorized payment (the ledger's capture `ledger_tx`).
-    fn capture(
-        &self,
-        payment: &str,
-        amount: Money,
-        ledger_tx: TxId,
-    ) -> impl Future<Output = Result<Payment, ProcessorError>> + Send;
+    fn capture<'a>(&'a self, payment: &'a str, amount: Money, ledger_tx: TxId)
+        -> Call<'a, Payment>;
 
-    /// Releases an authorized payment.
-    fn cancel(&self, payment: &str)
-        -> impl Future<Output = Result<Payment, ProcessorError>> + Send;
+    /// Releases an authorized payment, or gives up one waiting for the customer's approval.
+    fn cancel<'a>(&'a self, payment: &'a str) -> Call<'a, Payment>;
 
-    /// Refunds `amount` of a payment, once per ledger transaction.
-    fn refund(
-        &self,
-        payment: &str,
-        amount: Money,
-        ledger_tx: TxId,
-    ) -> impl Future<Output = Result<Refund, ProcessorError>> + Send;
+    /// Refunds `amount` of a payment for a ledger transaction.
+    fn refund<'a>(&'a self, payment: &'a str, amount: Money, ledger_tx: TxId) -> Call<'a, Refund>;
+
+    /// A refund by the processor's id.
+    fn refund_status<'a>(&'a self, id: &'a str) -> Call<'a, Refund>;
 
     /// The refund made for a ledger transaction, if one was.
-    fn find_refund(
-        &self,
-        ledger_tx: TxId,
-    ) -> impl Future<Output = Result<Option<Refund>, ProcessorError>> + Send;
+    fn find_refund(&self, ledger_tx: TxId) -> Call<'_, Option<Refund>>;
+}
+
+/// What a processor can do, so the ledger offers only that (and says why not otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Several captures per authorization (Stripe: only with multicapture enabled).
+    pub multiple_captures: bool,
+    /// Paying money to a card beyond a refund (Stripe: no).
+    pub credits: bool,
 }

@@ -4,8 +4,9 @@
 //! tests, at localstripe on a loopback port.
 //!
 //! Every object Fairtill makes carries `metadata[fairtill_tx]` (the ledger transaction) and is
-//! sent with an `Idempotency-Key` derived from it; payments and refunds are looked up by that
-//! metadata before one is made.
+//! sent with an `Idempotency-Key` derived from it; payments and refunds can be looked up by that
+//! metadata (the caller does, before a retry). Requests are spaced to stay within the account's
+//! rate limit ([`Stripe::with_rate`]).
 
 use fairtill_core::ids::TxId;
 use fairtill_core::money::{Currency, Money};
@@ -14,8 +15,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::{
-    Capture, CustomerRef, Payment, PaymentRequest, PaymentStatus, Processor, ProcessorError,
-    Refund, RefundStatus, SavedCard,
+    Call, Capabilities, Capture, CardSetup, CustomerRef, Payment, PaymentRequest, PaymentStatus,
+    Processor, ProcessorCard, ProcessorError, Refund, RefundStatus, SetupOutcome,
 };
 
 /// The metadata key that names the ledger transaction on every object Fairtill makes.
@@ -45,6 +46,36 @@ pub struct Stripe {
     http: reqwest::Client,
     base: String,
     key: String,
+    pacer: Option<std::sync::Arc<Pacer>>,
+}
+
+/// Spaces requests evenly so the processor's rate limit is never passed: each request takes
+/// the next free slot, `gap` after the one before.
+#[derive(Debug)]
+struct Pacer {
+    gap: std::time::Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        // tokio's mutex is fair: requests take their slots in the order they asked.
+        let mut next = self.next.lock().await;
+        let now = tokio::time::Instant::now();
+        if *next > now {
+            tokio::time::sleep_until(*next).await;
+        }
+        *next = (*next).max(now) + self.gap;
+    }
+}
+
+/// Stripe's own request limits: 25 a second in test mode, 100 live.
+pub fn default_rate(key: &str) -> u32 {
+    if key.starts_with("sk_live_") || key.starts_with("rk_live_") {
+        100
+    } else {
+        25
+    }
 }
 
 impl std::fmt::Debug for Stripe {
@@ -121,6 +152,20 @@ struct Identified {
 struct PaymentMethod {
     id: String,
     card: Option<Card>,
+    #[serde(default)]
+    customer: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StripeSetup {
+    id: String,
+    status: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    payment_method: Option<String>,
+    #[serde(default)]
+    last_setup_error: Option<PaymentError>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +213,15 @@ impl PaymentIntent {
                 let code = error
                     .and_then(|e| e.decline_code.clone().or_else(|| e.code.clone()))
                     .unwrap_or_else(|| "declined".into());
+                // The customer turned down the approval offsite: they gave up, not the bank.
+                if code == "payment_intent_authentication_failure" {
+                    return Ok(Payment {
+                        id: self.id.clone(),
+                        ledger_tx: ledger_tx(&self.metadata),
+                        amount,
+                        status: PaymentStatus::Canceled,
+                    });
+                }
                 PaymentStatus::Declined {
                     reason: error
                         .and_then(|e| e.message.clone())
@@ -232,7 +286,19 @@ impl Stripe {
             http,
             base: base.trim_end_matches('/').to_string(),
             key: key.to_string(),
+            pacer: None,
         })
+    }
+
+    /// Sends at most `per_second` requests a second (0: no limit).
+    pub fn with_rate(mut self, per_second: u32) -> Stripe {
+        self.pacer = (per_second > 0).then(|| {
+            std::sync::Arc::new(Pacer {
+                gap: std::time::Duration::from_secs(1) / per_second,
+                next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            })
+        });
+        self
     }
 
     async fn call<T: DeserializeOwned>(
@@ -242,6 +308,9 @@ impl Stripe {
         form: &[(String, String)],
         idempotency: Option<String>,
     ) -> Result<Answer<T>, ProcessorError> {
+        if let Some(p) = &self.pacer {
+            p.wait().await;
+        }
         let url = format!("{}{path}", self.base);
         let mut req = self
             .http
@@ -345,7 +414,7 @@ fn tagged(ledger_tx: TxId) -> (String, String) {
     (format!("metadata[{LEDGER_KEY}]"), ledger_tx.0.to_string())
 }
 
-impl Processor for Stripe {
+impl Stripe {
     async fn create_customer(
         &self,
         key: &str,
@@ -370,7 +439,7 @@ impl Processor for Stripe {
         Ok(CustomerRef(made.id))
     }
 
-    async fn cards(&self, customer: &CustomerRef) -> Result<Vec<SavedCard>, ProcessorError> {
+    async fn cards(&self, customer: &CustomerRef) -> Result<Vec<ProcessorCard>, ProcessorError> {
         let listed: Listed<PaymentMethod> = self
             .done(
                 reqwest::Method::GET,
@@ -386,7 +455,7 @@ impl Processor for Stripe {
             .data
             .into_iter()
             .filter_map(|m| {
-                m.card.map(|c| SavedCard {
+                m.card.map(|c| ProcessorCard {
                     id: m.id,
                     brand: c.brand,
                     last4: c.last4,
@@ -398,9 +467,6 @@ impl Processor for Stripe {
     }
 
     async fn pay(&self, request: &PaymentRequest) -> Result<Payment, ProcessorError> {
-        if let Some(made) = self.find_payment(request.ledger_tx).await? {
-            return Ok(made);
-        }
         let form = vec![
             ("amount".to_string(), request.amount.minor().to_string()),
             (
@@ -496,9 +562,6 @@ impl Processor for Stripe {
         amount: Money,
         ledger_tx: TxId,
     ) -> Result<Refund, ProcessorError> {
-        if let Some(made) = self.find_refund(ledger_tx).await? {
-            return Ok(made);
-        }
         let made: StripeRefund = self
             .done(
                 reqwest::Method::POST,
@@ -519,5 +582,219 @@ impl Processor for Stripe {
             .await?
             .map(|r| r.refund())
             .transpose()
+    }
+
+    async fn payment(&self, id: &str) -> Result<Payment, ProcessorError> {
+        let intent: PaymentIntent = self
+            .done(
+                reqwest::Method::GET,
+                &format!("/v1/payment_intents/{id}"),
+                &[],
+                None,
+            )
+            .await?;
+        intent.payment()
+    }
+
+    async fn refund_status(&self, id: &str) -> Result<Refund, ProcessorError> {
+        let refund: StripeRefund = self
+            .done(
+                reqwest::Method::GET,
+                &format!("/v1/refunds/{id}"),
+                &[],
+                None,
+            )
+            .await?;
+        refund.refund()
+    }
+
+    async fn start_card_setup(&self, customer: &CustomerRef) -> Result<CardSetup, ProcessorError> {
+        let made: StripeSetup = self
+            .done(
+                reqwest::Method::POST,
+                "/v1/setup_intents",
+                &[
+                    ("customer".into(), customer.0.clone()),
+                    ("usage".into(), "off_session".into()),
+                ],
+                None,
+            )
+            .await?;
+        Ok(CardSetup {
+            id: made.id,
+            client_secret: made.client_secret.ok_or_else(|| {
+                ProcessorError::Protocol("a card setup without its client secret".into())
+            })?,
+        })
+    }
+
+    async fn finish_card_setup(
+        &self,
+        id: &str,
+        customer: &CustomerRef,
+    ) -> Result<SetupOutcome, ProcessorError> {
+        let setup: StripeSetup = self
+            .done(
+                reqwest::Method::GET,
+                &format!("/v1/setup_intents/{id}"),
+                &[],
+                None,
+            )
+            .await?;
+        match setup.status.as_str() {
+            "succeeded" => {}
+            "canceled" => {
+                return Ok(SetupOutcome::Failed(
+                    "the card was not saved: it was declined or the customer gave up".into(),
+                ))
+            }
+            "requires_payment_method" => {
+                return Ok(match setup.last_setup_error.and_then(|e| e.message) {
+                    Some(m) => SetupOutcome::Failed(m),
+                    None => SetupOutcome::Unfinished,
+                })
+            }
+            "requires_action" | "requires_confirmation" | "processing" => {
+                return Ok(SetupOutcome::Unfinished)
+            }
+            other => {
+                return Err(ProcessorError::Protocol(format!(
+                    "a card setup in an unknown state {other:?}"
+                )))
+            }
+        }
+        let Some(card_id) = setup.payment_method else {
+            return Err(ProcessorError::Protocol(
+                "a finished card setup without its card".into(),
+            ));
+        };
+        let mut method: PaymentMethod = self
+            .done(
+                reqwest::Method::GET,
+                &format!("/v1/payment_methods/{card_id}"),
+                &[],
+                None,
+            )
+            .await?;
+        match method.customer.as_deref() {
+            Some(c) if c == customer.0 => {}
+            Some(_) => {
+                return Ok(SetupOutcome::Failed(
+                    "that card belongs to another customer at the processor".into(),
+                ))
+            }
+            // Stripe attaches the card when the setup names a customer; an emulator may not.
+            None => {
+                method = self
+                    .done(
+                        reqwest::Method::POST,
+                        &format!("/v1/payment_methods/{card_id}/attach"),
+                        &[("customer".into(), customer.0.clone())],
+                        Some(format!("fairtill-attach-{card_id}")),
+                    )
+                    .await?;
+            }
+        }
+        let card = method.card.ok_or_else(|| {
+            ProcessorError::Protocol("the saved payment method is not a card".into())
+        })?;
+        Ok(SetupOutcome::Saved(ProcessorCard {
+            id: method.id,
+            brand: card.brand,
+            last4: card.last4,
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
+        }))
+    }
+
+    async fn remove_card(&self, card: &str) -> Result<(), ProcessorError> {
+        let _: Identified = self
+            .done(
+                reqwest::Method::POST,
+                &format!("/v1/payment_methods/{card}/detach"),
+                &[],
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+impl Processor for Stripe {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            multiple_captures: false,
+            credits: false,
+        }
+    }
+
+    fn create_customer<'a>(
+        &'a self,
+        key: &'a str,
+        name: Option<&'a str>,
+        email: Option<&'a str>,
+    ) -> Call<'a, CustomerRef> {
+        Box::pin(Stripe::create_customer(self, key, name, email))
+    }
+
+    fn cards<'a>(&'a self, customer: &'a CustomerRef) -> Call<'a, Vec<ProcessorCard>> {
+        Box::pin(Stripe::cards(self, customer))
+    }
+
+    fn start_card_setup<'a>(&'a self, customer: &'a CustomerRef) -> Call<'a, CardSetup> {
+        Box::pin(Stripe::start_card_setup(self, customer))
+    }
+
+    fn finish_card_setup<'a>(
+        &'a self,
+        id: &'a str,
+        customer: &'a CustomerRef,
+    ) -> Call<'a, SetupOutcome> {
+        Box::pin(Stripe::finish_card_setup(self, id, customer))
+    }
+
+    fn remove_card<'a>(&'a self, card: &'a str) -> Call<'a, ()> {
+        Box::pin(Stripe::remove_card(self, card))
+    }
+
+    fn pay<'a>(&'a self, request: &'a PaymentRequest) -> Call<'a, Payment> {
+        Box::pin(Stripe::pay(self, request))
+    }
+
+    fn payment<'a>(&'a self, id: &'a str) -> Call<'a, Payment> {
+        Box::pin(Stripe::payment(self, id))
+    }
+
+    fn find_payment(&self, ledger_tx: TxId) -> Call<'_, Option<Payment>> {
+        Box::pin(Stripe::find_payment(self, ledger_tx))
+    }
+
+    fn capture<'a>(
+        &'a self,
+        payment: &'a str,
+        amount: Money,
+        ledger_tx: TxId,
+    ) -> Call<'a, Payment> {
+        Box::pin(Stripe::capture(self, payment, amount, ledger_tx))
+    }
+
+    fn cancel<'a>(&'a self, payment: &'a str) -> Call<'a, Payment> {
+        Box::pin(Stripe::cancel(self, payment))
+    }
+
+    fn refund<'a>(&'a self, payment: &'a str, amount: Money, ledger_tx: TxId) -> Call<'a, Refund> {
+        Box::pin(Stripe::refund(self, payment, amount, ledger_tx))
+    }
+
+    fn refund_status<'a>(&'a self, id: &'a str) -> Call<'a, Refund> {
+        Box::pin(Stripe::refund_status(self, id))
+    }
+
+    fn find_refund(&self, ledger_tx: TxId) -> Call<'_, Option<Refund>> {
+        Box::pin(Stripe::find_refund(self, ledger_tx))
     }
 }

@@ -12,6 +12,7 @@ mod closeout;
 mod devices;
 mod managers;
 mod orders;
+mod payments;
 pub mod postgres;
 mod pull;
 mod push;
@@ -26,6 +27,7 @@ use fairtill_protocol::Record;
 pub use closeout::CloseOutFilter;
 pub use fairtill_protocol::{AuditEntry, Conflict, Device};
 pub use managers::{ConflictFilter, Manager};
+pub use payments::{CustomerAccount, Job, JobKind, JobOutcome, JobState, PaymentProgress};
 pub use queries::ServerFilter;
 pub use settlement::{Decision, NewImport};
 

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/postgres/0003_settlement.sql"),
     include_str!("../../../../migrations/server/postgres/0004_totals.sql"),
     include_str!("../../../../migrations/server/postgres/0005_text_search.sql"),
+    include_str!("../../../../migrations/server/postgres/0006_payments.sql"),
 ];
 
 /// Advisory lock keys (any constants unique to Fairtill).

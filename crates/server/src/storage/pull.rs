@@ -9,8 +9,8 @@ use crate::params;
 pub const MAX_PULL: u32 = 1000;
 
 impl Storage {
-    /// Records after position `after` for a device: offers, products and events from anyone but
-    /// itself, and the records of its event from other devices. Oldest first.
+    /// Records after position `after` for a device: offers, products, events, customers and
+    /// saved cards from anyone but itself, and the records of its event from other devices. Oldest first.
     pub async fn pull(
         &self,
         device: DeviceId,
@@ -23,7 +23,7 @@ impl Storage {
             let rows = db.query(
                 "SELECT seq, body FROM (
                      SELECT seq, body, device_id FROM records WHERE event_id IS NULL AND seq > $1
-                       AND record_type IN ('offer', 'offer_retirement', 'product', 'event')
+                       AND record_type IN ('offer', 'offer_retirement', 'product', 'event', 'customer', 'card_saved', 'card_removed')
                      UNION ALL
                      SELECT seq, body, device_id FROM records WHERE event_id = $2 AND seq > $1
                  ) shared

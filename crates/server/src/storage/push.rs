@@ -28,6 +28,9 @@ pub(crate) fn type_name(t: RecordType) -> &'static str {
         RecordType::Event => "event",
         RecordType::TillOpened => "till_opened",
         RecordType::TillClosed => "till_closed",
+        RecordType::Customer => "customer",
+        RecordType::CardSaved => "card_saved",
+        RecordType::CardRemoved => "card_removed",
     }
 }
 
@@ -56,7 +59,9 @@ fn event_of(db: &mut dyn Db, record: &Record) -> Result<Option<String>> {
         .map(|r| r.opt_text(0))
         .transpose()?
         .flatten(),
-        // Cash sessions stay with the manager: no other till pulls them.
+        // Cash sessions stay with the manager: no other till pulls them. Customers and their
+        // cards are everyone's.
+        Record::Customer { .. } | Record::CardSaved { .. } | Record::CardRemoved { .. } => None,
         Record::Offer { .. }
         | Record::OfferRetirement { .. }
         | Record::Product { .. }
@@ -101,15 +106,17 @@ fn insert_transaction(db: &mut dyn Db, t: &Transaction, seq: i64) -> Result<()> 
         PaymentMethod::External { system, reference } => {
             (Some(system.as_str()), Some(reference.as_str()))
         }
-        PaymentMethod::Cash | PaymentMethod::Card { .. } | PaymentMethod::MarkedPaid { .. } => {
-            (None, None)
-        }
+        PaymentMethod::Cash
+        | PaymentMethod::Card { .. }
+        | PaymentMethod::MarkedPaid { .. }
+        | PaymentMethod::CardOnFile { .. } => (None, None),
     };
     let (last4, approval_code) = match &t.method {
         PaymentMethod::Card {
             last4,
             approval_code,
         } => (last4.clone(), approval_code.clone()),
+        PaymentMethod::CardOnFile { last4, .. } => (Some(last4.clone()), None),
         PaymentMethod::Cash | PaymentMethod::External { .. } | PaymentMethod::MarkedPaid { .. } => {
             (None, None)
         }
@@ -319,7 +326,10 @@ fn conflicts_of(
         | Record::Product { .. }
         | Record::Event { .. }
         | Record::TillOpened { .. }
-        | Record::TillClosed { .. } => {}
+        | Record::TillClosed { .. }
+        | Record::Customer { .. }
+        | Record::CardSaved { .. }
+        | Record::CardRemoved { .. } => {}
     }
     Ok(found)
 }
@@ -429,7 +439,22 @@ fn insert_record(
                 ],
             )?;
         }
+        Record::Customer { customer } => super::payments::store_customer(db, customer)?,
+        Record::CardSaved { card } => super::payments::store_card(db, card)?,
+        Record::CardRemoved {
+            card_id,
+            removed_at,
+            ..
+        } => {
+            db.execute(
+                "UPDATE saved_cards SET removed_at = $1 WHERE id = $2",
+                params![ms(*removed_at), card_id.as_str()],
+            )?;
+        }
         Record::WriteOff { .. } | Record::Product { .. } | Record::Event { .. } => {}
+    }
+    if let Record::Transaction { transaction } = record {
+        super::payments::queue_job(db, transaction, now)?;
     }
     Ok(())
 }
@@ -607,7 +632,23 @@ fn store_one(
         .map(|r| r.text(0))
         .transpose()?
         .and_then(|d| d.parse().ok()),
-        Record::ResultChange { .. } | Record::Offer { .. } | Record::OfferRetirement { .. } => None,
+        Record::CardSaved { .. } | Record::CardRemoved { .. } => {
+            return Ok(PushOutcome::Invalid {
+                reason: "cards are saved by the server, through the card processor's form".into(),
+            })
+        }
+        Record::Customer { customer } => Some(customer.device_id),
+        Record::ResultChange { transaction_id, .. } => {
+            if super::payments::is_processor_tx(db, &transaction_id.to_string())? {
+                return Ok(PushOutcome::Invalid {
+                    reason: "the card processor decides this transaction's result; \
+                             the server records its answer"
+                        .into(),
+                });
+            }
+            None
+        }
+        Record::Offer { .. } | Record::OfferRetirement { .. } => None,
     };
     if let Some(other) = made_by.map(|d| d.to_string()).filter(|d| d != device) {
         return Ok(PushOutcome::Invalid {

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/sqlite/0003_settlement.sql"),
     include_str!("../../../../migrations/server/sqlite/0004_totals.sql"),
     include_str!("../../../../migrations/server/sqlite/0005_text_search.sql"),
+    include_str!("../../../../migrations/server/sqlite/0006_payments.sql"),
 ];
 
 /// The embedded SQLite backend.

@@ -102,7 +102,10 @@ impl Api {
         let mut req = self
             .http
             .post(format!("{}{path}", self.url))
-            .header(API_VERSION_HEADER, "1")
+            .header(
+                API_VERSION_HEADER,
+                fairtill_protocol::API_VERSION.to_string(),
+            )
             .json(&body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -112,10 +115,10 @@ impl Api {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
-        let mut req = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .header(API_VERSION_HEADER, "1");
+        let mut req = self.http.get(format!("{}{path}", self.url)).header(
+            API_VERSION_HEADER,
+            fairtill_protocol::API_VERSION.to_string(),
+        );
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }

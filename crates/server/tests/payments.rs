@@ -1,0 +1,508 @@
+//! Money that moves, on both backends, against localstripe (a real, stateful Stripe emulator on
+//! a loopback port) and a real server process: a customer's card saved through the processor's
+//! own form, charges approved and declined, a charge waiting for the customer's offsite
+//! approval that is approved and one that is abandoned, refunds that complete at the processor,
+//! a refund two tills made while offline that would give back more than was taken (localstripe
+//! would take it: Fairtill does not send it), and webhooks checked by signature. Every count of
+//! objects is made at the processor.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::*;
+use fairtill_core::customer::{Customer, CustomerProfile, SavedCard};
+use fairtill_core::ids::{CustomerId, DeviceId, EventId, TxId};
+use fairtill_core::ledger::{Command, PaymentMethod, RefundProgress, RefundStrategy, TxResult};
+use fairtill_core::Timestamp;
+use fairtill_protocol::{PushOutcome, Record};
+use fairtill_testkit::{Localstripe, TEST_KEY};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Seconds a customer has to approve offsite in these tests.
+const APPROVAL_SECS: &str = "4";
+
+struct Setup {
+    api: Api,
+    ls: Localstripe,
+    token: String,
+    device: DeviceId,
+    _server: Server,
+    _db: Db,
+}
+
+async fn setup(kind: Kind) -> Setup {
+    let ls = Localstripe::start();
+    let db = Db::new(kind);
+    let code = new_code(&db, "Booth 1");
+    let server = Server::start_with(
+        &db,
+        "127.0.0.1:0",
+        Stdio::inherit(),
+        &[
+            ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY),
+            ("FAIRTILL_STRIPE_API", &ls.url),
+            ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill"),
+            (
+                "FAIRTILL_STRIPE_JS",
+                &format!("{}/js.stripe.com/v3/", ls.url),
+            ),
+            ("FAIRTILL_STRIPE_WEBHOOK_SECRET", "whsec_fairtill_test"),
+            ("FAIRTILL_PROCESSOR_POLL_SECS", "1"),
+            ("FAIRTILL_APPROVAL_SECS", APPROVAL_SECS),
+        ],
+    );
+    let api = Api {
+        http: http(),
+        url: server.url.clone(),
+    };
+    let device = DeviceId(Uuid::now_v7());
+    let token = api.enroll(&code, device).await;
+    Setup {
+        api,
+        ls,
+        token,
+        device,
+        _server: server,
+        _db: db,
+    }
+}
+
+fn customer(device: DeviceId, name: &str) -> CustomerProfile {
+    CustomerProfile {
+        id: CustomerId(Uuid::now_v7()),
+        details: Customer {
+            name: Some(name.into()),
+            email: Some("mia@example.com".into()),
+            phone: Some("+49 30 1234567".into()),
+            billing_address: None,
+        },
+        updated_at: Timestamp::now(),
+        device_id: device,
+        staff: "ana".into(),
+    }
+}
+
+/// What the processor's card form does in the customer's browser (localstripe's copy of
+/// Stripe.js posts exactly this): the card number goes to the processor, never to Fairtill.
+async fn fill_card_form(s: &Setup, client_secret: &str, number: &str) -> Value {
+    let setup = client_secret.split("_secret_").next().unwrap();
+    let http = http();
+    let confirm = format!("{}/v1/setup_intents/{setup}/confirm", s.ls.url);
+    let answer: Value = http
+        .post(&confirm)
+        .body(
+            json!({
+                "key": "pk_test_fairtill",
+                "use_stripe_sdk": true,
+                "client_secret": client_secret,
+                "payment_method_data": {
+                    "type": "card",
+                    "card": { "number": number, "exp_month": "12", "exp_year": "2030", "cvc": "123" },
+                    "billing_details": { "address": { "postal_code": "10115" } }
+                }
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    if answer["status"] == "requires_action" {
+        // The 3-D Secure window: the customer completes it.
+        return http
+            .post(&confirm)
+            .body(
+                json!({ "key": "pk_test_fairtill", "use_stripe_sdk": true, "client_secret": client_secret })
+                    .to_string(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    }
+    answer
+}
+
+/// Saves a card with `number` for `customer` the way a till does: begin at the server, fill in
+/// the processor's form, finish at the server.
+async fn save_card(s: &Setup, customer: CustomerId, number: &str) -> SavedCard {
+    let (status, start) = s
+        .api
+        .post(
+            &format!("/v1/customers/{customer}/card-setups"),
+            Some(&s.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{start}");
+    assert_eq!(start["publishable_key"], "pk_test_fairtill");
+    assert!(start["script_url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/js.stripe.com/v3/"));
+    let filled = fill_card_form(s, start["client_secret"].as_str().unwrap(), number).await;
+    assert_eq!(filled["status"], "succeeded", "{filled}");
+    let (status, card) = s
+        .api
+        .post(
+            &format!(
+                "/v1/card-setups/{}/finish",
+                start["setup_id"].as_str().unwrap()
+            ),
+            Some(&s.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{card}");
+    serde_json::from_value(card).unwrap()
+}
+
+fn on_file(card: &SavedCard) -> PaymentMethod {
+    PaymentMethod::CardOnFile {
+        customer: card.customer_id,
+        card: card.id.clone(),
+        brand: card.brand.clone(),
+        last4: card.last4.clone(),
+    }
+}
+
+/// Where a charge or refund stands, waiting up to 5 s for the processor's answer.
+async fn progress(s: &Setup, tx: TxId) -> Value {
+    let (status, body) = s
+        .api
+        .get(&format!("/v1/payments/{tx}?wait_ms=5000"), Some(&s.token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Asks until the answer's state is `state` (offsite approval and its time limit take polls).
+async fn progress_until(s: &Setup, tx: TxId, state: &str) -> Value {
+    for _ in 0..30 {
+        let p = progress(s, tx).await;
+        if p["state"] == state {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    panic!("{tx} never reached {state}: {}", progress(s, tx).await);
+}
+
+/// Every object at the processor under `path` that names ledger transaction `tx`.
+async fn at_processor(ls: &Localstripe, path: &str, tx: TxId) -> Vec<Value> {
+    let listed: Value = http()
+        .get(format!("{}{path}?limit=100", ls.url))
+        .bearer_auth(TEST_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["metadata"]["fairtill_tx"] == tx.to_string())
+        .cloned()
+        .collect()
+}
+
+fn result_changes(records: &[Record], tx: TxId) -> Vec<(u32, TxResult, Option<String>)> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::ResultChange {
+                transaction_id,
+                n,
+                change,
+            } if *transaction_id == tx => Some((*n, change.result, change.note.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn story(kind: Kind) {
+    let s = setup(kind).await;
+    let event = EventId(Uuid::now_v7());
+    let mut till = common::Till::new(event);
+    till.device = s.device;
+
+    // A returning customer, made at the till and synced.
+    let mia = customer(s.device, "Mia Wong");
+    assert_eq!(
+        s.api
+            .push(
+                &s.token,
+                &[Record::Customer {
+                    customer: mia.clone()
+                }]
+            )
+            .await,
+        vec![PushOutcome::Stored]
+    );
+    // A till cannot claim a card was saved: only the server records cards.
+    let forged = SavedCard {
+        id: "pm_forged".into(),
+        customer_id: mia.id,
+        brand: "visa".into(),
+        last4: "4242".into(),
+        exp_month: 12,
+        exp_year: 2030,
+        saved_at: Timestamp::now(),
+    };
+    assert!(matches!(
+        s.api
+            .push(&s.token, &[Record::CardSaved { card: forged }])
+            .await[0],
+        PushOutcome::Invalid { .. }
+    ));
+
+    // Her card, through the processor's form.
+    let visa = save_card(&s, mia.id, "4242424242424242").await;
+    assert_eq!((visa.brand.as_str(), visa.last4.as_str()), ("visa", "4242"));
+    assert_eq!((visa.exp_month, visa.exp_year), (12, 2030));
+    assert!(visa.id.starts_with("pm_"));
+
+    // Charged now, online: approved, and the answer is a result change every till pulls.
+    let (records, paid) = till.sale_with(usd("25.00"), on_file(&visa), TxResult::Unknown, |_| {});
+    assert!(s
+        .api
+        .push(&s.token, &records)
+        .await
+        .iter()
+        .all(|o| *o == PushOutcome::Stored));
+    let p = progress(&s, paid).await;
+    assert_eq!(
+        (p["state"].as_str(), p["result"].as_str()),
+        (Some("done"), Some("approved")),
+        "{p}"
+    );
+    let pulled = s.api.pull(&s.token, event).await;
+    assert_eq!(
+        result_changes(&pulled, paid),
+        vec![(1, TxResult::Approved, None)]
+    );
+    assert!(pulled
+        .iter()
+        .any(|r| matches!(r, Record::CardSaved { card } if card.id == visa.id)));
+    let made = at_processor(&s.ls, "/v1/payment_intents", paid).await;
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["amount"], 2500);
+    assert_eq!(made[0]["status"], "succeeded");
+    // The till cannot decide a processor's result itself.
+    let forged_change = Record::ResultChange {
+        transaction_id: paid,
+        n: 2,
+        change: fairtill_core::ledger::ResultChange {
+            result: TxResult::Declined,
+            at: Timestamp::now(),
+            note: None,
+        },
+    };
+    assert!(matches!(
+        s.api.push(&s.token, &[forged_change]).await[0],
+        PushOutcome::Invalid { .. }
+    ));
+    till.ledger
+        .apply(fairtill_core::ledger::Fact::ResultChanged {
+            tx: paid,
+            change: fairtill_core::ledger::ResultChange {
+                result: TxResult::Approved,
+                at: Timestamp::now(),
+                note: None,
+            },
+        })
+        .unwrap();
+
+    // A refund of part, then of the rest on this till and — offline, at the same time — on a
+    // second till: the processor would take both; the server sends only what fits.
+    let mut other = common::Till::new(event);
+    other.device = s.device;
+    other.ledger = till.ledger.clone();
+    let part = till.run(Command::Refund {
+        parent: paid,
+        strategy: RefundStrategy::Amount {
+            amount: usd("10.00"),
+        },
+        progress: RefundProgress::Pending,
+        reason: Some("one print damaged".into()),
+    });
+    let part_id = tx_id(&part);
+    s.api.push(&s.token, &part).await;
+    let p = progress(&s, part_id).await;
+    assert_eq!(p["result"], "approved", "{p}");
+    let rest = till.run(Command::Refund {
+        parent: paid,
+        strategy: RefundStrategy::Amount {
+            amount: usd("15.00"),
+        },
+        progress: RefundProgress::Pending,
+        reason: None,
+    });
+    let twice = other.run(Command::Refund {
+        parent: paid,
+        strategy: RefundStrategy::Amount {
+            amount: usd("15.00"),
+        },
+        progress: RefundProgress::Pending,
+        reason: None,
+    });
+    let (rest_id, twice_id) = (tx_id(&rest), tx_id(&twice));
+    s.api.push(&s.token, &[rest, twice].concat()).await;
+    assert_eq!(progress(&s, rest_id).await["result"], "approved");
+    let refused = progress(&s, twice_id).await;
+    assert_eq!(refused["result"], "declined", "{refused}");
+    let words = refused["message"].as_str().unwrap();
+    assert!(
+        words.contains("more than the") && words.contains("25.00"),
+        "{words}"
+    );
+    assert!(at_processor(&s.ls, "/v1/refunds", twice_id)
+        .await
+        .is_empty());
+    let mut refunded = Vec::new();
+    for t in [part_id, rest_id] {
+        refunded.extend(at_processor(&s.ls, "/v1/refunds", t).await);
+    }
+    let amounts: Vec<i64> = refunded
+        .iter()
+        .map(|r| r["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, vec![1000, 1500]);
+
+    // A card that is declined replaces the first: the first is detached at the processor and
+    // removed on every till.
+    let declining = save_card(&s, mia.id, "4000000000000341").await;
+    let pulled = s.api.pull(&s.token, event).await;
+    assert!(pulled
+        .iter()
+        .any(|r| matches!(r, Record::CardRemoved { card_id, .. } if *card_id == visa.id)));
+    let detached: Value = http()
+        .get(format!("{}/v1/payment_methods/{}", s.ls.url, visa.id))
+        .bearer_auth(TEST_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(detached["customer"].is_null(), "{detached}");
+    let (records, declined) =
+        till.sale_with(usd("40.00"), on_file(&declining), TxResult::Unknown, |_| {});
+    s.api.push(&s.token, &records).await;
+    let p = progress(&s, declined).await;
+    assert_eq!(p["result"], "declined", "{p}");
+    assert!(!p["message"].as_str().unwrap().is_empty());
+    assert_eq!(
+        at_processor(&s.ls, "/v1/payment_intents", declined)
+            .await
+            .len(),
+        1
+    );
+
+    // Offsite approval (3-D Secure): waiting for the customer, then approved by them.
+    let secure = save_card(&s, mia.id, "4000000000003220").await;
+    let (records, approved) =
+        till.sale_with(usd("12.00"), on_file(&secure), TxResult::Unknown, |_| {});
+    s.api.push(&s.token, &records).await;
+    let p = progress_until(&s, approved, "approval").await;
+    assert_eq!(p["result"], "unknown");
+    assert_eq!(p["message"], "waiting for the customer's approval");
+    let intent = &at_processor(&s.ls, "/v1/payment_intents", approved).await[0];
+    let authenticated = http()
+        .post(format!(
+            "{}/v1/payment_intents/{}/_authenticate",
+            s.ls.url,
+            intent["id"].as_str().unwrap()
+        ))
+        .form(&[
+            ("client_secret", intent["client_secret"].as_str().unwrap()),
+            ("success", "true"),
+        ])
+        .bearer_auth(TEST_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(authenticated.status().is_success());
+    assert_eq!(
+        progress_until(&s, approved, "done").await["result"],
+        "approved"
+    );
+
+    // …and one the customer never approves: abandoned after the time limit, and canceled at
+    // the processor so it cannot be approved late.
+    let (records, abandoned) =
+        till.sale_with(usd("9.00"), on_file(&secure), TxResult::Unknown, |_| {});
+    s.api.push(&s.token, &records).await;
+    let p = progress_until(&s, abandoned, "done").await;
+    assert_eq!(p["result"], "abandoned", "{p}");
+    let intent = &at_processor(&s.ls, "/v1/payment_intents", abandoned).await[0];
+    assert_eq!(intent["status"], "canceled");
+    let pulled = s.api.pull(&s.token, event).await;
+    assert_eq!(result_changes(&pulled, abandoned)[0].1, TxResult::Abandoned);
+
+    // Webhooks: a signed one is taken, an unsigned or wrongly signed one refused.
+    let body = r#"{"type":"payment_intent.succeeded"}"#;
+    let webhook = |signature: String| {
+        let http = http();
+        let url = format!("{}/v1/processor/webhook", s.api.url);
+        async move {
+            http.post(url)
+                .header("stripe-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(webhook(sign("whsec_fairtill_test", body)).await, 200);
+    assert_eq!(webhook(sign("whsec_someone_else", body)).await, 400);
+    assert_eq!(webhook(String::new()).await, 400);
+
+    // A charge for a device that did not make it is not found.
+    let (status, _) = s
+        .api
+        .get(
+            &format!("/v1/payments/{}", TxId(Uuid::now_v7())),
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+fn tx_id(records: &[Record]) -> TxId {
+    match &records[0] {
+        Record::Transaction { transaction } => transaction.id,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A `Stripe-Signature` header for `body` under `secret`, signed now.
+fn sign(secret: &str, body: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let t = Timestamp::now().as_second();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn money_moves_on_sqlite() {
+    story(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn money_moves_on_postgres() {
+    story(Kind::Postgres).await;
+}
