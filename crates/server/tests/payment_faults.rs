@@ -1,0 +1,290 @@
+//! Never twice, never lost: a server killed at each step of a charge and of a refund — after it
+//! took the job and before it asked the processor, after the processor answered and before the
+//! answer was stored, after it was stored — and started again, many times; and two server
+//! processes on one PostgreSQL database racing for the same charges. Each time, the processor
+//! (localstripe, which ignores idempotency keys) is asked how many objects name each ledger
+//! transaction: exactly one, of the right amount, and the ledger's result is the processor's.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+use fairtill_core::customer::{Customer, CustomerProfile, SavedCard};
+use fairtill_core::ids::{CustomerId, DeviceId, EventId, TxId};
+use fairtill_core::ledger::{
+    Command, Fact, PaymentMethod, RefundProgress, RefundStrategy, ResultChange, TxResult,
+};
+use fairtill_core::Timestamp;
+use fairtill_protocol::Record;
+use fairtill_testkit::{Localstripe, TEST_KEY};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The steps a server is stopped at (`FAIRTILL_TEST_CRASH_AT`).
+const STEPS: [&str; 3] = ["claimed", "answered", "recorded"];
+/// Kills per step and kind.
+const ROUNDS: usize = 3;
+
+fn start(db: &Db, ls: &Localstripe, crash_at: Option<&str>) -> Server {
+    let mut env = vec![
+        ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY.to_string()),
+        ("FAIRTILL_STRIPE_API", ls.url.clone()),
+        ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill".into()),
+        ("FAIRTILL_PROCESSOR_POLL_SECS", "1".into()),
+        ("FAIRTILL_PROCESSOR_LEASE_SECS", "1".into()),
+    ];
+    if let Some(step) = crash_at {
+        env.push(("FAIRTILL_TEST_CRASH_AT", step.to_string()));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Server::start_with(db, "127.0.0.1:0", Stdio::inherit(), &env)
+}
+
+fn api(server: &Server) -> Api {
+    Api {
+        http: http(),
+        url: server.url.clone(),
+    }
+}
+
+/// Waits for a server told to stop at a step to do so, as a killed process would.
+fn stopped(mut server: Server, step: &str) {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(86), "stopped at {step}: {status}");
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server never reached {step}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn saved_card(api: &Api, ls: &Localstripe, token: &str, device: DeviceId) -> SavedCard {
+    let customer = CustomerProfile {
+        id: CustomerId(Uuid::now_v7()),
+        details: Customer {
+            name: Some("Ola Nordmann".into()),
+            ..Customer::default()
+        },
+        updated_at: Timestamp::now(),
+        device_id: device,
+        staff: "ana".into(),
+    };
+    let id = customer.id;
+    api.push(token, &[Record::Customer { customer }]).await;
+    let (status, start) = api
+        .post(
+            &format!("/v1/customers/{id}/card-setups"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{start}");
+    let secret = start["client_secret"].as_str().unwrap();
+    let setup = start["setup_id"].as_str().unwrap();
+    // The processor's card form, as its script posts it.
+    let filled: Value = http()
+        .post(format!("{}/v1/setup_intents/{setup}/confirm", ls.url))
+        .body(
+            json!({
+                "key": "pk_test_fairtill", "client_secret": secret,
+                "payment_method_data": { "type": "card",
+                    "card": { "number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvc": "123" } }
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(filled["status"], "succeeded", "{filled}");
+    let (status, card) = api
+        .post(
+            &format!("/v1/card-setups/{setup}/finish"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{card}");
+    serde_json::from_value(card).unwrap()
+}
+
+/// Objects under `path` at the processor that name `tx`.
+async fn at_processor(ls: &Localstripe, path: &str, tx: TxId) -> Vec<Value> {
+    let listed: Value = http()
+        .get(format!("{}{path}?limit=100", ls.url))
+        .bearer_auth(TEST_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["metadata"]["fairtill_tx"] == tx.to_string())
+        .cloned()
+        .collect()
+}
+
+async fn result_of(api: &Api, token: &str, tx: TxId) -> Value {
+    let started = Instant::now();
+    loop {
+        let (status, body) = api
+            .get(&format!("/v1/payments/{tx}?wait_ms=2000"), Some(token))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let p: Value = serde_json::from_str(&body).unwrap();
+        if p["state"] == "done" {
+            return p;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{tx}: {p}");
+    }
+}
+
+fn ids(objects: &[Value]) -> Vec<&str> {
+    objects.iter().map(|o| o["id"].as_str().unwrap()).collect()
+}
+
+fn tx_of(records: &[Record]) -> TxId {
+    records
+        .iter()
+        .rev()
+        .find_map(|r| match r {
+            Record::Transaction { transaction } => Some(transaction.id),
+            _ => None,
+        })
+        .unwrap()
+}
+
+async fn killed_at_every_step(kind: Kind) {
+    let ls = Localstripe::start();
+    let db = Db::new(kind);
+    let code = new_code(&db, "Booth 1");
+    let server = start(&db, &ls, None);
+    let device = DeviceId(Uuid::now_v7());
+    let token = api(&server).enroll(&code, device).await;
+    let card = saved_card(&api(&server), &ls, &token, device).await;
+    drop(server);
+    let method = PaymentMethod::CardOnFile {
+        customer: card.customer_id,
+        card: card.id.clone(),
+        brand: card.brand.clone(),
+        last4: card.last4.clone(),
+    };
+    let mut till = common::Till::new(EventId(Uuid::now_v7()));
+    till.device = device;
+
+    for step in STEPS {
+        for round in 0..ROUNDS {
+            // A charge, the server stopped at `step`, then started again.
+            let (records, charge) =
+                till.sale_with(usd("30.00"), method.clone(), TxResult::Unknown, |_| {});
+            let crashing = start(&db, &ls, Some(step));
+            api(&crashing).push(&token, &records).await;
+            stopped(crashing, step);
+            let again = start(&db, &ls, None);
+            let p = result_of(&api(&again), &token, charge).await;
+            assert_eq!(p["result"], "approved", "charge, {step} #{round}: {p}");
+            let made = at_processor(&ls, "/v1/payment_intents", charge).await;
+            assert_eq!(made.len(), 1, "charge, {step} #{round}: {:?}", ids(&made));
+            assert_eq!(made[0]["amount"], 3000);
+            till.ledger
+                .apply(Fact::ResultChanged {
+                    tx: charge,
+                    change: ResultChange {
+                        result: TxResult::Approved,
+                        at: Timestamp::now(),
+                        note: None,
+                    },
+                })
+                .unwrap();
+            drop(again);
+
+            // A refund of part of it, the same way.
+            let records = till.run(Command::Refund {
+                parent: charge,
+                strategy: RefundStrategy::Amount {
+                    amount: usd("12.50"),
+                },
+                progress: RefundProgress::Pending,
+                reason: None,
+            });
+            let refund = tx_of(&records);
+            let crashing = start(&db, &ls, Some(step));
+            api(&crashing).push(&token, &records).await;
+            stopped(crashing, step);
+            let again = start(&db, &ls, None);
+            let p = result_of(&api(&again), &token, refund).await;
+            assert_eq!(p["result"], "approved", "refund, {step} #{round}: {p}");
+            let made = at_processor(&ls, "/v1/refunds", refund).await;
+            assert_eq!(made.len(), 1, "refund, {step} #{round}: {:?}", ids(&made));
+            assert_eq!(made[0]["amount"], 1250);
+            drop(again);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_at_each_step_charges_and_refunds_once_on_sqlite() {
+    killed_at_every_step(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_at_each_step_charges_and_refunds_once_on_postgres() {
+    killed_at_every_step(Kind::Postgres).await;
+}
+
+/// Two server processes on one PostgreSQL database, both running their charge runners, with
+/// charges pushed to both at once: each charge is made once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_server_processes_charge_each_sale_once() {
+    let ls = Localstripe::start();
+    let db = Db::new(Kind::Postgres);
+    let code = new_code(&db, "Booth 1");
+    let (one, two) = (start(&db, &ls, None), start(&db, &ls, None));
+    let device = DeviceId(Uuid::now_v7());
+    let token = api(&one).enroll(&code, device).await;
+    let card = saved_card(&api(&one), &ls, &token, device).await;
+    let method = PaymentMethod::CardOnFile {
+        customer: card.customer_id,
+        card: card.id.clone(),
+        brand: card.brand.clone(),
+        last4: card.last4.clone(),
+    };
+    let mut till = common::Till::new(EventId(Uuid::now_v7()));
+    till.device = device;
+    let mut charges = Vec::new();
+    let mut records = Vec::new();
+    for _ in 0..40 {
+        let (made, charge) = till.sale_with(usd("5.00"), method.clone(), TxResult::Unknown, |_| {});
+        charges.push(charge);
+        records.extend(made);
+    }
+    // Every charge reaches both processes (a till re-sending after a lost answer, through
+    // another process behind the load balancer), and both runners wake for them at once.
+    let (a, b) = (api(&one), api(&two));
+    tokio::join!(a.push(&token, &records), b.push(&token, &records));
+    for charge in &charges {
+        let p = result_of(&a, &token, *charge).await;
+        assert_eq!(p["result"], "approved", "{p}");
+        assert_eq!(
+            at_processor(&ls, "/v1/payment_intents", *charge)
+                .await
+                .len(),
+            1,
+            "{charge}"
+        );
+    }
+}
