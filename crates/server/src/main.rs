@@ -126,18 +126,23 @@ fn secret(file: Option<&PathBuf>, var: &str) -> anyhow::Result<Option<String>> {
         .filter(|v| !v.is_empty()))
 }
 
+/// What the configured processor brings to the server; all empty without one.
+#[derive(Default)]
+struct ProcessorSetup {
+    charging: Option<Arc<Charging>>,
+    card_form: Option<CardForm>,
+    webhook_secret: Option<String>,
+}
+
 /// The runner, card form and webhook secret of the configured processor, if any.
-fn processor_setup(
-    storage: &Storage,
-    args: &StripeArgs,
-) -> anyhow::Result<(Option<Arc<Charging>>, Option<CardForm>, Option<String>)> {
+fn processor_setup(storage: &Storage, args: &StripeArgs) -> anyhow::Result<ProcessorSetup> {
     let Some(key) = secret(
         args.stripe_secret_key_file.as_ref(),
         "FAIRTILL_STRIPE_SECRET_KEY",
     )?
     else {
         tracing::info!("no card processor set up: charges to cards on file wait");
-        return Ok((None, None, None));
+        return Ok(ProcessorSetup::default());
     };
     anyhow::ensure!(
         key.starts_with("sk_") || key.starts_with("rk_"),
@@ -165,7 +170,11 @@ fn processor_setup(
         "FAIRTILL_STRIPE_WEBHOOK_SECRET",
     )?;
     tracing::info!(api = %args.stripe_api, rate, test_mode = key.starts_with("sk_test_"), "charging through Stripe");
-    Ok((Some(charging), form, webhook))
+    Ok(ProcessorSetup {
+        charging: Some(charging),
+        card_form: form,
+        webhook_secret: webhook,
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,15 +234,15 @@ async fn main() -> anyhow::Result<()> {
             tls_key,
             stripe,
         } => {
-            let (charging, card_form, webhook_secret) = processor_setup(&storage, &stripe)?;
-            if let Some(c) = &charging {
+            let processor = processor_setup(&storage, &stripe)?;
+            if let Some(c) = &processor.charging {
                 c.spawn();
             }
             let state = Arc::new(AppState {
                 storage,
-                charging,
-                card_form,
-                webhook_secret,
+                charging: processor.charging,
+                card_form: processor.card_form,
+                webhook_secret: processor.webhook_secret,
                 now: Timestamp::now,
             });
             let app = router(state);
