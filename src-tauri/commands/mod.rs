@@ -1,6 +1,7 @@
 //! Tauri commands: parse, call the store or the sync client, map errors to `{ code, message }`.
 
 pub mod catalog;
+pub mod customers;
 pub mod event;
 pub mod manager;
 pub mod offers;

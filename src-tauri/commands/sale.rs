@@ -1,6 +1,7 @@
 //! Sell commands: cart totals, taking payment, the receipt.
 
 use fairtill_core::customer::Customer;
+use fairtill_core::ids::CustomerId;
 use fairtill_core::event::DEFAULT_CAPTURE_WINDOW;
 use fairtill_core::ledger::{OrderView, PaymentKind, PaymentMethod, TxResult};
 use fairtill_core::money::Money;
@@ -50,6 +51,14 @@ pub enum TenderInput {
         system: String,
         /// Its reference for the payment.
         reference: String,
+    },
+    /// A customer's card saved at the processor, charged by the server: recorded as waiting to
+    /// charge, with the processor's answer to follow (`payment_result`).
+    CardOnFile {
+        /// Whose card.
+        customer: CustomerId,
+        /// The processor's id of the card.
+        card: String,
     },
     /// Authorized on the terminal now, captured later.
     Authorize {
@@ -151,6 +160,7 @@ pub fn charge(
         .map_err(|e| invalid(e.to_string()))?
         .total;
     let mut cash = None;
+    let mut result = TxResult::Approved;
     let (kind, method) = match tender {
         TenderInput::Cash { tendered } => {
             let given = if tendered.trim().is_empty() {
@@ -183,6 +193,24 @@ pub fn charge(
                 reference: reference.trim().into(),
             },
         ),
+        TenderInput::CardOnFile { customer, card } => {
+            let view = till.customer(customer)?;
+            let Some(saved) = view.cards.into_iter().find(|c| c.id == card) else {
+                return Err(invalid(
+                    "that card is no longer on file for this customer; choose another or save a new one",
+                ));
+            };
+            result = TxResult::Unknown;
+            (
+                PaymentKind::Sale,
+                PaymentMethod::CardOnFile {
+                    customer,
+                    card: saved.id,
+                    brand: saved.brand,
+                    last4: saved.last4,
+                },
+            )
+        }
         TenderInput::Authorize {
             last4,
             approval_code,
@@ -202,7 +230,7 @@ pub fn charge(
         Tender {
             kind,
             method,
-            result: TxResult::Approved,
+            result,
             amount: None,
         },
     )?;

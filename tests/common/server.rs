@@ -24,6 +24,34 @@ impl Server {
         }
     }
 
+    /// Serves the database in `dir` at `bind` (`127.0.0.1:0` for any port) with `env` set
+    /// (a card processor's settings, say), logging to `dir/server.log`; the manager is added
+    /// the first time.
+    pub fn start_with(dir: &std::path::Path, bind: &str, env: &[(&str, &str)]) -> Server {
+        let path = dir.join("server.db");
+        let first = !path.exists();
+        let db = Db::at(&path);
+        if first {
+            db.add_manager("alex");
+        }
+        // Its log (everything from info up) goes to `server.log` beside the database, where a
+        // test can read it.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))
+            .unwrap();
+        let mut env = env.to_vec();
+        env.push(("RUST_LOG", "info"));
+        let process =
+            fairtill_testkit::Server::start_with(&db, bind, std::process::Stdio::from(log), &env);
+        Server {
+            url: process.url.clone(),
+            process,
+            db,
+        }
+    }
+
     /// A one-time enrollment code for a till named `name`.
     pub fn code(&self, name: &str) -> String {
         self.db.new_code(name)

@@ -9,7 +9,7 @@ use crate::ledger::{TxKind, TxResult};
 use crate::money::{Currency, Money};
 
 /// The method names the list can filter by.
-pub const METHODS: &[&str] = &["cash", "card", "external", "marked_paid"];
+pub const METHODS: &[&str] = &["cash", "card", "external", "marked_paid", "card_on_file"];
 
 /// Which transactions to show. Empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -684,3 +684,103 @@ fn summary_is_per_currency_and_never_adds_currencies() {
     assert_eq!(s.currencies[0].net, eur("9.50"));
     assert_eq!(s.currencies[1].net, usd("25.00"));
 }
+
+/// A stamp from a till (the helper's stamps carry the nil device id, which is the server's).
+fn at_till(t: &mut Till) -> Stamp {
+    let mut s = t.stamp();
+    s.context.device_id = fairtill_core::ids::DeviceId(uuid::Uuid::from_u128(7));
+    s
+}
+
+fn on_file() -> PaymentMethod {
+    PaymentMethod::CardOnFile {
+        customer: fairtill_core::ids::CustomerId(uuid::Uuid::from_u128(99)),
+        card: "pm_1".into(),
+        brand: "visa".into(),
+        last4: "4242".into(),
+    }
+}
+
+#[test]
+fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it() {
+    let mut t = Till::new();
+    let order = t.order(vec![line("print", "40.00", 1)]);
+    // Recorded as waiting to charge: the till cannot say it was approved.
+    let approved_at_till = t.pay(order, PaymentKind::Sale, usd("40.00"), on_file(), TxResult::Approved);
+    assert!(matches!(approved_at_till, Err(LedgerError::ProcessorDecides(_))));
+    let authorized = t.pay(
+        order,
+        PaymentKind::Authorize {
+            capture_window: SignedDuration::from_hours(24),
+        },
+        usd("40.00"),
+        on_file(),
+        TxResult::Unknown,
+    );
+    assert!(matches!(authorized, Err(LedgerError::MethodNotAllowed { .. })));
+    let charge = t
+        .pay(order, PaymentKind::Sale, usd("40.00"), on_file(), TxResult::Unknown)
+        .unwrap();
+    assert_eq!(
+        t.view(order).status,
+        OrderStatus::PaymentPending,
+        "waiting to charge is not paid"
+    );
+    // A till cannot record the processor's answer; the server can.
+    let resolve = Command::ResolveResult {
+        tx: charge,
+        result: TxResult::Approved,
+        note: None,
+    };
+    let stamp = at_till(&mut t);
+    assert!(matches!(
+        t.ledger.execute(&resolve, &stamp),
+        Err(LedgerError::ProcessorDecides(_))
+    ));
+    t.run(resolve).unwrap();
+    assert_eq!(t.status(order), OrderStatus::Paid);
+    // Its refund is pending until the processor completes it, and cannot be voided.
+    let complete = t.refund(
+        charge,
+        RefundStrategy::Amount {
+            amount: usd("10.00"),
+        },
+        RefundProgress::Complete,
+    );
+    assert!(matches!(complete, Err(LedgerError::ProcessorDecides(_))));
+    let refund = t
+        .refund(
+            charge,
+            RefundStrategy::Amount {
+                amount: usd("10.00"),
+            },
+            RefundProgress::Pending,
+        )
+        .unwrap();
+    assert_eq!(t.view(order).refunds[0].status, RefundStatus::Pending);
+    assert!(matches!(t.void(refund), Err(LedgerError::ProcessorDecides(_))));
+    // No credit to a card: the processor has no such operation.
+    let credit = t.run(Command::Credit {
+        order_ids: vec![order],
+        amount: usd("5.00"),
+        method: on_file(),
+        approved_by: "alex".into(),
+        reason: "goodwill".into(),
+    });
+    assert!(matches!(credit, Err(LedgerError::ProcessorDecides(_))));
+    // And the till's offered actions say why it cannot resolve the charge itself.
+    let stamp = at_till(&mut t);
+    let order2 = t.order(vec![line("print", "12.00", 1)]);
+    let waiting = t
+        .pay(order2, PaymentKind::Sale, usd("12.00"), on_file(), TxResult::Unknown)
+        .unwrap();
+    let actions = t
+        .ledger
+        .order_actions(order2, stamp.at, &stamp.context)
+        .unwrap();
+    let resolve = actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Resolve && a.target == Some(waiting))
+        .unwrap();
+    assert!(resolve.refused.as_deref().unwrap().contains("card processor"));
+}

@@ -10,6 +10,7 @@
 mod list;
 mod manager;
 mod messages;
+mod payments;
 mod record;
 mod settlement;
 mod version;
@@ -24,6 +25,7 @@ pub use messages::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
     PushOutcome, PushRequest, PushResponse, PushResult,
 };
+pub use payments::{CardSetupStart, PaymentProgress, ChargeState};
 pub use record::{Record, RecordKey, RecordType};
 pub use settlement::{
     ColumnMapping, LedgerEntry, MatchState, SettlementImport, SettlementKind, SettlementMatch,

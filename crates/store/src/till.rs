@@ -342,6 +342,7 @@ impl Till {
         };
         let paid = ledger.decide(&Command::Pay(payment), &pay_stamp)?;
         Self::check_external_reference(&db, &paid)?;
+        crate::customers::check_card_on_file(&db, &paid)?;
         let transaction_id = match paid.first() {
             Some(Fact::Recorded { tx }) => tx.id,
             _ => return Err(StoreError::Invalid("payment recorded nothing".into())),

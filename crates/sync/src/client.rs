@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-use fairtill_core::ids::{DeviceId, EventId};
+use fairtill_core::customer::SavedCard;
+use fairtill_core::ids::{CustomerId, DeviceId, EventId, TxId};
 use fairtill_protocol::{
+    CardSetupStart, PaymentProgress,
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
     PushRequest, PushResponse, PushResult, Record, API_VERSION, API_VERSION_HEADER, MAX_BODY_BYTES,
 };
@@ -287,6 +289,45 @@ impl SyncClient {
     pub async fn status(&self) -> Result<DeviceStatus, ClientError> {
         self.send(self.http.get(format!("{}/v1/status", self.base)))
             .await
+    }
+
+    /// Where a charge or refund made here stands at the server, waiting up to `wait_ms` for
+    /// the processor's answer.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn payment_progress(
+        &self,
+        tx: TxId,
+        wait_ms: u64,
+    ) -> Result<PaymentProgress, ClientError> {
+        self.send(
+            self.http
+                .get(format!("{}/v1/payments/{tx}", self.base))
+                .query(&[("wait_ms", wait_ms)]),
+        )
+        .await
+    }
+
+    /// Begins saving a card for a customer the server has (push them first).
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn start_card_setup(
+        &self,
+        customer: CustomerId,
+    ) -> Result<CardSetupStart, ClientError> {
+        self.post(
+            &format!("/v1/customers/{customer}/card-setups"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Records the card a finished setup saved; `Conflict` while the form is not finished.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn finish_card_setup(&self, setup: &str) -> Result<SavedCard, ClientError> {
+        self.post(
+            &format!("/v1/card-setups/{setup}/finish"),
+            &serde_json::json!({}),
+        )
+        .await
     }
 }
 

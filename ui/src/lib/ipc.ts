@@ -4,10 +4,13 @@
 import { invoke } from '@tauri-apps/api/core';
 import { problemOf } from './errors';
 import type { ApiError } from '../bindings/ApiError';
+import type { CardForm } from '../bindings/CardForm';
 import type { Cart } from '../bindings/Cart';
 import type { CloseOut } from '../bindings/CloseOut';
 import type { ColumnMapping } from '../bindings/ColumnMapping';
 import type { Conflict } from '../bindings/Conflict';
+import type { Customer } from '../bindings/Customer';
+import type { CustomerView } from '../bindings/CustomerView';
 import type { Device } from '../bindings/Device';
 import type { Event } from '../bindings/Event';
 import type { EventSummary } from '../bindings/EventSummary';
@@ -20,6 +23,7 @@ import type { OrderDetail } from '../bindings/OrderDetail';
 import type { OrderTotals } from '../bindings/OrderTotals';
 import type { OrderView } from '../bindings/OrderView';
 import type { Page } from '../bindings/Page';
+import type { PaymentProgress } from '../bindings/PaymentProgress';
 import type { Product } from '../bindings/Product';
 import type { Receipt } from '../bindings/Receipt';
 import type { RefundInput } from '../bindings/RefundInput';
@@ -85,6 +89,16 @@ export const importProducts = (path: string) => call<number>('import_products', 
 export const cartTotals = (cart: Cart) => call<OrderTotals | null>('cart_totals', { cart });
 export const charge = (cart: Cart, tender: TenderInput) => call<Receipt>('charge', { cart, tender });
 export const receipt = (orderId: string) => call<OrderView>('receipt', { orderId });
+
+// Customers and cards on file
+export const findCustomers = (text: string) => call<CustomerView[]>('find_customers', { text });
+export const saveCustomer = (id: string | null, details: Customer) =>
+  call<CustomerView>('save_customer', { id, details });
+export const customer = (id: string) => call<CustomerView>('customer', { id });
+export const beginCardSetup = (customer: string) => call<CardForm>('begin_card_setup', { customer });
+export const finishCardSetup = (setupId: string) => call<CustomerView>('finish_card_setup', { setupId });
+export const paymentResult = (transactionId: string) =>
+  call<PaymentProgress>('payment_result', { transactionId });
 
 // Orders
 export const orderDetail = (orderId: string) => call<OrderDetail>('order_detail', { orderId });

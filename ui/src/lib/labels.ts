@@ -16,12 +16,29 @@ export function describeMethod(m: PaymentMethod): string {
       return `${m.system} ${m.reference}`;
     case 'marked_paid':
       return `Marked paid (${m.note})`;
+    case 'card_on_file':
+      return `Card on file ${cardName(m.brand)} ••${m.last4}`;
   }
+}
+
+/** A card brand as people write it: `visa` → `Visa`, `amex` → `American Express`. */
+export function cardName(brand: string): string {
+  const known: Record<string, string> = {
+    visa: 'Visa',
+    mastercard: 'Mastercard',
+    amex: 'American Express',
+    discover: 'Discover',
+    diners: 'Diners Club',
+    jcb: 'JCB',
+    unionpay: 'UnionPay',
+  };
+  return known[brand.toLowerCase()] ?? brand;
 }
 
 export const METHOD_LABELS: Record<string, string> = {
   cash: 'Cash',
   card: 'Card',
+  card_on_file: 'Card on file',
   external: 'Paid elsewhere',
   marked_paid: 'Marked paid',
 };

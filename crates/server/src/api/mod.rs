@@ -1,6 +1,7 @@
 //! The HTTP API: the device endpoints (enroll, push, pull, status), the manager endpoints, and
 //! the OpenAPI document generated from them (`/openapi.json`).
 
+mod card_form;
 mod closeout;
 mod device;
 mod error;
@@ -74,6 +75,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(payments::finish_card_setup),
         )
         .route("/v1/processor/webhook", post(payments::webhook))
+        .route("/card-form/{id}", get(card_form::page))
+        .route("/card-form/{id}/finish", post(card_form::finish))
         .route("/v1/manager/login", post(manager::login))
         .route("/v1/manager/devices", get(manager::devices))
         .route("/v1/manager/transactions", get(manager::transactions))

@@ -11,15 +11,15 @@ use axum::http::HeaderMap;
 use fairtill_core::customer::SavedCard;
 use fairtill_core::ids::{CustomerId, TxId};
 use fairtill_core::ledger::TxResult;
-use fairtill_protocol::{ErrorBody, ErrorCode};
-use serde::{Deserialize, Serialize};
+use fairtill_protocol::{CardSetupStart, ErrorBody, ErrorCode, PaymentProgress};
+use serde::Deserialize;
 
 use super::error::ApiError;
 use super::request::{ApiJson, ApiQuery, AuthDevice};
 use super::AppState;
 use crate::charging::Charging;
 use crate::processor::{CardSetup, CustomerRef, ProcessorError, SetupOutcome};
-use crate::storage::{JobState, PaymentProgress};
+use crate::storage::JobState;
 
 /// Longest a till may wait for a charge's answer in one request.
 pub const MAX_WAIT_MS: u64 = 10_000;
@@ -31,20 +31,6 @@ pub struct WaitQuery {
     /// (0 to 10000; default 0).
     #[serde(default)]
     pub wait_ms: u64,
-}
-
-/// What the card form needs to save a card: the processor's script and publishable key, and
-/// the setup it finishes.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CardSetupStart {
-    /// The setup at the processor (finish it with `POST /v1/card-setups/{id}/finish`).
-    pub setup_id: String,
-    /// What the processor's form needs to finish this one setup.
-    pub client_secret: String,
-    /// The processor's publishable key (not a secret).
-    pub publishable_key: String,
-    /// Where the processor's card form script is loaded from.
-    pub script_url: String,
 }
 
 /// The card form settings of the processor, for pages and tills that show the form.
@@ -147,6 +133,11 @@ pub async fn start_card_setup(
     })?;
     let setup = begin_setup(&state, charging, id).await?;
     Ok(ApiJson(CardSetupStart {
+        form_path: format!(
+            "{}#{}",
+            super::card_form::path_of(&setup.id),
+            setup.client_secret
+        ),
         setup_id: setup.id,
         client_secret: setup.client_secret,
         publishable_key: form.publishable_key,

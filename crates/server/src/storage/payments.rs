@@ -13,7 +13,7 @@ use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{CustomerId, DeviceId, TxId};
 use fairtill_core::ledger::{Command, Fact, Stamp, Transaction, TxKind, TxResult};
 use fairtill_core::Timestamp;
-use fairtill_protocol::Record;
+use fairtill_protocol::{PaymentProgress, Record};
 use uuid::Uuid;
 
 use super::{ms, query_one, time, Db, Result, Storage, StorageError};
@@ -45,41 +45,11 @@ impl JobKind {
     }
 }
 
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    /// To send, or to ask the processor about.
-    Due,
-    /// Waiting for the customer to approve it offsite (3-D Secure).
-    Approval,
-    /// A refund the processor has not finished.
-    Pending,
-    /// The processor answered; the result is recorded.
-    Done,
-}
+/// Where a job stands (the protocol's name for it, as the tills see it).
+pub use fairtill_protocol::ChargeState as JobState;
 
-impl JobState {
-    fn as_str(self) -> &'static str {
-        match self {
-            JobState::Due => "due",
-            JobState::Approval => "approval",
-            JobState::Pending => "pending",
-            JobState::Done => "done",
-        }
-    }
-
-    fn parse(text: &str) -> Result<JobState> {
-        match text {
-            "due" => Ok(JobState::Due),
-            "approval" => Ok(JobState::Approval),
-            "pending" => Ok(JobState::Pending),
-            "done" => Ok(JobState::Done),
-            other => Err(StorageError::Backend(format!(
-                "unknown job state {other:?}"
-            ))),
-        }
-    }
+fn job_state(text: &str) -> Result<JobState> {
+    JobState::parse(text).ok_or_else(|| StorageError::Backend(format!("unknown job state {text:?}")))
 }
 
 /// A job taken by this process, with what its processor call needs.
@@ -132,22 +102,6 @@ pub enum JobOutcome {
         /// What the processor said, or why it could not be asked.
         message: Option<String>,
     },
-}
-
-/// A charge or refund as a till asks about it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct PaymentProgress {
-    /// The ledger transaction.
-    #[schema(value_type = String, format = Uuid)]
-    pub transaction_id: TxId,
-    /// Where the server's work on it stands.
-    pub state: JobState,
-    /// The transaction's result now.
-    pub result: TxResult,
-    /// The processor's words (a decline's reason), or why it could not be asked yet.
-    pub message: Option<String>,
-    /// Where the customer approves it, while it waits for them.
-    pub approval_url: Option<String>,
 }
 
 /// True when `tx` is carried out at the processor.
@@ -312,7 +266,7 @@ impl Storage {
             let transaction = transaction(db, &id)?;
             let mut job = Job {
                 kind,
-                state: JobState::parse(&row.text(1)?)?,
+                state: job_state(&row.text(1)?)?,
                 attempts: u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
                 tried_before: row.int(2)? > 1,
                 processor_id: row.opt_text(3)?,
@@ -477,7 +431,7 @@ impl Storage {
             })?;
             Ok(PaymentProgress {
                 transaction_id: tx,
-                state: JobState::parse(&row.text(0)?)?,
+                state: job_state(&row.text(0)?)?,
                 result: TxResult::parse(&row.text(1)?)
                     .ok_or_else(|| StorageError::Backend("unknown result".into()))?,
                 message: row.opt_text(2)?,

@@ -1,0 +1,227 @@
+//! Cards on file in the real app window, against a real server charging localstripe (a Stripe
+//! emulator): a new customer at the till, their card saved, charged from Sell by keyboard and
+//! approved; a card the bank declines, said on the receipt; a charge made while the server is
+//! down, waiting, then approved once it is back. Afterwards no test card number is in the
+//! till's database, the server's database or either log.
+//!
+//! The card form itself opens in a window of its own, serving the processor's script; this test
+//! does there what that script does (posts the card to the processor with the setup's client
+//! secret), because WebKitWebDriver drives only the window it started.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::server::Server;
+use common::window::*;
+use fairtill_testkit::{Localstripe, TEST_KEY};
+use fantoccini::key::Key;
+use serde_json::{json, Value};
+
+const PRODUCTS: &str = "sku,name,price,currency,tax_category,barcode,favourite\n\
+PRINT,Art print,25.00,EUR,standard,,yes\n";
+
+const CARDS: [&str; 2] = ["4242424242424242", "4000000000000341"];
+
+fn processor_env(ls: &Localstripe) -> Vec<(&'static str, String)> {
+    vec![
+        ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY.to_string()),
+        ("FAIRTILL_STRIPE_API", ls.url.clone()),
+        ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill".into()),
+        ("FAIRTILL_STRIPE_JS", format!("{}/js.stripe.com/v3/", ls.url)),
+        ("FAIRTILL_PROCESSOR_POLL_SECS", "1".into()),
+    ]
+}
+
+fn serve(dir: &std::path::Path, bind: &str, ls: &Localstripe) -> Server {
+    let env = processor_env(ls);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Server::start_with(dir, bind, &env)
+}
+
+/// What the processor's card form script does with the card the customer types: posts it to
+/// the processor with the newest setup's client secret.
+async fn customer_types_card(ls: &Localstripe, number: &str) {
+    let http = reqwest::Client::new();
+    let setups: Value = http
+        .get(format!("{}/v1/setup_intents?limit=100", ls.url))
+        .bearer_auth(TEST_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let setup = setups["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "requires_payment_method")
+        .expect("a card setup waits for the form");
+    let answer: Value = http
+        .post(format!(
+            "{}/v1/setup_intents/{}/confirm",
+            ls.url,
+            setup["id"].as_str().unwrap()
+        ))
+        .body(
+            json!({
+                "key": "pk_test_fairtill",
+                "client_secret": setup["client_secret"],
+                "payment_method_data": { "type": "card",
+                    "card": { "number": number, "exp_month": "11", "exp_year": "2030", "cvc": "123" } }
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "succeeded", "{answer}");
+}
+
+/// Saves a card for the customer shown in the tender (opens the form, fills it, saves).
+async fn save_card(ui: &Ui, ls: &Localstripe, number: &str) {
+    ui.click("[data-testid=save-card]").await;
+    ui.el("[data-testid=card-form-open]").await;
+    customer_types_card(ls, number).await;
+    ui.click("[data-testid=card-form-done]").await;
+    ui.wait_text("[data-testid=saved-cards]", &number[12..])
+        .await;
+}
+
+fn sell_one(ui: &Ui) -> impl std::future::Future<Output = ()> + '_ {
+    async move {
+        ui.keys(&key(Key::F1)).await;
+        ui.el("[data-testid=search]").await;
+        ui.keys("print").await;
+        ui.el("[data-testid=results]").await;
+        ui.keys(&key(Key::Enter)).await;
+        ui.wait_count("[data-testid=cart-line]", 1).await;
+        ui.keys(&key(Key::F11)).await;
+        ui.el("[data-testid=card-on-file]").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_on_file_in_the_real_window() {
+    within_limit(cards_on_file()).await;
+}
+
+async fn cards_on_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ls = Localstripe::start();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let server = serve(dir.path(), &bind, &ls);
+    let db = dir.path().join("till.db");
+    // The app's log goes beside its database, to be scanned at the end (the app inherits this
+    // process's environment through tauri-driver).
+    std::env::set_var("FAIRTILL_LOG_DIR", dir.path().join("logs"));
+    let products = dir.path().join("products.csv");
+    std::fs::write(&products, PRODUCTS).unwrap();
+    let session = Session::start(&db).await;
+    let ui = session.ui();
+
+    step("Sign on, make the event, import products, connect to the server.");
+    ui.keys(&key(Key::F4)).await;
+    ui.set("[data-testid=staff]", "Ana").await;
+    ui.click("[data-testid=till-form] button.secondary").await;
+    ui.set("[data-testid=event-name]", "Gallery Night").await;
+    ui.click("[data-testid=event-create]").await;
+    ui.wait_text("[data-testid=current-event]", "Gallery Night")
+        .await;
+    ui.set("[data-testid=import-path]", products.to_str().unwrap())
+        .await;
+    ui.click("[data-testid=import]").await;
+    ui.wait_text("[data-testid=till-notice]", "Imported 1 product")
+        .await;
+    ui.set("#url", &server.url).await;
+    ui.set("#code", &server.code("Gallery till")).await;
+    ui.click("[data-testid=sync-connect]").await;
+    ui.wait_text("body", "Gallery till").await;
+
+    step("A new customer, their card saved, charged from Sell by keyboard: approved.");
+    sell_one(&ui).await;
+    ui.click("[data-testid=new-customer]").await;
+    ui.el("[data-testid=new-customer-name]").await;
+    ui.keys(&format!("Mia Wong{}mia@example.com{}", key(Key::Tab), key(Key::Enter)))
+        .await;
+    ui.wait_text("[data-testid=chosen-customer]", "Mia Wong")
+        .await;
+    ui.el("[data-testid=no-card]").await;
+    save_card(&ui, &ls, CARDS[0]).await;
+    ui.wait_text("[data-testid=saved-cards]", "Visa ••4242").await;
+    ui.shot("card-on-file").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=charge-result]", "Approved").await;
+    ui.wait_text("[data-testid=receipt]", "Card on file Visa ••4242")
+        .await;
+    ui.shot("card-on-file-approved").await;
+    ui.keys(&key(Key::Enter)).await;
+
+    step("The server is down: the charge waits; once it is back, it is approved.");
+    drop(server);
+    sell_one(&ui).await;
+    ui.keys("mia").await;
+    ui.el("[data-testid=customer-results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=saved-cards]", "4242").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=charge-result]", "waiting to charge")
+        .await;
+    ui.shot("card-on-file-waiting").await;
+    let server = serve(dir.path(), &bind, &ls);
+    ui.click("[data-testid=charge-again]").await;
+    ui.wait_text("[data-testid=charge-result]", "Approved").await;
+    ui.keys(&key(Key::Enter)).await;
+
+    step("A returning customer found by name; a card the bank declines replaces the first.");
+    sell_one(&ui).await;
+    ui.keys("mia").await;
+    ui.el("[data-testid=customer-results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=chosen-customer]", "Mia Wong")
+        .await;
+    save_card(&ui, &ls, CARDS[1]).await;
+    // The card it replaces is removed on the till too (the server removed it as it saved this one).
+    assert!(!ui.text("[data-testid=saved-cards]").await.contains("4242"));
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=charge-result]", "Declined").await;
+    ui.shot("card-on-file-declined").await;
+    ui.keys(&key(Key::Enter)).await;
+    drop(server);
+    drop(session);
+
+    step("No card number anywhere Fairtill writes.");
+    let mut scanned = 0;
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        scanned += 1;
+        for number in CARDS {
+            assert!(
+                !bytes.windows(number.len()).any(|w| w == number.as_bytes()),
+                "{number} is in {}",
+                entry.display()
+            );
+        }
+    }
+    assert!(scanned >= 3, "the databases and logs were found ({scanned} files)");
+}
+
+/// Every file under `dir` (databases with their WAL, logs).
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_none_or(|e| e != "csv") {
+            out.push(path);
+        }
+    }
+    out
+}
