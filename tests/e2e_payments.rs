@@ -11,8 +11,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::server::Server;
 use common::window::*;
 use fairtill_testkit::{Localstripe, TEST_KEY};
@@ -29,7 +27,10 @@ fn processor_env(ls: &Localstripe) -> Vec<(&'static str, String)> {
         ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY.to_string()),
         ("FAIRTILL_STRIPE_API", ls.url.clone()),
         ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill".into()),
-        ("FAIRTILL_STRIPE_JS", format!("{}/js.stripe.com/v3/", ls.url)),
+        (
+            "FAIRTILL_STRIPE_JS",
+            format!("{}/js.stripe.com/v3/", ls.url),
+        ),
         ("FAIRTILL_PROCESSOR_POLL_SECS", "1".into()),
     ]
 }
@@ -43,6 +44,7 @@ fn serve(dir: &std::path::Path, bind: &str, ls: &Localstripe) -> Server {
 /// What the processor's card form script does with the card the customer types: posts it to
 /// the processor with the newest setup's client secret.
 async fn customer_types_card(ls: &Localstripe, number: &str) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let setups: Value = http
         .get(format!("{}/v1/setup_intents?limit=100", ls.url))
@@ -148,17 +150,23 @@ async fn cards_on_file() {
     sell_one(&ui).await;
     ui.click("[data-testid=new-customer]").await;
     ui.el("[data-testid=new-customer-name]").await;
-    ui.keys(&format!("Mia Wong{}mia@example.com{}", key(Key::Tab), key(Key::Enter)))
-        .await;
+    ui.keys(&format!(
+        "Mia Wong{}mia@example.com{}",
+        key(Key::Tab),
+        key(Key::Enter)
+    ))
+    .await;
     ui.wait_text("[data-testid=chosen-customer]", "Mia Wong")
         .await;
     ui.el("[data-testid=no-card]").await;
     save_card(&ui, &ls, CARDS[0]).await;
-    ui.wait_text("[data-testid=saved-cards]", "Visa ••4242").await;
+    ui.wait_text("[data-testid=saved-cards]", "Visa ••4242")
+        .await;
     ui.shot("card-on-file").await;
     ui.keys(&key(Key::Enter)).await;
-    ui.wait_text("[data-testid=charge-result]", "Approved").await;
-    ui.wait_text("[data-testid=receipt]", "Card on file Visa ••4242")
+    ui.wait_text("[data-testid=charge-result]", "Approved")
+        .await;
+    ui.wait_text("[data-testid=receipt]", "Paid: Card on file Visa ••4242")
         .await;
     ui.shot("card-on-file-approved").await;
     ui.keys(&key(Key::Enter)).await;
@@ -171,12 +179,15 @@ async fn cards_on_file() {
     ui.keys(&key(Key::Enter)).await;
     ui.wait_text("[data-testid=saved-cards]", "4242").await;
     ui.keys(&key(Key::Enter)).await;
-    ui.wait_text("[data-testid=charge-result]", "waiting to charge")
+    ui.wait_text("[data-testid=charge-result]", "Waiting to charge")
+        .await;
+    ui.wait_text("[data-testid=receipt]", "To charge: Card on file")
         .await;
     ui.shot("card-on-file-waiting").await;
     let server = serve(dir.path(), &bind, &ls);
     ui.click("[data-testid=charge-again]").await;
-    ui.wait_text("[data-testid=charge-result]", "Approved").await;
+    ui.wait_text("[data-testid=charge-result]", "Approved")
+        .await;
     ui.keys(&key(Key::Enter)).await;
 
     step("A returning customer found by name; a card the bank declines replaces the first.");
@@ -190,7 +201,13 @@ async fn cards_on_file() {
     // The card it replaces is removed on the till too (the server removed it as it saved this one).
     assert!(!ui.text("[data-testid=saved-cards]").await.contains("4242"));
     ui.keys(&key(Key::Enter)).await;
-    ui.wait_text("[data-testid=charge-result]", "Declined").await;
+    ui.wait_text("[data-testid=charge-result]", "Declined")
+        .await;
+    ui.wait_text(
+        "[data-testid=receipt]",
+        "Not charged: Card on file Visa ••0341",
+    )
+    .await;
     ui.shot("card-on-file-declined").await;
     ui.keys(&key(Key::Enter)).await;
     drop(server);
@@ -209,7 +226,10 @@ async fn cards_on_file() {
             );
         }
     }
-    assert!(scanned >= 3, "the databases and logs were found ({scanned} files)");
+    assert!(
+        scanned >= 3,
+        "the databases and logs were found ({scanned} files)"
+    );
 }
 
 /// Every file under `dir` (databases with their WAL, logs).

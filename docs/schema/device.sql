@@ -1,4 +1,4 @@
--- The till's schema at version 6, as a fresh database has it.
+-- The till's schema at version 7, as a fresh database has it.
 -- Written by crates/store/tests/migrations.rs; do not edit.
 
 -- index events_seq
@@ -9,6 +9,9 @@ CREATE INDEX products_name ON products (name COLLATE NOCASE);
 
 -- index products_search
 CREATE INDEX products_search ON products (name COLLATE NOCASE, sku);
+
+-- index saved_cards_customer
+CREATE INDEX saved_cards_customer ON saved_cards (customer_id);
 
 -- index transaction_orders_order
 CREATE INDEX transaction_orders_order ON transaction_orders (order_id);
@@ -27,6 +30,22 @@ CREATE INDEX transactions_order ON transactions (order_id) WHERE parent_id IS NU
 
 -- index transactions_parent
 CREATE INDEX transactions_parent ON transactions (parent_id) WHERE parent_id IS NOT NULL;
+
+-- table customers
+CREATE TABLE customers (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL CHECK (length(id) = 36),
+    updated_at  INTEGER NOT NULL,
+    device_id   TEXT NOT NULL,
+    name        TEXT,
+    email       TEXT,
+    phone       TEXT,
+    -- Name, email and phone in lower case (digits of the phone too), for the till's search.
+    search_text TEXT NOT NULL,
+    body        TEXT NOT NULL CHECK (json_valid(body)),
+    remote      INTEGER NOT NULL DEFAULT 0 CHECK (remote IN (0, 1)),
+    UNIQUE (id, updated_at, device_id)
+) STRICT;
 
 -- table device
 CREATE TABLE device (
@@ -129,6 +148,18 @@ CREATE TABLE result_changes (
     UNIQUE (transaction_id, n)
 ) STRICT;
 
+-- table saved_cards
+CREATE TABLE saved_cards (
+    id          TEXT PRIMARY KEY NOT NULL,
+    customer_id TEXT NOT NULL,
+    brand       TEXT NOT NULL,
+    last4       TEXT NOT NULL CHECK (length(last4) = 4),
+    exp_month   INTEGER NOT NULL,
+    exp_year    INTEGER NOT NULL,
+    saved_at    INTEGER NOT NULL,
+    removed_at  INTEGER
+) STRICT;
+
 -- table sync_rejections
 CREATE TABLE sync_rejections (
     record_type TEXT NOT NULL,
@@ -148,7 +179,7 @@ CREATE TABLE sync_server (
 
 -- table sync_state
 CREATE TABLE "sync_state" (
-    record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('event', 'order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement', 'till_opened', 'till_closed')),
+    record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('customer', 'event', 'order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement', 'till_opened', 'till_closed')),
     acked_seq   INTEGER NOT NULL CHECK (acked_seq >= 0)
 ) STRICT;
 
@@ -201,7 +232,7 @@ CREATE TABLE transactions (
     order_id           TEXT REFERENCES orders (id),
     amount_minor       INTEGER NOT NULL CHECK (amount_minor > 0),
     currency           TEXT NOT NULL CHECK (length(currency) = 3),
-    method             TEXT NOT NULL CHECK (method IN ('cash', 'card', 'external', 'marked_paid')),
+    method             TEXT NOT NULL CHECK (method IN ('cash', 'card', 'external', 'marked_paid', 'card_on_file')),
     external_system    TEXT,
     external_reference TEXT,
     result             TEXT NOT NULL CHECK (result IN ('approved', 'declined', 'abandoned', 'canceled', 'unknown')),

@@ -34,6 +34,9 @@ CREATE TABLE saved_cards (
 ) STRICT;
 CREATE INDEX saved_cards_customer ON saved_cards (customer_id);
 
+-- The transactions table's method check also admits 'card_on_file' from this version: a hook
+-- in crates/store/src/db.rs widens it in place (SQLite cannot alter a CHECK in SQL alone).
+
 -- sync_state names the record types it accepts: rebuild it with customers.
 CREATE TABLE sync_state_new (
     record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('customer', 'event', 'order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement', 'till_opened', 'till_closed')),

@@ -4,8 +4,8 @@
 
 use fairtill_core::customer::Customer;
 use fairtill_core::ids::{CustomerId, TxId};
-use fairtill_sync::protocol::{PaymentProgress, ChargeState};
 use fairtill_store::CustomerView;
+use fairtill_sync::protocol::{ChargeState, PaymentProgress};
 use fairtill_sync::round::{pull_all, push_all, RoundReport};
 use fairtill_sync::{ClientError, SyncClient};
 use serde::Serialize;
@@ -114,9 +114,12 @@ pub async fn begin_card_setup<R: tauri::Runtime>(
     push_now(&state, &client).await?;
     let start = client.start_card_setup(customer).await?;
     let url = format!("{}{}", client.server_url(), start.form_path);
-    let parsed: tauri::Url = url
-        .parse()
-        .map_err(|_| ApiError::new(ErrorCode::Refused, "the server's card form address is not valid"))?;
+    let parsed: tauri::Url = url.parse().map_err(|_| {
+        ApiError::new(
+            ErrorCode::Refused,
+            "the server's card form address is not valid",
+        )
+    })?;
     if let Some(old) = tauri::Manager::get_webview_window(&app, "card-form") {
         let _ = old.close();
     }
@@ -124,7 +127,12 @@ pub async fn begin_card_setup<R: tauri::Runtime>(
         .title("Save a card · Fairtill")
         .inner_size(520.0, 560.0)
         .build()
-        .map_err(|e| ApiError::new(ErrorCode::Refused, format!("the card form could not open: {e}")))?;
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::Refused,
+                format!("the card form could not open: {e}"),
+            )
+        })?;
     Ok(CardForm {
         setup_id: start.setup_id,
         url,
@@ -171,13 +179,17 @@ pub async fn payment_result(
     };
     let client = match client(&state) {
         Ok(c) => c,
-        Err(_) => return Ok(waiting("waiting to charge: this till is not connected to a server")),
+        Err(_) => {
+            return Ok(waiting(
+                "Waiting to charge: this till is not connected to a server",
+            ))
+        }
     };
     match push_now(&state, &client).await {
         Ok(()) => {}
         Err(e) if e.code == ErrorCode::Offline => {
             return Ok(waiting(
-                "waiting to charge: the server cannot be reached; the charge is sent when this till syncs",
+                "Waiting to charge: the server cannot be reached; the charge is sent when this till syncs",
             ))
         }
         Err(e) => return Err(e),
@@ -186,7 +198,7 @@ pub async fn payment_result(
         Ok(p) => p,
         Err(ClientError::Offline(_)) => {
             return Ok(waiting(
-                "waiting to charge: the server cannot be reached; the charge is sent when this till syncs",
+                "Waiting to charge: the server cannot be reached; the charge is sent when this till syncs",
             ))
         }
         Err(e) => return Err(e.into()),

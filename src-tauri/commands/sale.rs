@@ -1,8 +1,8 @@
 //! Sell commands: cart totals, taking payment, the receipt.
 
 use fairtill_core::customer::Customer;
-use fairtill_core::ids::CustomerId;
 use fairtill_core::event::DEFAULT_CAPTURE_WINDOW;
+use fairtill_core::ids::CustomerId;
 use fairtill_core::ledger::{OrderView, PaymentKind, PaymentMethod, TxResult};
 use fairtill_core::money::Money;
 use fairtill_core::order::{Discount, OrderDraft, OrderLine, OrderTotals};

@@ -706,8 +706,17 @@ fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it()
     let mut t = Till::new();
     let order = t.order(vec![line("print", "40.00", 1)]);
     // Recorded as waiting to charge: the till cannot say it was approved.
-    let approved_at_till = t.pay(order, PaymentKind::Sale, usd("40.00"), on_file(), TxResult::Approved);
-    assert!(matches!(approved_at_till, Err(LedgerError::ProcessorDecides(_))));
+    let approved_at_till = t.pay(
+        order,
+        PaymentKind::Sale,
+        usd("40.00"),
+        on_file(),
+        TxResult::Approved,
+    );
+    assert!(matches!(
+        approved_at_till,
+        Err(LedgerError::ProcessorDecides(_))
+    ));
     let authorized = t.pay(
         order,
         PaymentKind::Authorize {
@@ -717,9 +726,18 @@ fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it()
         on_file(),
         TxResult::Unknown,
     );
-    assert!(matches!(authorized, Err(LedgerError::MethodNotAllowed { .. })));
+    assert!(matches!(
+        authorized,
+        Err(LedgerError::MethodNotAllowed { .. })
+    ));
     let charge = t
-        .pay(order, PaymentKind::Sale, usd("40.00"), on_file(), TxResult::Unknown)
+        .pay(
+            order,
+            PaymentKind::Sale,
+            usd("40.00"),
+            on_file(),
+            TxResult::Unknown,
+        )
         .unwrap();
     assert_eq!(
         t.view(order).status,
@@ -758,7 +776,10 @@ fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it()
         )
         .unwrap();
     assert_eq!(t.view(order).refunds[0].status, RefundStatus::Pending);
-    assert!(matches!(t.void(refund), Err(LedgerError::ProcessorDecides(_))));
+    assert!(matches!(
+        t.void(refund),
+        Err(LedgerError::ProcessorDecides(_))
+    ));
     // No credit to a card: the processor has no such operation.
     let credit = t.run(Command::Credit {
         order_ids: vec![order],
@@ -772,7 +793,13 @@ fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it()
     let stamp = at_till(&mut t);
     let order2 = t.order(vec![line("print", "12.00", 1)]);
     let waiting = t
-        .pay(order2, PaymentKind::Sale, usd("12.00"), on_file(), TxResult::Unknown)
+        .pay(
+            order2,
+            PaymentKind::Sale,
+            usd("12.00"),
+            on_file(),
+            TxResult::Unknown,
+        )
         .unwrap();
     let actions = t
         .ledger
@@ -782,5 +809,9 @@ fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it()
         .iter()
         .find(|a| a.kind == ActionKind::Resolve && a.target == Some(waiting))
         .unwrap();
-    assert!(resolve.refused.as_deref().unwrap().contains("card processor"));
+    assert!(resolve
+        .refused
+        .as_deref()
+        .unwrap()
+        .contains("card processor"));
 }

@@ -25,7 +25,7 @@ pub use messages::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
     PushOutcome, PushRequest, PushResponse, PushResult,
 };
-pub use payments::{CardSetupStart, PaymentProgress, ChargeState};
+pub use payments::{CardSetupStart, ChargeState, PaymentProgress};
 pub use record::{Record, RecordKey, RecordType};
 pub use settlement::{
     ColumnMapping, LedgerEntry, MatchState, SettlementImport, SettlementKind, SettlementMatch,

@@ -18,9 +18,52 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0007_customers.sql"),
 ];
 
-/// The migrations as rusqlite_migration wants them.
+/// The migrations as rusqlite_migration wants them. Version 7 also widens the transactions
+/// table's method check for cards on file ([`allow_card_on_file`]).
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        MIGRATIONS
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| match i {
+                6 => M::up_with_hook(sql, allow_card_on_file),
+                _ => M::up(sql),
+            })
+            .collect(),
+    )
+}
+
+/// The transactions table's method check before and after version 7.
+const METHOD_CHECK: (&str, &str) = (
+    "method IN ('cash', 'card', 'external', 'marked_paid')",
+    "method IN ('cash', 'card', 'external', 'marked_paid', 'card_on_file')",
+);
+
+/// Lets the transactions table hold `card_on_file`. The check only loosens, so the table's
+/// stored rows stay valid as they are: this is SQLite's documented way to change a CHECK
+/// constraint in place (edit the table's SQL in `sqlite_schema`, bump `schema_version` so every
+/// connection reloads it), instead of copying every transaction into a rebuilt table with its
+/// triggers and indexes.
+fn allow_card_on_file(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    tx.pragma_update(None, "writable_schema", "ON")?;
+    let changed = tx.execute(
+        "UPDATE sqlite_schema SET sql = replace(sql, ?1, ?2) WHERE type = 'table' AND name = 'transactions'",
+        [METHOD_CHECK.0, METHOD_CHECK.1],
+    )?;
+    tx.pragma_update(None, "schema_version", version + 1)?;
+    tx.pragma_update(None, "writable_schema", "OFF")?;
+    let sql: String = tx.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'transactions'",
+        [],
+        |r| r.get(0),
+    )?;
+    if changed != 1 || !sql.contains(METHOD_CHECK.1) {
+        return Err(rusqlite_migration::HookError::Hook(
+            "the transactions table's method check was not where version 7 expects it".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The pragmas of docs/domain.md ("Sync"), set on every connection.

@@ -61,8 +61,12 @@ fn customers_are_found_changed_and_charged_on_their_card() {
         )
         .unwrap();
     assert_eq!(mia.profile.details.name.as_deref(), Some("Mia Wong"));
-    till.save_customer(&actor(), None, &details("Jonas Berg", "jb@example.org", "0171 998877"))
-        .unwrap();
+    till.save_customer(
+        &actor(),
+        None,
+        &details("Jonas Berg", "jb@example.org", "0171 998877"),
+    )
+    .unwrap();
     let names = |found: Vec<fairtill_store::CustomerView>| {
         found
             .into_iter()
@@ -70,11 +74,23 @@ fn customers_are_found_changed_and_charged_on_their_card() {
             .collect::<Vec<_>>()
     };
     assert_eq!(names(till.find_customers("MIA").unwrap()), ["Mia Wong"]);
-    assert_eq!(names(till.find_customers("example.org").unwrap()), ["Jonas Berg"]);
-    assert_eq!(names(till.find_customers("301234567").unwrap()), ["Mia Wong"]);
-    assert_eq!(names(till.find_customers("example").unwrap()), ["Jonas Berg", "Mia Wong"]);
+    assert_eq!(
+        names(till.find_customers("example.org").unwrap()),
+        ["Jonas Berg"]
+    );
+    assert_eq!(
+        names(till.find_customers("301234567").unwrap()),
+        ["Mia Wong"]
+    );
+    assert_eq!(
+        names(till.find_customers("example").unwrap()),
+        ["Jonas Berg", "Mia Wong"]
+    );
     assert!(till.find_customers("100%").unwrap().is_empty());
-    assert!(till.find_customers("m").is_err(), "one letter finds too much");
+    assert!(
+        till.find_customers("m").is_err(),
+        "one letter finds too much"
+    );
     assert!(till
         .save_customer(&actor(), None, &details("X", "not an email", "1234"))
         .is_err());
@@ -82,10 +98,17 @@ fn customers_are_found_changed_and_charged_on_their_card() {
     // A change is a new version, found by its new details only.
     let id = mia.profile.id;
     let changed = till
-        .save_customer(&actor(), Some(id), &details("Mia Wong-Berg", "mia@example.com", "030 1234567"))
+        .save_customer(
+            &actor(),
+            Some(id),
+            &details("Mia Wong-Berg", "mia@example.com", "030 1234567"),
+        )
         .unwrap();
     assert!(changed.profile.updated_at > mia.profile.updated_at);
-    assert_eq!(names(till.find_customers("wong-berg").unwrap()), ["Mia Wong-Berg"]);
+    assert_eq!(
+        names(till.find_customers("wong-berg").unwrap()),
+        ["Mia Wong-Berg"]
+    );
     // A version from another till made earlier loses; a later one wins.
     let other = DeviceId(Uuid::now_v7());
     let older = CustomerProfile {
@@ -97,18 +120,31 @@ fn customers_are_found_changed_and_charged_on_their_card() {
     };
     let newer = CustomerProfile {
         details: details("Mia W.", "mia@example.com", "030 1234567"),
-        updated_at: changed.profile.updated_at.checked_add(fairtill_core::SignedDuration::from_secs(60)).unwrap(),
+        updated_at: changed
+            .profile
+            .updated_at
+            .checked_add(fairtill_core::SignedDuration::from_secs(60))
+            .unwrap(),
         ..older.clone()
     };
-    till.apply_remote(&[Remote::Customer(older)], None, "1").unwrap();
-    assert_eq!(till.customer(id).unwrap().profile.details.name.as_deref(), Some("Mia Wong-Berg"));
-    till.apply_remote(&[Remote::Customer(newer)], None, "2").unwrap();
-    assert_eq!(till.customer(id).unwrap().profile.details.name.as_deref(), Some("Mia W."));
+    till.apply_remote(&[Remote::Customer(older)], None, "1")
+        .unwrap();
+    assert_eq!(
+        till.customer(id).unwrap().profile.details.name.as_deref(),
+        Some("Mia Wong-Berg")
+    );
+    till.apply_remote(&[Remote::Customer(newer)], None, "2")
+        .unwrap();
+    assert_eq!(
+        till.customer(id).unwrap().profile.details.name.as_deref(),
+        Some("Mia W.")
+    );
 
     // Cards come from the server; the newest is the default, a removed one is gone.
     let first = card(id, "pm_first", "4242", 1_780_000_000);
     let second = card(id, "pm_second", "0341", 1_780_000_100);
-    till.apply_remote(&[Remote::CardSaved(first.clone())], None, "3").unwrap();
+    till.apply_remote(&[Remote::CardSaved(first.clone())], None, "3")
+        .unwrap();
     till.apply_remote(
         &[
             Remote::CardSaved(second.clone()),
@@ -125,7 +161,9 @@ fn customers_are_found_changed_and_charged_on_their_card() {
     assert_eq!(view.cards, vec![second.clone()]);
 
     // A charge to the card on file waits for the processor; the removed card is refused.
-    let sale = till.record_sale(&actor(), draft(&[("print", "25.00", 1)]), on_file(&second)).unwrap();
+    let sale = till
+        .record_sale(&actor(), draft(&[("print", "25.00", 1)]), on_file(&second))
+        .unwrap();
     let tx = till.transaction(sale.transaction_id).unwrap();
     assert_eq!(tx.result(), TxResult::Unknown);
     let refused = till.record_sale(&actor(), draft(&[("print", "25.00", 1)]), on_file(&first));
@@ -136,5 +174,13 @@ fn customers_are_found_changed_and_charged_on_their_card() {
     drop(till);
     let till = open(&db);
     assert_eq!(till.customer(id).unwrap().cards, vec![second]);
-    assert_eq!(till.outbox().unwrap().waiting.iter().find(|(t, _)| t == "customer").map(|w| w.1), Some(3));
+    assert_eq!(
+        till.outbox()
+            .unwrap()
+            .waiting
+            .iter()
+            .find(|(t, _)| t == "customer")
+            .map(|w| w.1),
+        Some(3)
+    );
 }

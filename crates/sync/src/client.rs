@@ -6,9 +6,9 @@ use std::time::Duration;
 use fairtill_core::customer::SavedCard;
 use fairtill_core::ids::{CustomerId, DeviceId, EventId, TxId};
 use fairtill_protocol::{
-    CardSetupStart, PaymentProgress,
-    DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,
-    PushRequest, PushResponse, PushResult, Record, API_VERSION, API_VERSION_HEADER, MAX_BODY_BYTES,
+    CardSetupStart, DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode,
+    PaymentProgress, PullRequest, PullResponse, PushRequest, PushResponse, PushResult, Record,
+    API_VERSION, API_VERSION_HEADER, MAX_BODY_BYTES,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -49,7 +49,8 @@ impl JobKind {
 pub use fairtill_protocol::ChargeState as JobState;
 
 fn job_state(text: &str) -> Result<JobState> {
-    JobState::parse(text).ok_or_else(|| StorageError::Backend(format!("unknown job state {text:?}")))
+    JobState::parse(text)
+        .ok_or_else(|| StorageError::Backend(format!("unknown job state {text:?}")))
 }
 
 /// A job taken by this process, with what its processor call needs.
