@@ -95,17 +95,16 @@ async fn save_card(ui: &Ui, ls: &Localstripe, number: &str) {
         .await;
 }
 
-fn sell_one(ui: &Ui) -> impl std::future::Future<Output = ()> + '_ {
-    async move {
-        ui.keys(&key(Key::F1)).await;
-        ui.el("[data-testid=search]").await;
-        ui.keys("print").await;
-        ui.el("[data-testid=results]").await;
-        ui.keys(&key(Key::Enter)).await;
-        ui.wait_count("[data-testid=cart-line]", 1).await;
-        ui.keys(&key(Key::F11)).await;
-        ui.el("[data-testid=card-on-file]").await;
-    }
+/// Puts one print in the cart and opens the Card on file tender, by keyboard.
+async fn sell_one(ui: &Ui) {
+    ui.keys(&key(Key::F1)).await;
+    ui.el("[data-testid=search]").await;
+    ui.keys("print").await;
+    ui.el("[data-testid=results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_count("[data-testid=cart-line]", 1).await;
+    ui.keys(&key(Key::F11)).await;
+    ui.el("[data-testid=card-on-file]").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,9 +29,14 @@ const STEPS: [&str; 3] = ["claimed", "answered", "recorded"];
 const ROUNDS: usize = 3;
 
 fn start(db: &Db, ls: &Localstripe, crash_at: Option<&str>) -> Server {
+    start_at(db, &ls.url, crash_at)
+}
+
+/// A server whose processor is at `api`.
+fn start_at(db: &Db, api: &str, crash_at: Option<&str>) -> Server {
     let mut env = vec![
         ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY.to_string()),
-        ("FAIRTILL_STRIPE_API", ls.url.clone()),
+        ("FAIRTILL_STRIPE_API", api.to_string()),
         ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill".into()),
         ("FAIRTILL_PROCESSOR_POLL_SECS", "1".into()),
         ("FAIRTILL_PROCESSOR_LEASE_SECS", "1".into()),
@@ -287,4 +292,65 @@ async fn two_server_processes_charge_each_sale_once() {
             "{charge}"
         );
     }
+}
+
+/// The processor cannot be reached (nothing listens at its address): the charge waits with the
+/// reason, no result is recorded, and once the processor is back it is charged once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_processor_that_cannot_be_reached_delays_a_charge_and_records_nothing() {
+    let ls = Localstripe::start();
+    let db = Db::new(Kind::Sqlite);
+    let code = new_code(&db, "Booth 1");
+    let server = start(&db, &ls, None);
+    let device = DeviceId(Uuid::now_v7());
+    let token = api(&server).enroll(&code, device).await;
+    let card = saved_card(&api(&server), &ls, &token, device).await;
+    drop(server);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let down = start_at(&db, &nowhere, None);
+    let mut till = common::Till::new(EventId(Uuid::now_v7()));
+    till.device = device;
+    let (records, charge) = till.sale_with(
+        usd("18.00"),
+        PaymentMethod::CardOnFile {
+            customer: card.customer_id,
+            card: card.id.clone(),
+            brand: card.brand.clone(),
+            last4: card.last4.clone(),
+        },
+        TxResult::Unknown,
+        |_| {},
+    );
+    api(&down).push(&token, &records).await;
+    let (status, body) = api(&down)
+        .get(&format!("/v1/payments/{charge}?wait_ms=3000"), Some(&token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let p: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (p["state"].as_str(), p["result"].as_str()),
+        (Some("due"), Some("unknown")),
+        "{p}"
+    );
+    assert!(
+        p["message"].as_str().unwrap().contains("cannot be reached"),
+        "{p}"
+    );
+    let pulled = api(&down).pull(&token, till.event).await;
+    assert!(!pulled
+        .iter()
+        .any(|r| matches!(r, Record::ResultChange { .. })));
+    assert!(at_processor(&ls, "/v1/payment_intents", charge)
+        .await
+        .is_empty());
+    drop(down);
+    let back = start(&db, &ls, None);
+    let p = result_of(&api(&back), &token, charge).await;
+    assert_eq!(p["result"], "approved", "{p}");
+    assert_eq!(
+        at_processor(&ls, "/v1/payment_intents", charge).await.len(),
+        1
+    );
 }
