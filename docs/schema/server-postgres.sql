@@ -8,6 +8,10 @@ audit_log.actor text NOT NULL
 audit_log.action text NOT NULL
 audit_log.subject text NOT NULL
 audit_log.note text
+card_setups.id text NOT NULL
+card_setups.customer_id text NOT NULL
+card_setups.created_at bigint NOT NULL
+card_setups.finished_at bigint
 conflict_devices.conflict_id text NOT NULL
 conflict_devices.device_id text NOT NULL
 conflicts.id text NOT NULL
@@ -21,6 +25,13 @@ conflicts.created_at bigint NOT NULL
 conflicts.resolved_at bigint
 conflicts.resolved_by text
 conflicts.note text
+customers.id text NOT NULL
+customers.name text
+customers.email text
+customers.phone text
+customers.updated_at bigint NOT NULL
+customers.device_id text NOT NULL
+customers.processor_ref text
 devices.id text NOT NULL
 devices.name text NOT NULL
 devices.code text NOT NULL
@@ -57,6 +68,17 @@ orders.staff text NOT NULL
 orders.created_at bigint NOT NULL
 orders.currency text
 orders.discount_minor bigint
+processor_jobs.tx_id text NOT NULL
+processor_jobs.kind text NOT NULL
+processor_jobs.state text NOT NULL
+processor_jobs.due_at bigint NOT NULL
+processor_jobs.lease_until bigint NOT NULL DEFAULT 0
+processor_jobs.attempts bigint NOT NULL DEFAULT 0
+processor_jobs.processor_id text
+processor_jobs.approval_url text
+processor_jobs.message text
+processor_jobs.created_at bigint NOT NULL
+processor_jobs.finished_at bigint
 records.seq bigint NOT NULL
 records.record_type text NOT NULL
 records.record_id text NOT NULL
@@ -68,6 +90,14 @@ result_changes.transaction_id text NOT NULL
 result_changes.n bigint NOT NULL
 result_changes.result text NOT NULL
 result_changes.at bigint NOT NULL
+saved_cards.id text NOT NULL
+saved_cards.customer_id text NOT NULL
+saved_cards.brand text NOT NULL
+saved_cards.last4 text NOT NULL
+saved_cards.exp_month bigint NOT NULL
+saved_cards.exp_year bigint NOT NULL
+saved_cards.saved_at bigint NOT NULL
+saved_cards.removed_at bigint
 settlement_formats.name text NOT NULL
 settlement_formats.mapping text NOT NULL
 settlement_formats.saved_at bigint NOT NULL
@@ -149,9 +179,11 @@ transactions.voided integer NOT NULL DEFAULT 0
 
 -- constraints
 audit_log audit_log_pkey PRIMARY KEY (id)
+card_setups card_setups_pkey PRIMARY KEY (id)
 conflict_devices conflict_devices_pkey PRIMARY KEY (conflict_id, device_id)
 conflicts conflicts_kind_check CHECK ((kind = ANY (ARRAY['over_refund'::text, 'over_capture'::text, 'duplicate_reference'::text, 'offer_name_taken'::text])))
 conflicts conflicts_pkey PRIMARY KEY (id)
+customers customers_pkey PRIMARY KEY (id)
 devices devices_pkey PRIMARY KEY (id)
 devices devices_token_hash_key UNIQUE (token_hash)
 enrollments enrollments_name_check CHECK ((length(name) > 0))
@@ -161,9 +193,11 @@ manager_tokens manager_tokens_pkey PRIMARY KEY (token_hash)
 managers managers_pkey PRIMARY KEY (name)
 offers offers_pkey PRIMARY KEY (id)
 orders orders_pkey PRIMARY KEY (id)
+processor_jobs processor_jobs_pkey PRIMARY KEY (tx_id)
 records records_pkey PRIMARY KEY (seq)
 records records_record_type_record_id_key UNIQUE (record_type, record_id)
 result_changes result_changes_pkey PRIMARY KEY (transaction_id, n)
+saved_cards saved_cards_pkey PRIMARY KEY (id)
 settlement_formats settlement_formats_pkey PRIMARY KEY (name)
 settlement_imports settlement_imports_file_hash_key UNIQUE (file_hash)
 settlement_imports settlement_imports_pkey PRIMARY KEY (id)
@@ -179,11 +213,13 @@ transactions transactions_pkey PRIMARY KEY (id)
 
 -- indexs
 CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id)
+CREATE UNIQUE INDEX card_setups_pkey ON public.card_setups USING btree (id)
 CREATE INDEX conflict_devices_device ON public.conflict_devices USING btree (device_id)
 CREATE UNIQUE INDEX conflict_devices_pkey ON public.conflict_devices USING btree (conflict_id, device_id)
 CREATE INDEX conflicts_open ON public.conflicts USING btree (created_at) WHERE (resolved_at IS NULL)
 CREATE UNIQUE INDEX conflicts_pkey ON public.conflicts USING btree (id)
 CREATE INDEX conflicts_record ON public.conflicts USING btree (record_type, record_id)
+CREATE UNIQUE INDEX customers_pkey ON public.customers USING btree (id)
 CREATE UNIQUE INDEX devices_pkey ON public.devices USING btree (id)
 CREATE UNIQUE INDEX devices_token_hash_key ON public.devices USING btree (token_hash)
 CREATE UNIQUE INDEX enrollments_pkey ON public.enrollments USING btree (code_hash)
@@ -194,11 +230,15 @@ CREATE INDEX orders_event ON public.orders USING btree (event_id, device_id, sta
 CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)
 CREATE INDEX orders_text ON public.orders USING gin (lower(((((((COALESCE(customer_name, ''::text) || ''::text) || COALESCE(customer_email, ''::text)) || ''::text) || COALESCE(customer_phone, ''::text)) || ''::text) || receipt)) gin_trgm_ops)
 CREATE INDEX orders_unfilled ON public.orders USING btree (id) WHERE (currency IS NULL)
+CREATE INDEX processor_jobs_due ON public.processor_jobs USING btree (due_at) WHERE (state <> 'done'::text)
+CREATE UNIQUE INDEX processor_jobs_pkey ON public.processor_jobs USING btree (tx_id)
 CREATE INDEX records_event ON public.records USING btree (event_id, seq) WHERE (event_id IS NOT NULL)
 CREATE UNIQUE INDEX records_pkey ON public.records USING btree (seq)
 CREATE UNIQUE INDEX records_record_type_record_id_key ON public.records USING btree (record_type, record_id)
 CREATE INDEX records_shared ON public.records USING btree (seq) WHERE (event_id IS NULL)
 CREATE UNIQUE INDEX result_changes_pkey ON public.result_changes USING btree (transaction_id, n)
+CREATE INDEX saved_cards_customer ON public.saved_cards USING btree (customer_id)
+CREATE UNIQUE INDEX saved_cards_pkey ON public.saved_cards USING btree (id)
 CREATE UNIQUE INDEX settlement_formats_pkey ON public.settlement_formats USING btree (name)
 CREATE UNIQUE INDEX settlement_imports_file_hash_key ON public.settlement_imports USING btree (file_hash)
 CREATE UNIQUE INDEX settlement_imports_pkey ON public.settlement_imports USING btree (id)

@@ -1,4 +1,4 @@
--- The server's SQLite schema at version 5, as a fresh database has it.
+-- The server's SQLite schema at version 6, as a fresh database has it.
 -- Written by crates/server/tests/schema.rs; do not edit.
 
 -- index conflict_devices_device
@@ -16,11 +16,17 @@ CREATE INDEX orders_event ON orders (event_id, device_id, staff);
 -- index orders_unfilled
 CREATE INDEX orders_unfilled ON orders (id) WHERE currency IS NULL;
 
+-- index processor_jobs_due
+CREATE INDEX processor_jobs_due ON processor_jobs (due_at) WHERE state <> 'done';
+
 -- index records_event
 CREATE INDEX records_event ON records (event_id, seq) WHERE event_id IS NOT NULL;
 
 -- index records_shared
 CREATE INDEX records_shared ON records (seq) WHERE event_id IS NULL;
+
+-- index saved_cards_customer
+CREATE INDEX saved_cards_customer ON saved_cards (customer_id);
 
 -- index till_sessions_event
 CREATE INDEX till_sessions_event ON till_sessions (event_id, opened_at);
@@ -57,6 +63,14 @@ CREATE TABLE audit_log (
     note    TEXT
 ) STRICT;
 
+-- table card_setups
+CREATE TABLE card_setups (
+    id          TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    finished_at BIGINT
+);
+
 -- table conflict_devices
 CREATE TABLE conflict_devices (
     conflict_id TEXT NOT NULL,
@@ -78,6 +92,18 @@ CREATE TABLE conflicts (
     resolved_by TEXT,
     note        TEXT
 ) STRICT;
+
+-- table customers
+CREATE TABLE customers (
+    id            TEXT PRIMARY KEY,
+    name          TEXT,
+    email         TEXT,
+    phone         TEXT,
+    updated_at    BIGINT NOT NULL,
+    device_id     TEXT NOT NULL,
+    -- The processor's id of this customer, once a card was first saved.
+    processor_ref TEXT
+);
 
 -- table devices
 CREATE TABLE devices (
@@ -156,6 +182,27 @@ CREATE TABLE 'orders_text_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 -- table orders_text_idx
 CREATE TABLE 'orders_text_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 
+-- table processor_jobs
+CREATE TABLE processor_jobs (
+    tx_id        TEXT PRIMARY KEY,
+    -- 'charge' or 'refund'.
+    kind         TEXT NOT NULL,
+    -- 'due' (to send or to ask about), 'approval' (waiting for the customer offsite),
+    -- 'pending' (a refund the processor has not finished), 'done'.
+    state        TEXT NOT NULL,
+    -- Not before this time (milliseconds).
+    due_at       BIGINT NOT NULL,
+    -- A server process working on it holds it until this time.
+    lease_until  BIGINT NOT NULL DEFAULT 0,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    processor_id TEXT,
+    approval_url TEXT,
+    -- The last thing the processor said, or why it could not be asked.
+    message      TEXT,
+    created_at   BIGINT NOT NULL,
+    finished_at  BIGINT
+);
+
 -- table records
 CREATE TABLE records (
     seq         INTEGER PRIMARY KEY,
@@ -176,6 +223,18 @@ CREATE TABLE result_changes (
     at             INTEGER NOT NULL,
     PRIMARY KEY (transaction_id, n)
 ) STRICT;
+
+-- table saved_cards
+CREATE TABLE saved_cards (
+    id          TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    brand       TEXT NOT NULL,
+    last4       TEXT NOT NULL,
+    exp_month   INTEGER NOT NULL,
+    exp_year    INTEGER NOT NULL,
+    saved_at    BIGINT NOT NULL,
+    removed_at  BIGINT
+);
 
 -- table settlement_formats
 CREATE TABLE settlement_formats (

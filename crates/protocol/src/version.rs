@@ -78,15 +78,16 @@ mod tests {
 
     #[test]
     fn versions_are_checked_with_words_that_say_what_to_update() {
-        assert_eq!(check_client_version(Some("1")), Ok(1));
+        assert_eq!(check_client_version(Some("2")), Ok(2));
         assert_eq!(check_client_version(None), Err(VersionError::Missing));
         assert!(matches!(
             check_client_version(Some("x")),
             Err(VersionError::Unreadable(_))
         ));
-        let old = check_client_version(Some("0")).unwrap_err();
+        // Version 1 tills cannot read customers and saved cards: they must update.
+        let old = check_client_version(Some("1")).unwrap_err();
         assert!(old.to_string().contains("update the app"), "{old}");
-        let new = check_client_version(Some("2")).unwrap_err();
+        let new = check_client_version(Some("3")).unwrap_err();
         assert!(new.to_string().contains("update the server"), "{new}");
     }
 }

@@ -71,7 +71,10 @@ async fn a_day_of_two_devices_syncing(kind: Kind) {
     let res = api
         .http
         .post(format!("{}/v1/push", api.url))
-        .header(API_VERSION_HEADER, "2")
+        .header(
+            API_VERSION_HEADER,
+            (fairtill_protocol::API_VERSION + 1).to_string(),
+        )
         .bearer_auth(&token_a)
         .json(&json!({ "records": [] }))
         .send()
