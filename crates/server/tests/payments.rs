@@ -184,9 +184,10 @@ async fn progress(s: &Setup, tx: TxId) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
-/// Asks until the answer's state is `state` (offsite approval and its time limit take polls).
+/// Asks until the answer's state is `state` (offsite approval and its time limit take polls),
+/// for up to about 30 s.
 async fn progress_until(s: &Setup, tx: TxId, state: &str) -> Value {
-    for _ in 0..30 {
+    for _ in 0..100 {
         let p = progress(s, tx).await;
         if p["state"] == state {
             return p;
