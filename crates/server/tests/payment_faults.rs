@@ -1,7 +1,9 @@
 //! Never twice, never lost: a server killed at each step of a charge and of a refund — after it
 //! took the job and before it asked the processor, after the processor answered and before the
-//! answer was stored, after it was stored — and started again, many times; and two server
-//! processes on one PostgreSQL database racing for the same charges. Each time, the processor
+//! answer was stored, after it was stored — and started again, many times; two server
+//! processes on one PostgreSQL database racing for the same charges; a processor that cannot be
+//! reached; and the till's connection cut mid-push, at several points, with the push sent
+//! again. Each time, the processor
 //! (localstripe, which ignores idempotency keys) is asked how many objects name each ledger
 //! transaction: exactly one, of the right amount, and the ledger's result is the processor's.
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -353,4 +355,63 @@ async fn a_processor_that_cannot_be_reached_delays_a_charge_and_records_nothing(
         at_processor(&ls, "/v1/payment_intents", charge).await.len(),
         1
     );
+}
+
+/// The till's connection cut mid-charge: the push is sent whole or in part and the connection
+/// dropped before the answer, at several points; the till, hearing nothing, sends it again.
+/// Each charge is made once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_cut_mid_charge_charges_once() {
+    use tokio::io::AsyncWriteExt;
+    let ls = Localstripe::start();
+    let db = Db::new(Kind::Sqlite);
+    let code = new_code(&db, "Booth 1");
+    let server = start(&db, &ls, None);
+    let a = api(&server);
+    let device = DeviceId(Uuid::now_v7());
+    let token = a.enroll(&code, device).await;
+    let card = saved_card(&a, &ls, &token, device).await;
+    let method = PaymentMethod::CardOnFile {
+        customer: card.customer_id,
+        card: card.id.clone(),
+        brand: card.brand.clone(),
+        last4: card.last4.clone(),
+    };
+    let mut till = common::Till::new(EventId(Uuid::now_v7()));
+    till.device = device;
+    let address = server.url.trim_start_matches("http://").to_string();
+    for cut in 0..8 {
+        let (records, charge) =
+            till.sale_with(usd("7.00"), method.clone(), TxResult::Unknown, |_| {});
+        let body = json!({ "records": records }).to_string();
+        let head = format!(
+            "POST /v1/push HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n\
+             authorization: Bearer {token}\r\n{}: {}\r\ncontent-length: {}\r\n\r\n",
+            fairtill_protocol::API_VERSION_HEADER,
+            fairtill_protocol::API_VERSION,
+            body.len()
+        );
+        let mut wire = tokio::net::TcpStream::connect(&address).await.unwrap();
+        wire.write_all(head.as_bytes()).await.unwrap();
+        // Cut after part of the body, after all of it, or after all of it and a moment.
+        let sent = match cut % 3 {
+            0 => body.len() / 2,
+            _ => body.len(),
+        };
+        wire.write_all(&body.as_bytes()[..sent]).await.unwrap();
+        if cut % 3 == 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        drop(wire);
+        // The till heard nothing: it sends the same records again.
+        let outcomes = a.push(&token, &records).await;
+        assert_eq!(outcomes.len(), 2, "cut {cut}");
+        let p = result_of(&a, &token, charge).await;
+        assert_eq!(p["result"], "approved", "cut {cut}: {p}");
+        assert_eq!(
+            at_processor(&ls, "/v1/payment_intents", charge).await.len(),
+            1,
+            "cut {cut}"
+        );
+    }
 }
