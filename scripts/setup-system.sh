@@ -4,7 +4,8 @@
 set -euo pipefail
 want=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev libdbus-1-dev)
 if [ "${1:-app}" = test ]; then
-  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus)
+  # chromium and its driver: the server's customer-facing card form page in a real browser.
+  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -70,7 +70,8 @@ form.addEventListener('submit', async (event) => {
   if (result.error) { save.disabled = false; say(result.error.message || 'The card was not saved.', 'problem'); return; }
   const answer = await fetch({finish}, { method: 'POST' });
   const body = await answer.json().catch(() => ({}));
-  if (answer.ok) { form.hidden = true; say('Card saved: ' + body.brand + ' ending ' + body.last4 + '. You can close this page.', 'done'); }
+  const brand = String(body.brand || 'card');
+  if (answer.ok) { form.hidden = true; say('Card saved: ' + brand.charAt(0).toUpperCase() + brand.slice(1) + ' ending ' + body.last4 + '. You can close this page.', 'done'); }
   else { save.disabled = false; say(body.message || 'The card could not be saved.', 'problem'); }
 });
 </script></body></html>
