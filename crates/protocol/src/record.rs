@@ -406,6 +406,26 @@ fn validate_transaction(t: &Transaction) -> Result<(), String> {
             ))
         }
     }
+    // Rule 14: what a card on file does is the processor's to say, and only charges and their
+    // refunds are sent to it. (The server's own result changes are not pushed records.)
+    if t.method.is_processor() {
+        match t.kind {
+            TxKind::Sale | TxKind::Refund => {}
+            TxKind::Authorize | TxKind::Capture | TxKind::Void | TxKind::Credit => {
+                return Err(format!(
+                    "{} cannot be made with a card on file",
+                    t.kind.label()
+                ))
+            }
+        }
+        if t.result() != TxResult::Unknown {
+            return Err(
+                "a charge or refund to a card on file arrives waiting for the card processor; \
+                 its answer decides the result"
+                    .into(),
+            );
+        }
+    }
     match (t.kind, t.expires_at) {
         (TxKind::Authorize, Some(e)) if e > t.created_at => {}
         (TxKind::Authorize, _) => {

@@ -267,6 +267,70 @@ async fn story(kind: Kind) {
         PushOutcome::Invalid { .. }
     ));
 
+    // Nor that a card on file was charged: a till's charge arrives waiting for the processor.
+    let mut claimed = common::Till::new(event);
+    claimed.device = s.device;
+    let forged_method = PaymentMethod::CardOnFile {
+        customer: mia.id,
+        card: "pm_forged".into(),
+        brand: "visa".into(),
+        last4: "4242".into(),
+    };
+    let stamp = claimed.stamp();
+    let order = fairtill_core::order::Order::place(
+        fairtill_core::ids::OrderId(stamp.id),
+        "B1-999999".into(),
+        stamp.context.clone(),
+        stamp.at,
+        fairtill_testkit::orders::one_line("PRINT", usd("5.00")),
+    )
+    .unwrap();
+    let mut approved = fairtill_core::ledger::Transaction {
+        id: TxId(Uuid::now_v7()),
+        kind: fairtill_core::ledger::TxKind::Sale,
+        parent: None,
+        parent_kind: None,
+        root: TxId(Uuid::nil()),
+        order_ids: vec![order.id],
+        amount: usd("5.00"),
+        method: forged_method,
+        history: vec![fairtill_core::ledger::ResultChange {
+            result: TxResult::Approved,
+            at: stamp.at,
+            note: None,
+        }],
+        created_at: stamp.at,
+        expires_at: None,
+        refund: None,
+        replaces: None,
+        approved_by: None,
+        reason: None,
+        context: stamp.context.clone(),
+    };
+    approved.root = approved.id;
+    let outcomes = s
+        .api
+        .push(
+            &s.token,
+            &[
+                Record::Order {
+                    order: Box::new(order),
+                },
+                Record::Transaction {
+                    transaction: Box::new(approved),
+                },
+            ],
+        )
+        .await;
+    assert_eq!(outcomes[0], PushOutcome::Stored);
+    let PushOutcome::Invalid { reason } = &outcomes[1] else {
+        panic!("{outcomes:?}")
+    };
+    assert!(
+        reason.contains("waiting for the card processor"),
+        "{reason}"
+    );
+
     // Her card, through the processor's form.
     let visa = save_card(&s, mia.id, "4242424242424242").await;
     assert_eq!((visa.brand.as_str(), visa.last4.as_str()), ("visa", "4242"));
