@@ -961,3 +961,106 @@ fn the_app_log_holds_no_secret() {
         );
     }
 }
+
+#[test]
+fn card_on_file_commands_keep_to_the_events_offline_limits() {
+    use fairtill_core::customer::SavedCard;
+    use fairtill_store::Remote;
+    let h = Harness::new();
+    h.refused(
+        "create_event",
+        json!({"event": {"name": "Night Market", "currency": "EUR", "tax_mode": "inclusive",
+            "standard_rate": "19", "reduced_rate": "7", "capture_mode": "automatic",
+            "capture_window_hours": 48, "offline_largest": "30.00", "offline_total": "50.00",
+            "offline_hours": 100}}),
+        "invalid",
+        "1 to 72 hours",
+    );
+    let event = h.ok(
+        "create_event",
+        json!({"event": {"name": "Night Market", "currency": "EUR", "tax_mode": "inclusive",
+            "standard_rate": "19", "reduced_rate": "7", "capture_mode": "automatic",
+            "capture_window_hours": 48, "offline_largest": "30.00", "offline_total": "50.00",
+            "offline_hours": 24}}),
+    );
+    assert_eq!(
+        event["offline_cards"],
+        json!({"largest_minor": 3000, "total_minor": 5000, "oldest_hours": 24})
+    );
+    h.ok("set_till", json!({"eventId": event["id"], "staff": "Ana"}));
+
+    h.refused(
+        "save_customer",
+        json!({"id": null, "details": {"name": "Mia", "email": "not-an-email", "phone": null, "billing_address": null}}),
+        "invalid",
+        "not an email address",
+    );
+    let mia = h.ok(
+        "save_customer",
+        json!({"id": null, "details": {"name": "Mia Wong", "email": "mia@example.com", "phone": "030 1234567", "billing_address": null}}),
+    );
+    let id: fairtill_core::ids::CustomerId =
+        serde_json::from_value(mia["profile"]["id"].clone()).unwrap();
+    // The server saved her card (pulled by sync).
+    let card = SavedCard {
+        id: "pm_visa".into(),
+        customer_id: id,
+        brand: "visa".into(),
+        last4: "4242".into(),
+        exp_month: 9,
+        exp_year: 2031,
+        saved_at: jiff::Timestamp::now(),
+    };
+    h._app
+        .state::<AppState>()
+        .till
+        .lock()
+        .unwrap()
+        .apply_remote(&[Remote::CardSaved(card)], None, "1")
+        .unwrap();
+    let found = h.ok("find_customers", json!({"text": "1234567"}));
+    assert_eq!(found[0]["cards"][0]["last4"], "4242");
+
+    // The till is not connected: every charge to the card is an offline one.
+    let on_file = json!({"type": "card_on_file", "customer": id, "card": "pm_visa"});
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![line("PRINT", "40.00", 1)]), "tender": on_file}),
+        "invalid",
+        "at most",
+    );
+    let first = h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("PRINT", "25.00", 1)]), "tender": on_file}),
+    );
+    assert_eq!(
+        first["order"]["transactions"][0]["history"][0]["result"],
+        "unknown"
+    );
+    h.ok(
+        "charge",
+        json!({"cart": cart(vec![line("PRINT", "25.00", 1)]), "tender": on_file}),
+    );
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![line("PRINT", "10.00", 1)]), "tender": on_file}),
+        "invalid",
+        "already waits",
+    );
+    let waiting = h.ok(
+        "payment_result",
+        json!({"transactionId": first["sale"]["transaction_id"]}),
+    );
+    assert_eq!(waiting["state"], "due");
+    assert!(waiting["message"]
+        .as_str()
+        .unwrap()
+        .contains("not connected to a server"));
+    h.refused(
+        "charge",
+        json!({"cart": cart(vec![line("PRINT", "5.00", 1)]),
+            "tender": {"type": "card_on_file", "customer": id, "card": "pm_gone"}}),
+        "invalid",
+        "no longer on file",
+    );
+}

@@ -1,8 +1,8 @@
 //! Event & till commands: events, who is signed on, opening and closing the cash drawer.
 
-use fairtill_core::event::{CaptureMode, Event};
+use fairtill_core::event::{CaptureMode, Event, OfflineCardLimits};
 use fairtill_core::ids::EventId;
-use fairtill_core::money::parse_decimal;
+use fairtill_core::money::{parse_decimal, Currency};
 use fairtill_core::tax::{TaxMode, TaxPolicy};
 use fairtill_core::SignedDuration;
 use fairtill_store::TillSession;
@@ -30,6 +30,48 @@ pub struct NewEvent {
     pub capture_mode: CaptureMode,
     /// How many hours an authorization may wait for capture.
     pub capture_window_hours: u32,
+    /// Offline, the largest charge to a card on file (an amount; empty: 100.00).
+    #[serde(default)]
+    pub offline_largest: String,
+    /// Offline, the most that may wait to be charged to cards on file (empty: 1,000.00).
+    #[serde(default)]
+    pub offline_total: String,
+    /// Offline, the hours a charge to a card on file may wait (0: 24; at most 72).
+    #[serde(default)]
+    pub offline_hours: u32,
+}
+
+/// The event's offline card limits from what was typed; defaults where nothing was.
+fn offline_limits(event: &NewEvent, currency: Currency) -> Result<OfflineCardLimits, ApiError> {
+    let defaults = OfflineCardLimits::default();
+    let minor = |text: &str, default: u32, what: &str| -> Result<u32, ApiError> {
+        if text.trim().is_empty() {
+            return Ok(default);
+        }
+        let money = amount(text, currency, what)?;
+        u32::try_from(money.minor())
+            .map_err(|_| invalid(format!("{what}: {money} is out of range")))
+    };
+    let limits = OfflineCardLimits {
+        largest_minor: minor(
+            &event.offline_largest,
+            defaults.largest_minor,
+            "largest offline card charge",
+        )?,
+        total_minor: minor(
+            &event.offline_total,
+            defaults.total_minor,
+            "offline card charges waiting",
+        )?,
+        oldest_hours: match event.offline_hours {
+            0 => defaults.oldest_hours,
+            h => h,
+        },
+    };
+    match limits.problem() {
+        Some(p) => Err(invalid(p)),
+        None => Ok(limits),
+    }
 }
 
 fn rate(text: &str, what: &str) -> Result<fairtill_core::Decimal, ApiError> {
@@ -57,14 +99,21 @@ pub fn create_event(state: tauri::State<'_, AppState>, event: NewEvent) -> Resul
         rate(&event.reduced_rate, "reduced")?,
     )
     .map_err(|e| invalid(e.to_string()))?;
+    let code = currency(&event.currency)?;
+    let limits = offline_limits(&event, code)?;
     let mut till = lock(&state)?;
-    Ok(till.create_event(
+    let mut made = till.create_event(
         &event.name,
-        currency(&event.currency)?,
+        code,
         tax,
         event.capture_mode,
         SignedDuration::from_hours(i64::from(event.capture_window_hours)),
-    )?)
+    )?;
+    if made.offline_cards != limits {
+        made.offline_cards = limits;
+        till.save_event(&made)?;
+    }
+    Ok(made)
 }
 
 /// Sets the current event and the staff member signed on. Sync then pulls that event's sales

@@ -120,6 +120,17 @@ fn card(last4: Option<String>, approval_code: Option<String>) -> Result<PaymentM
     })
 }
 
+/// True when the till's last sync round reached the server: a charge to a card on file is then
+/// answered in seconds, and the event's offline limits do not apply.
+fn online(state: &AppState) -> bool {
+    state
+        .sync
+        .lock()
+        .ok()
+        .and_then(|s| s.as_ref().map(|h| h.status().online))
+        .unwrap_or(false)
+}
+
 /// The cart's totals with the event's tax; `None` for an empty cart.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info"))]
@@ -201,6 +212,13 @@ pub fn charge(
                 ));
             };
             result = TxResult::Unknown;
+            if !online(&state) {
+                let limits = event.as_ref().map(|e| e.offline_cards).unwrap_or_default();
+                let (waiting, oldest) = till.waiting_card_charges(currency)?;
+                if let Some(why) = limits.refuse(total, waiting, oldest, till.now()) {
+                    return Err(invalid(why));
+                }
+            }
             (
                 PaymentKind::Sale,
                 PaymentMethod::CardOnFile {

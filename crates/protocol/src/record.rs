@@ -283,6 +283,9 @@ impl Record {
                 if event.capture_window.is_negative() || event.capture_window.is_zero() {
                     return Err("an event's capture window must be longer than zero".into());
                 }
+                if let Some(problem) = event.offline_cards.problem() {
+                    return Err(problem);
+                }
                 TaxPolicy::new(
                     event.tax.mode,
                     event.tax.standard_rate,

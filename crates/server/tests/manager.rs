@@ -373,6 +373,7 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
         tax: fairtill_core::tax::TaxPolicy::none(),
         capture_mode: fairtill_core::event::CaptureMode::Automatic,
         capture_window: fairtill_core::SignedDuration::from_hours(72),
+        offline_cards: fairtill_core::event::OfflineCardLimits::default(),
     };
     let mug = |price: &str| fairtill_core::catalog::Product {
         sku: "MUG".into(),
@@ -620,6 +621,7 @@ async fn events_made_on_tills_are_named_for_the_manager(kind: Kind) {
             tax: fairtill_core::tax::TaxPolicy::none(),
             capture_mode: fairtill_core::event::CaptureMode::Automatic,
             capture_window: fairtill_core::SignedDuration::from_hours(72),
+            offline_cards: fairtill_core::event::OfflineCardLimits::default(),
         },
     };
     let names = || async {

@@ -289,6 +289,7 @@ impl Till {
             tax,
             capture_mode,
             capture_window,
+            offline_cards: fairtill_core::event::OfflineCardLimits::default(),
         };
         self.save_event(&event)?;
         Ok(event)

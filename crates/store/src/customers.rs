@@ -174,6 +174,29 @@ pub(crate) fn check_card_on_file(conn: &Connection, facts: &[Fact]) -> Result<()
 }
 
 impl Till {
+    /// Charges to cards on file made here that still wait for the processor's answer, in
+    /// `currency`: their total and when the oldest was made.
+    pub fn waiting_card_charges(
+        &self,
+        currency: fairtill_core::money::Currency,
+    ) -> Result<(fairtill_core::money::Money, Option<Timestamp>)> {
+        let (total, oldest): (i64, Option<i64>) = self.conn.query_row(
+            "SELECT coalesce(sum(amount_minor), 0), min(created_at) FROM transactions
+             WHERE method = 'card_on_file' AND kind = 'sale' AND result = 'unknown' AND remote = 0
+               AND currency = ?1",
+            [currency.code()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let oldest = oldest
+            .map(Timestamp::from_millisecond)
+            .transpose()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Ok((
+            fairtill_core::money::Money::from_minor(total, currency),
+            oldest,
+        ))
+    }
+
     /// Saves a customer's details: a new customer when `id` is none, else a new version of
     /// theirs. The details are checked (email, phone, country) and trimmed.
     pub fn save_customer(

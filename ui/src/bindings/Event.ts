@@ -2,6 +2,7 @@
 import type { CaptureMode } from "./CaptureMode";
 import type { Currency } from "./Currency";
 import type { EventId } from "./EventId";
+import type { OfflineCardLimits } from "./OfflineCardLimits";
 import type { TaxPolicy } from "./TaxPolicy";
 
 /**
@@ -31,4 +32,8 @@ capture_mode: CaptureMode,
 /**
  * How long an authorization may wait for capture.
  */
-capture_window: string, };
+capture_window: string, 
+/**
+ * Limits on charges to cards on file taken while the till cannot reach the server.
+ */
+offline_cards: OfflineCardLimits, };

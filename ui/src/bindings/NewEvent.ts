@@ -33,4 +33,16 @@ capture_mode: CaptureMode,
 /**
  * How many hours an authorization may wait for capture.
  */
-capture_window_hours: number, };
+capture_window_hours: number, 
+/**
+ * Offline, the largest charge to a card on file (an amount; empty: 100.00).
+ */
+offline_largest: string, 
+/**
+ * Offline, the most that may wait to be charged to cards on file (empty: 1,000.00).
+ */
+offline_total: string, 
+/**
+ * Offline, the hours a charge to a card on file may wait (0: 24; at most 72).
+ */
+offline_hours: number, };
