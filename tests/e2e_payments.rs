@@ -132,6 +132,14 @@ async fn cards_on_file() {
     ui.set("[data-testid=staff]", "Ana").await;
     ui.click("[data-testid=till-form] button.secondary").await;
     ui.set("[data-testid=event-name]", "Gallery Night").await;
+    ui.el("[data-testid=event-offline-largest]").await;
+    ui.c.execute(
+        "document.querySelector('[data-testid=event-offline-hours]').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ui.shot("event-offline-limits").await;
     ui.click("[data-testid=event-create]").await;
     ui.wait_text("[data-testid=current-event]", "Gallery Night")
         .await;
