@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 const PRODUCTS: &str = "sku,name,price,currency,tax_category,barcode,favourite\n\
 PRINT,Art print,25.00,EUR,standard,,yes\n";
 
-const CARDS: [&str; 2] = ["4242424242424242", "4000000000000341"];
+const CARDS: [&str; 3] = ["4242424242424242", "4000000000000341", "4000000000003220"];
 
 fn processor_env(ls: &Localstripe) -> Vec<(&'static str, String)> {
     vec![
@@ -82,6 +82,26 @@ async fn customer_types_card(ls: &Localstripe, number: &str) {
         .json()
         .await
         .unwrap();
+    let answer = if answer["status"] == "requires_action" {
+        // The card asks for 3-D Secure as it is saved: the customer completes it.
+        http.post(format!(
+            "{}/v1/setup_intents/{}/confirm",
+            ls.url,
+            setup["id"].as_str().unwrap()
+        ))
+        .body(
+            json!({ "key": "pk_test_fairtill", "client_secret": setup["client_secret"] })
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+    } else {
+        answer
+    };
     assert_eq!(answer["status"], "succeeded", "{answer}");
 }
 
@@ -216,6 +236,62 @@ async fn cards_on_file() {
     )
     .await;
     ui.shot("card-on-file-declined").await;
+    ui.keys(&key(Key::Enter)).await;
+
+    step(
+        "A card whose bank asks the customer to approve: the receipt shows the link as a QR code.",
+    );
+    sell_one(&ui).await;
+    ui.keys("mia").await;
+    ui.el("[data-testid=customer-results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    save_card(&ui, &ls, "4000000000003220").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=charge-result]", "approve").await;
+    ui.el("[data-testid=approval-qr] svg").await;
+    let link = ui.text("[data-testid=approval-link]").await;
+    assert!(
+        link.starts_with(&format!("{}/approve/", server.url)),
+        "{link}"
+    );
+    ui.shot("card-on-file-approval").await;
+    // The customer approves on their phone (what the approval page's script does).
+    let http = reqwest::Client::new();
+    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Approve with my bank"), "{page}");
+    let intents: Value = http
+        .get(format!("{}/v1/payment_intents?limit=100", ls.url))
+        .bearer_auth(TEST_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let waiting = intents["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["status"] == "requires_action")
+        .unwrap();
+    let approved = http
+        .post(format!(
+            "{}/v1/payment_intents/{}/_authenticate?success=true",
+            ls.url,
+            waiting["id"].as_str().unwrap()
+        ))
+        .body(
+            json!({ "key": "pk_test_fairtill", "client_secret": waiting["client_secret"] })
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(approved.status().is_success());
+    http.post(format!("{link}/done")).send().await.unwrap();
+    ui.click("[data-testid=charge-again]").await;
+    ui.wait_text("[data-testid=charge-result]", "Approved")
+        .await;
     ui.keys(&key(Key::Enter)).await;
     drop(server);
     drop(session);

@@ -194,7 +194,7 @@ pub async fn payment_result(
         }
         Err(e) => return Err(e),
     }
-    let progress = match client.payment_progress(transaction_id, ANSWER_WAIT_MS).await {
+    let mut progress = match client.payment_progress(transaction_id, ANSWER_WAIT_MS).await {
         Ok(p) => p,
         Err(ClientError::Offline(_)) => {
             return Ok(waiting(
@@ -203,6 +203,14 @@ pub async fn payment_result(
         }
         Err(e) => return Err(e.into()),
     };
+    // The server's approval page is named by its path: the customer needs the whole address.
+    if let Some(path) = progress
+        .approval_url
+        .as_deref()
+        .filter(|p| p.starts_with('/'))
+    {
+        progress.approval_url = Some(format!("{}{path}", client.server_url()));
+    }
     if progress.result != fairtill_core::ledger::TxResult::Unknown {
         let event = *state.event.lock().map_err(|_| busy())?;
         let mut report = RoundReport::default();

@@ -482,6 +482,18 @@ async fn story(kind: Kind) {
     let p = progress_until(&s, approved, "approval").await;
     assert_eq!(p["result"], "unknown");
     assert_eq!(p["message"], "waiting for the customer's approval");
+    // The customer's link: the server's approval page, with the processor's script and the
+    // amount (the QR code the till shows).
+    let link = p["approval_url"].as_str().unwrap();
+    assert!(link.starts_with("/approve/"), "{link}");
+    let (status, page) = s.api.get(link, None).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("/js.stripe.com/v3/") && page.contains("12.00"),
+        "{page}"
+    );
+    let (status, _) = s.api.get("/approve/not-a-token", None).await;
+    assert_eq!(status, 404);
     let intent = &at_processor(&s.ls, "/v1/payment_intents", approved).await[0];
     let authenticated = http()
         .post(format!(

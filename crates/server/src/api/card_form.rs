@@ -21,7 +21,7 @@ fn plausible(id: &str) -> bool {
 }
 
 /// Text safe inside an HTML attribute or element.
-fn html(text: &str) -> String {
+pub(super) fn html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -30,7 +30,7 @@ fn html(text: &str) -> String {
 }
 
 /// A JavaScript string literal (JSON), safe inside a `<script>` element.
-fn js(text: &str) -> String {
+pub(super) fn js(text: &str) -> String {
     serde_json::Value::String(text.to_string())
         .to_string()
         .replace('<', "\\u003c")

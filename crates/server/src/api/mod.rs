@@ -1,6 +1,7 @@
 //! The HTTP API: the device endpoints (enroll, push, pull, status), the manager endpoints, and
 //! the OpenAPI document generated from them (`/openapi.json`).
 
+mod approval;
 mod card_form;
 mod closeout;
 mod device;
@@ -77,6 +78,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/processor/webhook", post(payments::webhook))
         .route("/card-form/{id}", get(card_form::page))
         .route("/card-form/{id}/finish", post(card_form::finish))
+        .route("/approve/{token}", get(approval::page))
+        .route("/approve/{token}/done", post(approval::done))
         .route("/v1/manager/login", post(manager::login))
         .route("/v1/manager/devices", get(manager::devices))
         .route("/v1/manager/transactions", get(manager::transactions))

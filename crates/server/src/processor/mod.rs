@@ -217,6 +217,10 @@ pub trait Processor: Send + Sync + std::fmt::Debug {
     /// A payment by the processor's id.
     fn payment<'a>(&'a self, id: &'a str) -> Call<'a, Payment>;
 
+    /// What the processor's own script needs to let the customer approve payment `id`
+    /// offsite (Stripe: the PaymentIntent's client secret; it opens this payment only).
+    fn approval_secret<'a>(&'a self, id: &'a str) -> Call<'a, String>;
+
     /// The payment made for a ledger transaction, if one was.
     fn find_payment(&self, ledger_tx: TxId) -> Call<'_, Option<Payment>>;
 

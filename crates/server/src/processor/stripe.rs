@@ -114,6 +114,8 @@ struct PaymentIntent {
     last_payment_error: Option<PaymentError>,
     #[serde(default)]
     next_action: Option<serde_json::Value>,
+    #[serde(default)]
+    client_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -596,6 +598,20 @@ impl Stripe {
         intent.payment()
     }
 
+    async fn approval_secret(&self, id: &str) -> Result<String, ProcessorError> {
+        let intent: PaymentIntent = self
+            .done(
+                reqwest::Method::GET,
+                &format!("/v1/payment_intents/{id}"),
+                &[],
+                None,
+            )
+            .await?;
+        intent
+            .client_secret
+            .ok_or_else(|| ProcessorError::Protocol("a payment without its client secret".into()))
+    }
+
     async fn refund_status(&self, id: &str) -> Result<Refund, ProcessorError> {
         let refund: StripeRefund = self
             .done(
@@ -767,6 +783,10 @@ impl Processor for Stripe {
 
     fn payment<'a>(&'a self, id: &'a str) -> Call<'a, Payment> {
         Box::pin(Stripe::payment(self, id))
+    }
+
+    fn approval_secret<'a>(&'a self, id: &'a str) -> Call<'a, String> {
+        Box::pin(Stripe::approval_secret(self, id))
     }
 
     fn find_payment(&self, ledger_tx: TxId) -> Call<'_, Option<Payment>> {

@@ -27,7 +27,7 @@ use fairtill_protocol::Record;
 pub use closeout::CloseOutFilter;
 pub use fairtill_protocol::{AuditEntry, Conflict, Device};
 pub use managers::{ConflictFilter, Manager};
-pub use payments::{CustomerAccount, Job, JobKind, JobOutcome, JobState};
+pub use payments::{Approval, CustomerAccount, Job, JobKind, JobOutcome, JobState};
 pub use queries::ServerFilter;
 pub use settlement::{Decision, NewImport};
 

@@ -188,6 +188,17 @@ fn transaction(db: &mut dyn Db, id: &str) -> Result<Transaction> {
     }
 }
 
+/// A payment waiting for the customer's approval offsite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    /// Its ledger transaction.
+    pub tx: TxId,
+    /// The processor's id of the payment.
+    pub processor_id: Option<String>,
+    /// How much.
+    pub amount: fairtill_core::money::Money,
+}
+
 /// The customer's details and the processor's id of them, if one was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerAccount {
@@ -347,11 +358,17 @@ impl Storage {
                     approval_url,
                     message,
                 } => {
+                    // A payment waiting for the customer gets its approval link: the processor's,
+                    // or else the server's own page (an off-session payment has none).
+                    let token = crate::auth::new_token();
                     db.execute(
                         "UPDATE processor_jobs SET state = $1, due_at = $2, lease_until = 0,
-                             processor_id = coalesce($3, processor_id), approval_url = $4, message = $5
+                             processor_id = coalesce($3, processor_id), message = $4,
+                             approval_token = CASE WHEN $1 = 'approval' THEN coalesce(approval_token, $5) END,
+                             approval_url = CASE WHEN $1 = 'approval'
+                                 THEN coalesce($7, '/approve/' || coalesce(approval_token, $5)) END
                          WHERE tx_id = $6",
-                        params![state.as_str(), ms(due_at), processor_id, approval_url, message, id.as_str()],
+                        params![state.as_str(), ms(due_at), processor_id, message, token, id.as_str(), approval_url],
                     )?;
                     Ok(false)
                 }
@@ -407,7 +424,8 @@ impl Storage {
                     };
                     db.execute(
                         "UPDATE processor_jobs SET state = 'done', lease_until = 0, finished_at = $1,
-                             processor_id = coalesce($2, processor_id), approval_url = NULL, message = $3
+                             processor_id = coalesce($2, processor_id), approval_url = NULL,
+                             approval_token = NULL, message = $3
                          WHERE tx_id = $4",
                         params![ms(now), processor_id, note, id.as_str()],
                     )?;
@@ -438,6 +456,47 @@ impl Storage {
                 message: row.opt_text(2)?,
                 approval_url: row.opt_text(3)?,
             })
+        })
+        .await
+    }
+
+    /// The payment waiting for the customer's approval under `token`: its ledger transaction,
+    /// the processor's id and the amount.
+    pub async fn approval(&self, token: String) -> Result<Option<Approval>> {
+        self.transact(move |db| {
+            let Some(row) = query_one(
+                db,
+                "SELECT j.tx_id, j.processor_id, t.amount_minor, t.currency FROM processor_jobs j
+                 JOIN transactions t ON t.id = j.tx_id
+                 WHERE j.approval_token = $1 AND j.state = 'approval'",
+                params![token.as_str()],
+            )?
+            else {
+                return Ok(None);
+            };
+            let currency = fairtill_core::money::Currency::from_code(&row.text(3)?)
+                .map_err(|e| StorageError::Backend(e.to_string()))?;
+            Ok(Some(Approval {
+                tx: row
+                    .text(0)?
+                    .parse()
+                    .map(TxId)
+                    .map_err(|e| StorageError::Backend(e.to_string()))?,
+                processor_id: row.opt_text(1)?,
+                amount: fairtill_core::money::Money::from_minor(row.int(2)?, currency),
+            }))
+        })
+        .await
+    }
+
+    /// Asks for job `tx` to be looked at now (the customer finished offsite).
+    pub async fn job_due_now(&self, tx: TxId, now: Timestamp) -> Result<()> {
+        self.transact(move |db| {
+            db.execute(
+                "UPDATE processor_jobs SET due_at = $1 WHERE tx_id = $2 AND state <> 'done'",
+                params![ms(now), tx.to_string()],
+            )?;
+            Ok(())
         })
         .await
     }
