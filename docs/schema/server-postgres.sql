@@ -76,6 +76,7 @@ processor_jobs.lease_until bigint NOT NULL DEFAULT 0
 processor_jobs.attempts bigint NOT NULL DEFAULT 0
 processor_jobs.processor_id text
 processor_jobs.approval_url text
+processor_jobs.approval_token text
 processor_jobs.message text
 processor_jobs.created_at bigint NOT NULL
 processor_jobs.finished_at bigint
@@ -193,6 +194,7 @@ manager_tokens manager_tokens_pkey PRIMARY KEY (token_hash)
 managers managers_pkey PRIMARY KEY (name)
 offers offers_pkey PRIMARY KEY (id)
 orders orders_pkey PRIMARY KEY (id)
+processor_jobs processor_jobs_approval_token_key UNIQUE (approval_token)
 processor_jobs processor_jobs_pkey PRIMARY KEY (tx_id)
 records records_pkey PRIMARY KEY (seq)
 records records_record_type_record_id_key UNIQUE (record_type, record_id)
@@ -230,6 +232,7 @@ CREATE INDEX orders_event ON public.orders USING btree (event_id, device_id, sta
 CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)
 CREATE INDEX orders_text ON public.orders USING gin (lower(((((((COALESCE(customer_name, ''::text) || ''::text) || COALESCE(customer_email, ''::text)) || ''::text) || COALESCE(customer_phone, ''::text)) || ''::text) || receipt)) gin_trgm_ops)
 CREATE INDEX orders_unfilled ON public.orders USING btree (id) WHERE (currency IS NULL)
+CREATE UNIQUE INDEX processor_jobs_approval_token_key ON public.processor_jobs USING btree (approval_token)
 CREATE INDEX processor_jobs_due ON public.processor_jobs USING btree (due_at) WHERE (state <> 'done'::text)
 CREATE UNIQUE INDEX processor_jobs_pkey ON public.processor_jobs USING btree (tx_id)
 CREATE INDEX records_event ON public.records USING btree (event_id, seq) WHERE (event_id IS NOT NULL)

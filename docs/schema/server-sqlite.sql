@@ -197,6 +197,8 @@ CREATE TABLE processor_jobs (
     attempts     INTEGER NOT NULL DEFAULT 0,
     processor_id TEXT,
     approval_url TEXT,
+    -- Names the job in the customer's approval link (/approve/<token>), while it waits.
+    approval_token TEXT UNIQUE,
     -- The last thing the processor said, or why it could not be asked.
     message      TEXT,
     created_at   BIGINT NOT NULL,
