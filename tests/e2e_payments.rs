@@ -44,64 +44,14 @@ fn serve(dir: &std::path::Path, bind: &str, ls: &Localstripe) -> Server {
 /// What the processor's card form script does with the card the customer types: posts it to
 /// the processor with the newest setup's client secret.
 async fn customer_types_card(ls: &Localstripe, number: &str) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::new();
-    let setups: Value = http
-        .get(format!("{}/v1/setup_intents?limit=100", ls.url))
-        .bearer_auth(TEST_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let setup = setups["data"]
-        .as_array()
-        .unwrap()
+    let setups = ls.all("/v1/setup_intents").await;
+    let setup = setups
         .iter()
         .find(|s| s["status"] == "requires_payment_method")
         .expect("a card setup waits for the form");
-    let answer: Value = http
-        .post(format!(
-            "{}/v1/setup_intents/{}/confirm",
-            ls.url,
-            setup["id"].as_str().unwrap()
-        ))
-        .body(
-            json!({
-                "key": "pk_test_fairtill",
-                "client_secret": setup["client_secret"],
-                "payment_method_data": { "type": "card",
-                    "card": { "number": number, "exp_month": "11", "exp_year": "2030", "cvc": "123" } }
-            })
-            .to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let answer = if answer["status"] == "requires_action" {
-        // The card asks for 3-D Secure as it is saved: the customer completes it.
-        http.post(format!(
-            "{}/v1/setup_intents/{}/confirm",
-            ls.url,
-            setup["id"].as_str().unwrap()
-        ))
-        .body(
-            json!({ "key": "pk_test_fairtill", "client_secret": setup["client_secret"] })
-                .to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()
-    } else {
-        answer
-    };
+    let answer = ls
+        .fill_card_form(setup["client_secret"].as_str().unwrap(), number)
+        .await;
     assert_eq!(answer["status"], "succeeded", "{answer}");
 }
 

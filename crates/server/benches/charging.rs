@@ -224,15 +224,7 @@ async fn main() {
         .await;
     let secret = setup["client_secret"].as_str().unwrap();
     let id = setup["setup_id"].as_str().unwrap();
-    http.post(format!("{}/v1/setup_intents/{id}/confirm", ls.url))
-        .body(
-            json!({ "key": "pk_test_bench", "client_secret": secret, "payment_method_data": { "type": "card",
-                "card": { "number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvc": "123" } } })
-            .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
+    ls.fill_card_form(secret, "4242424242424242").await;
     let card: SavedCard = serde_json::from_value(
         till.post(&format!("/v1/card-setups/{id}/finish"), json!({}))
             .await,
@@ -314,30 +306,9 @@ async fn main() {
 
     // Exactly once, counted at the processor.
     let mut made = std::collections::HashMap::<String, usize>::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut url = format!("{}/v1/payment_intents?limit=100", ls.url);
-        if let Some(a) = &after {
-            url.push_str(&format!("&starting_after={a}"));
-        }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(TEST_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let data = page["data"].as_array().unwrap();
-        for pi in data {
-            if let Some(t) = pi["metadata"]["fairtill_tx"].as_str() {
-                *made.entry(t.to_string()).or_default() += 1;
-            }
-        }
-        match (page["has_more"].as_bool(), data.last()) {
-            (Some(true), Some(last)) => after = Some(last["id"].as_str().unwrap().to_string()),
-            _ => break,
+    for pi in ls.all("/v1/payment_intents").await {
+        if let Some(t) = pi["metadata"]["fairtill_tx"].as_str() {
+            *made.entry(t.to_string()).or_default() += 1;
         }
     }
     let once = txs

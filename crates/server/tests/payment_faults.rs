@@ -97,22 +97,7 @@ async fn saved_card(api: &Api, ls: &Localstripe, token: &str, device: DeviceId) 
     let secret = start["client_secret"].as_str().unwrap();
     let setup = start["setup_id"].as_str().unwrap();
     // The processor's card form, as its script posts it.
-    let filled: Value = http()
-        .post(format!("{}/v1/setup_intents/{setup}/confirm", ls.url))
-        .body(
-            json!({
-                "key": "pk_test_fairtill", "client_secret": secret,
-                "payment_method_data": { "type": "card",
-                    "card": { "number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvc": "123" } }
-            })
-            .to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let filled = ls.fill_card_form(secret, "4242424242424242").await;
     assert_eq!(filled["status"], "succeeded", "{filled}");
     let (status, card) = api
         .post(
@@ -123,26 +108,6 @@ async fn saved_card(api: &Api, ls: &Localstripe, token: &str, device: DeviceId) 
         .await;
     assert_eq!(status, 200, "{card}");
     serde_json::from_value(card).unwrap()
-}
-
-/// Objects under `path` at the processor that name `tx`.
-async fn at_processor(ls: &Localstripe, path: &str, tx: TxId) -> Vec<Value> {
-    let listed: Value = http()
-        .get(format!("{}{path}?limit=100", ls.url))
-        .bearer_auth(TEST_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    listed["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["metadata"]["fairtill_tx"] == tx.to_string())
-        .cloned()
-        .collect()
 }
 
 async fn result_of(api: &Api, token: &str, tx: TxId) -> Value {
@@ -204,7 +169,7 @@ async fn killed_at_every_step(kind: Kind) {
             let again = start(&db, &ls, None);
             let p = result_of(&api(&again), &token, charge).await;
             assert_eq!(p["result"], "approved", "charge, {step} #{round}: {p}");
-            let made = at_processor(&ls, "/v1/payment_intents", charge).await;
+            let made = ls.made_for("/v1/payment_intents", charge).await;
             assert_eq!(made.len(), 1, "charge, {step} #{round}: {:?}", ids(&made));
             assert_eq!(made[0]["amount"], 3000);
             till.ledger
@@ -235,7 +200,7 @@ async fn killed_at_every_step(kind: Kind) {
             let again = start(&db, &ls, None);
             let p = result_of(&api(&again), &token, refund).await;
             assert_eq!(p["result"], "approved", "refund, {step} #{round}: {p}");
-            let made = at_processor(&ls, "/v1/refunds", refund).await;
+            let made = ls.made_for("/v1/refunds", refund).await;
             assert_eq!(made.len(), 1, "refund, {step} #{round}: {:?}", ids(&made));
             assert_eq!(made[0]["amount"], 1250);
             drop(again);
@@ -287,9 +252,7 @@ async fn two_server_processes_charge_each_sale_once() {
         let p = result_of(&a, &token, *charge).await;
         assert_eq!(p["result"], "approved", "{p}");
         assert_eq!(
-            at_processor(&ls, "/v1/payment_intents", *charge)
-                .await
-                .len(),
+            ls.made_for("/v1/payment_intents", *charge).await.len(),
             1,
             "{charge}"
         );
@@ -344,17 +307,12 @@ async fn a_processor_that_cannot_be_reached_delays_a_charge_and_records_nothing(
     assert!(!pulled
         .iter()
         .any(|r| matches!(r, Record::ResultChange { .. })));
-    assert!(at_processor(&ls, "/v1/payment_intents", charge)
-        .await
-        .is_empty());
+    assert!(ls.made_for("/v1/payment_intents", charge).await.is_empty());
     drop(down);
     let back = start(&db, &ls, None);
     let p = result_of(&api(&back), &token, charge).await;
     assert_eq!(p["result"], "approved", "{p}");
-    assert_eq!(
-        at_processor(&ls, "/v1/payment_intents", charge).await.len(),
-        1
-    );
+    assert_eq!(ls.made_for("/v1/payment_intents", charge).await.len(), 1);
 }
 
 /// The till's connection cut mid-charge: the push is sent whole or in part and the connection
@@ -409,7 +367,7 @@ async fn a_connection_cut_mid_charge_charges_once() {
         let p = result_of(&a, &token, charge).await;
         assert_eq!(p["result"], "approved", "cut {cut}: {p}");
         assert_eq!(
-            at_processor(&ls, "/v1/payment_intents", charge).await.len(),
+            ls.made_for("/v1/payment_intents", charge).await.len(),
             1,
             "cut {cut}"
         );

@@ -86,51 +86,6 @@ fn customer(device: DeviceId, name: &str) -> CustomerProfile {
     }
 }
 
-/// What the processor's card form does in the customer's browser (localstripe's copy of
-/// Stripe.js posts exactly this): the card number goes to the processor, never to Fairtill.
-async fn fill_card_form(s: &Setup, client_secret: &str, number: &str) -> Value {
-    let setup = client_secret.split("_secret_").next().unwrap();
-    let http = http();
-    let confirm = format!("{}/v1/setup_intents/{setup}/confirm", s.ls.url);
-    let answer: Value = http
-        .post(&confirm)
-        .body(
-            json!({
-                "key": "pk_test_fairtill",
-                "use_stripe_sdk": true,
-                "client_secret": client_secret,
-                "payment_method_data": {
-                    "type": "card",
-                    "card": { "number": number, "exp_month": "12", "exp_year": "2030", "cvc": "123" },
-                    "billing_details": { "address": { "postal_code": "10115" } }
-                }
-            })
-            .to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    if answer["status"] == "requires_action" {
-        // The 3-D Secure window: the customer completes it.
-        return http
-            .post(&confirm)
-            .body(
-                json!({ "key": "pk_test_fairtill", "use_stripe_sdk": true, "client_secret": client_secret })
-                    .to_string(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    }
-    answer
-}
-
 /// Saves a card with `number` for `customer` the way a till does: begin at the server, fill in
 /// the processor's form, finish at the server.
 async fn save_card(s: &Setup, customer: CustomerId, number: &str) -> SavedCard {
@@ -148,7 +103,9 @@ async fn save_card(s: &Setup, customer: CustomerId, number: &str) -> SavedCard {
         .as_str()
         .unwrap()
         .ends_with("/js.stripe.com/v3/"));
-    let filled = fill_card_form(s, start["client_secret"].as_str().unwrap(), number).await;
+    let filled =
+        s.ls.fill_card_form(start["client_secret"].as_str().unwrap(), number)
+            .await;
     assert_eq!(filled["status"], "succeeded", "{filled}");
     let (status, card) = s
         .api
@@ -195,26 +152,6 @@ async fn progress_until(s: &Setup, tx: TxId, state: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     panic!("{tx} never reached {state}: {}", progress(s, tx).await);
-}
-
-/// Every object at the processor under `path` that names ledger transaction `tx`.
-async fn at_processor(ls: &Localstripe, path: &str, tx: TxId) -> Vec<Value> {
-    let listed: Value = http()
-        .get(format!("{}{path}?limit=100", ls.url))
-        .bearer_auth(TEST_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    listed["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["metadata"]["fairtill_tx"] == tx.to_string())
-        .cloned()
-        .collect()
 }
 
 fn result_changes(records: &[Record], tx: TxId) -> Vec<(u32, TxResult, Option<String>)> {
@@ -359,7 +296,7 @@ async fn story(kind: Kind) {
     assert!(pulled
         .iter()
         .any(|r| matches!(r, Record::CardSaved { card } if card.id == visa.id)));
-    let made = at_processor(&s.ls, "/v1/payment_intents", paid).await;
+    let made = s.ls.made_for("/v1/payment_intents", paid).await;
     assert_eq!(made.len(), 1);
     assert_eq!(made[0]["amount"], 2500);
     assert_eq!(made[0]["status"], "succeeded");
@@ -431,12 +368,10 @@ async fn story(kind: Kind) {
         words.contains("more than the") && words.contains("25.00"),
         "{words}"
     );
-    assert!(at_processor(&s.ls, "/v1/refunds", twice_id)
-        .await
-        .is_empty());
+    assert!(s.ls.made_for("/v1/refunds", twice_id).await.is_empty());
     let mut refunded = Vec::new();
     for t in [part_id, rest_id] {
-        refunded.extend(at_processor(&s.ls, "/v1/refunds", t).await);
+        refunded.extend(s.ls.made_for("/v1/refunds", t).await);
     }
     let amounts: Vec<i64> = refunded
         .iter()
@@ -468,9 +403,7 @@ async fn story(kind: Kind) {
     assert_eq!(p["result"], "declined", "{p}");
     assert!(!p["message"].as_str().unwrap().is_empty());
     assert_eq!(
-        at_processor(&s.ls, "/v1/payment_intents", declined)
-            .await
-            .len(),
+        s.ls.made_for("/v1/payment_intents", declined).await.len(),
         1
     );
 
@@ -494,7 +427,7 @@ async fn story(kind: Kind) {
     );
     let (status, _) = s.api.get("/approve/not-a-token", None).await;
     assert_eq!(status, 404);
-    let intent = &at_processor(&s.ls, "/v1/payment_intents", approved).await[0];
+    let intent = &s.ls.made_for("/v1/payment_intents", approved).await[0];
     let authenticated = http()
         .post(format!(
             "{}/v1/payment_intents/{}/_authenticate",
@@ -522,7 +455,7 @@ async fn story(kind: Kind) {
     s.api.push(&s.token, &records).await;
     let p = progress_until(&s, abandoned, "done").await;
     assert_eq!(p["result"], "abandoned", "{p}");
-    let intent = &at_processor(&s.ls, "/v1/payment_intents", abandoned).await[0];
+    let intent = &s.ls.made_for("/v1/payment_intents", abandoned).await[0];
     assert_eq!(intent["status"], "canceled");
     let pulled = s.api.pull(&s.token, event).await;
     assert_eq!(result_changes(&pulled, abandoned)[0].1, TxResult::Abandoned);

@@ -64,30 +64,15 @@ async fn card_from_the_processor_form(
     id
 }
 
-/// How many objects at the processor name `ledger_tx`.
-async fn at_the_processor(ls: &Localstripe, path: &str, ledger_tx: TxId) -> usize {
-    let listed: Value = reqwest::Client::new()
-        .get(format!("{}{path}?limit=100", ls.url))
-        .bearer_auth(TEST_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    listed["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["metadata"][LEDGER_KEY] == ledger_tx.0.to_string())
-        .count()
-}
-
 #[tokio::test]
 async fn payments_and_refunds_are_found_again_by_their_ledger_transaction() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let ls = Localstripe::start();
     let stripe = Stripe::new(&ls.url, TEST_KEY).unwrap();
+    assert_eq!(
+        LEDGER_KEY, "fairtill_tx",
+        "the key Localstripe::made_for reads"
+    );
     assert!(
         !format!("{stripe:?}").contains(TEST_KEY),
         "the key is never printed"
@@ -120,7 +105,7 @@ async fn payments_and_refunds_are_found_again_by_their_ledger_transaction() {
     assert_eq!(paid.status, PaymentStatus::Approved);
     assert_eq!(paid.amount, usd("25.00"));
     assert_eq!(paid.ledger_tx, Some(sale));
-    assert_eq!(at_the_processor(&ls, "/v1/payment_intents", sale).await, 1);
+    assert_eq!(ls.made_for("/v1/payment_intents", sale).await.len(), 1);
     assert_eq!(
         stripe.find_payment(sale).await.unwrap().unwrap().id,
         paid.id
@@ -179,7 +164,7 @@ async fn payments_and_refunds_are_found_again_by_their_ledger_transaction() {
         ),
         "{refund:?}"
     );
-    assert_eq!(at_the_processor(&ls, "/v1/refunds", back).await, 1);
+    assert_eq!(ls.made_for("/v1/refunds", back).await.len(), 1);
     assert_eq!(
         stripe.find_refund(back).await.unwrap().unwrap().id,
         refund.id

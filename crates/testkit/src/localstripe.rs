@@ -81,3 +81,94 @@ impl Localstripe {
         }
     }
 }
+
+impl Localstripe {
+    fn http() -> reqwest::Client {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::new()
+    }
+
+    /// Every object of a list endpoint (`/v1/payment_intents`, `/v1/refunds`, …), page by page.
+    pub async fn all(&self, path: &str) -> Vec<serde_json::Value> {
+        let http = Self::http();
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut url = format!("{}{path}?limit=100", self.url);
+            if let Some(a) = &after {
+                url.push_str(&format!("&starting_after={a}"));
+            }
+            let page: serde_json::Value = http
+                .get(url)
+                .bearer_auth(TEST_KEY)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let data = page["data"].as_array().unwrap().clone();
+            let last = data
+                .last()
+                .and_then(|o| o["id"].as_str())
+                .map(str::to_string);
+            out.extend(data);
+            match (page["has_more"].as_bool(), last) {
+                (Some(true), Some(last)) => after = Some(last),
+                _ => return out,
+            }
+        }
+    }
+
+    /// The objects of a list endpoint made for ledger transaction `tx` (by Fairtill's
+    /// `metadata[fairtill_tx]`): what the processor holds for it.
+    pub async fn made_for(&self, path: &str, tx: impl std::fmt::Display) -> Vec<serde_json::Value> {
+        let tx = tx.to_string();
+        self.all(path)
+            .await
+            .into_iter()
+            .filter(|o| o["metadata"]["fairtill_tx"] == tx.as_str())
+            .collect()
+    }
+
+    /// What the processor's card form (Stripe.js; localstripe's copy posts exactly this) does
+    /// with the card a customer types: confirms the setup whose client secret it was given,
+    /// completing 3-D Secure when the card asks for it. The setup as it ends.
+    pub async fn fill_card_form(&self, client_secret: &str, number: &str) -> serde_json::Value {
+        let setup = client_secret.split("_secret_").next().unwrap();
+        let confirm = format!("{}/v1/setup_intents/{setup}/confirm", self.url);
+        let post = |body: serde_json::Value| {
+            let confirm = confirm.clone();
+            async move {
+                Self::http()
+                    .post(confirm)
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap()
+            }
+        };
+        let answer = post(serde_json::json!({
+            "key": "pk_test_fairtill",
+            "use_stripe_sdk": true,
+            "client_secret": client_secret,
+            "payment_method_data": {
+                "type": "card",
+                "card": { "number": number, "exp_month": "12", "exp_year": "2030", "cvc": "123" },
+                "billing_details": { "address": { "postal_code": "10115" } }
+            }
+        }))
+        .await;
+        if answer["status"] != "requires_action" {
+            return answer;
+        }
+        // The 3-D Secure window: the customer completes it.
+        post(serde_json::json!({
+            "key": "pk_test_fairtill", "use_stripe_sdk": true, "client_secret": client_secret
+        }))
+        .await
+    }
+}

@@ -105,18 +105,6 @@ pub enum JobOutcome {
     },
 }
 
-/// True when `tx` is carried out at the processor.
-pub(crate) fn is_processor_tx(db: &mut dyn Db, tx: &str) -> Result<bool> {
-    Ok(query_one(
-        db,
-        "SELECT method FROM transactions WHERE id = $1",
-        params![tx],
-    )?
-    .map(|r| r.text(0))
-    .transpose()?
-    .is_some_and(|m| m == "card_on_file"))
-}
-
 /// Queues the processor job a stored transaction needs, if it needs one.
 pub(crate) fn queue_job(db: &mut dyn Db, t: &Transaction, now: i64) -> Result<()> {
     if !t.method.is_processor() || t.result() != TxResult::Unknown {

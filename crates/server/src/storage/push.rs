@@ -477,6 +477,9 @@ struct Batch {
     /// Payments and authorizations with refunds, captures or voids stored (which may arrive
     /// before their parent).
     with_children: HashSet<String>,
+    /// Transactions the processor decides (paid with a card on file), among those the batch's
+    /// result changes name and those stored so far in it.
+    processor_txs: HashSet<String>,
 }
 
 /// The values among `ids` that `select` finds. `select` has `{ids}` where the `IN` list goes,
@@ -526,6 +529,19 @@ impl Batch {
                 id,
             }));
         }
+        let changed: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::ResultChange { transaction_id, .. } => Some(transaction_id.to_string()),
+                _ => None,
+            })
+            .collect();
+        let processor_txs = found_among(
+            db,
+            "SELECT id FROM transactions WHERE method = 'card_on_file' AND id IN ({ids})",
+            &[],
+            &changed,
+        )?;
         // Only new transactions can need the checks below (a re-push skips them).
         let new: Vec<String> = by_type
             .remove(&RecordType::Transaction)
@@ -552,6 +568,7 @@ impl Batch {
                 &new,
             )?,
             known,
+            processor_txs,
         })
     }
 }
@@ -639,7 +656,7 @@ fn store_one(
         }
         Record::Customer { customer } => Some(customer.device_id),
         Record::ResultChange { transaction_id, .. } => {
-            if super::payments::is_processor_tx(db, &transaction_id.to_string())? {
+            if batch.processor_txs.contains(&transaction_id.to_string()) {
                 return Ok(PushOutcome::Invalid {
                     reason: "the card processor decides this transaction's result; \
                              the server records its answer"
@@ -670,6 +687,9 @@ fn store_one(
         Record::Transaction { transaction } => {
             if let Some(parent) = transaction.parent {
                 batch.with_children.insert(parent.to_string());
+            }
+            if transaction.method.is_processor() {
+                batch.processor_txs.insert(transaction.id.to_string());
             }
         }
         Record::ResultChange { transaction_id, .. } => {
