@@ -167,6 +167,68 @@ async fn cards_on_file() {
         .await;
     ui.keys(&key(Key::Enter)).await;
 
+    step("A hold on the card, captured in part from Transactions (the processor releases the rest), and part of the capture refunded.");
+    sell_one(&ui).await;
+    ui.keys("mia").await;
+    ui.el("[data-testid=customer-results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=saved-cards]", "4242").await;
+    ui.click("[data-testid=on-file-hold]").await;
+    ui.wait_text("[data-testid=pay]", "Hold on the card").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=charge-result]", "Held on the card")
+        .await;
+    ui.wait_text("[data-testid=receipt]", "Held: Card on file Visa ••4242")
+        .await;
+    ui.shot("card-on-file-held").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.keys(&key(Key::F2)).await;
+    ui.open_row("Authorization").await;
+    ui.wait_text("[data-testid=order-status]", "Authorized")
+        .await;
+    ui.action("capture").await;
+    ui.set("[data-testid=action-amount]", "20.00").await;
+    ui.confirm().await;
+    ui.wait_text("[data-testid=order-done]", "Capture").await;
+    ui.wait_text(
+        "[data-testid=history]",
+        "released by the card processor when",
+    )
+    .await;
+    // 5.00 of the order is still due: the customer pays it another way.
+    ui.wait_text("[data-testid=order-status]", "Partly paid")
+        .await;
+    ui.wait_text(
+        "[data-testid=why-capture]",
+        "captures an authorization once",
+    )
+    .await;
+    ui.shot("card-on-file-captured").await;
+    ui.action("refund").await;
+    ui.click("[data-testid=action-form] input[value=amount]")
+        .await;
+    ui.set("[data-testid=action-amount]", "5.00").await;
+    ui.set("[data-testid=action-why]", "frame scratched").await;
+    ui.confirm().await;
+    ui.wait_text("[data-testid=order-refunded]", "5.00").await;
+    ui.wait_text("[data-testid=order-status]", "Partly refunded")
+        .await;
+    ui.shot("card-on-file-refunded").await;
+    let intents = ls.all("/v1/payment_intents").await;
+    let held = intents
+        .iter()
+        .find(|p| p["capture_method"] == "manual")
+        .expect("the hold at the processor");
+    assert_eq!(held["status"], "succeeded", "{held}");
+    let refunds = ls.all("/v1/refunds").await;
+    assert!(
+        refunds
+            .iter()
+            .any(|r| r["amount"] == 500 && r["metadata"]["fairtill_tx"].is_string()),
+        "{refunds:?}"
+    );
+    ui.keys(&key(Key::F1)).await;
+
     step("A returning customer found by name; a card the bank declines replaces the first.");
     sell_one(&ui).await;
     ui.keys("mia").await;

@@ -1,4 +1,4 @@
--- The till's schema at version 7, as a fresh database has it.
+-- The till's schema at version 8, as a fresh database has it.
 -- Written by crates/store/tests/migrations.rs; do not edit.
 
 -- index events_seq
@@ -144,7 +144,7 @@ CREATE TABLE result_changes (
     n              INTEGER NOT NULL CHECK (n >= 1),
     result         TEXT NOT NULL CHECK (result IN ('approved', 'declined', 'abandoned', 'canceled', 'unknown')),
     at             INTEGER NOT NULL,
-    note           TEXT, remote INTEGER NOT NULL DEFAULT 0 CHECK (remote IN (0, 1)),
+    note           TEXT, remote INTEGER NOT NULL DEFAULT 0 CHECK (remote IN (0, 1)), expires_at INTEGER,
     UNIQUE (transaction_id, n)
 ) STRICT;
 

@@ -2,9 +2,7 @@
 //! Each action returns the order as it stands afterwards.
 
 use fairtill_core::ids::{OrderId, TxId};
-use fairtill_core::ledger::{
-    PaymentKind, PaymentMethod, RefundItem, RefundProgress, RefundStrategy, TxResult,
-};
+use fairtill_core::ledger::{PaymentKind, PaymentMethod, RefundItem, RefundStrategy, TxResult};
 use fairtill_store::{OrderDetail, Till};
 use serde::Deserialize;
 
@@ -137,7 +135,8 @@ pub fn refund(
             RefundStrategy::Items { items }
         }
     };
-    till.refund(&who, tx_id, strategy, RefundProgress::Complete, reason(why))?;
+    let progress = till.refund_progress(tx_id)?;
+    till.refund(&who, tx_id, strategy, progress, reason(why))?;
     detail_of_tx(&till, tx_id)
 }
 

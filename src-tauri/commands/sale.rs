@@ -1,7 +1,7 @@
 //! Sell commands: cart totals, taking payment, the receipt.
 
 use fairtill_core::customer::Customer;
-use fairtill_core::event::DEFAULT_CAPTURE_WINDOW;
+use fairtill_core::event::{Event, DEFAULT_CAPTURE_WINDOW};
 use fairtill_core::ids::CustomerId;
 use fairtill_core::ledger::{OrderView, PaymentKind, PaymentMethod, TxResult};
 use fairtill_core::money::Money;
@@ -59,6 +59,8 @@ pub enum TenderInput {
         customer: CustomerId,
         /// The processor's id of the card.
         card: String,
+        /// Hold the money on the card, to capture later (an authorization), instead of taking it.
+        hold: bool,
     },
     /// Authorized on the terminal now, captured later.
     Authorize {
@@ -122,6 +124,11 @@ fn card(last4: Option<String>, approval_code: Option<String>) -> Result<PaymentM
 
 /// True when the till's last sync round reached the server: a charge to a card on file is then
 /// answered in seconds, and the event's offline limits do not apply.
+/// How long an authorization made at this till may wait for its capture: the event's window.
+fn capture_window(event: Option<&Event>) -> fairtill_core::SignedDuration {
+    event.map_or(DEFAULT_CAPTURE_WINDOW, |e| e.capture_window)
+}
+
 fn online(state: &AppState) -> bool {
     state
         .sync
@@ -204,7 +211,11 @@ pub fn charge(
                 reference: reference.trim().into(),
             },
         ),
-        TenderInput::CardOnFile { customer, card } => {
+        TenderInput::CardOnFile {
+            customer,
+            card,
+            hold,
+        } => {
             let view = till.customer(customer)?;
             let Some(saved) = view.cards.into_iter().find(|c| c.id == card) else {
                 return Err(invalid(
@@ -219,8 +230,15 @@ pub fn charge(
                     return Err(invalid(why));
                 }
             }
+            let kind = if hold {
+                PaymentKind::Authorize {
+                    capture_window: capture_window(event.as_ref()),
+                }
+            } else {
+                PaymentKind::Sale
+            };
             (
-                PaymentKind::Sale,
+                kind,
                 PaymentMethod::CardOnFile {
                     customer,
                     card: saved.id,
@@ -234,10 +252,7 @@ pub fn charge(
             approval_code,
         } => (
             PaymentKind::Authorize {
-                capture_window: event
-                    .as_ref()
-                    .map(|e| e.capture_window)
-                    .unwrap_or(DEFAULT_CAPTURE_WINDOW),
+                capture_window: capture_window(event.as_ref()),
             },
             card(last4, approval_code)?,
         ),

@@ -717,19 +717,6 @@ fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it()
         approved_at_till,
         Err(LedgerError::ProcessorDecides(_))
     ));
-    let authorized = t.pay(
-        order,
-        PaymentKind::Authorize {
-            capture_window: SignedDuration::from_hours(24),
-        },
-        usd("40.00"),
-        on_file(),
-        TxResult::Unknown,
-    );
-    assert!(matches!(
-        authorized,
-        Err(LedgerError::MethodNotAllowed { .. })
-    ));
     let charge = t
         .pay(
             order,
@@ -814,4 +801,146 @@ fn rule_14_the_processor_decides_a_card_on_file_and_only_the_server_records_it()
         .as_deref()
         .unwrap()
         .contains("card processor"));
+}
+
+/// Runs `command` as a till would (not the server).
+fn at_till_run(t: &mut Till, command: &Command) -> Result<Vec<Fact>, LedgerError> {
+    let stamp = at_till(t);
+    t.ledger.execute(command, &stamp)
+}
+
+fn server_answers(
+    t: &mut Till,
+    tx: fairtill_core::ids::TxId,
+    result: TxResult,
+    hold: Option<fairtill_core::Timestamp>,
+) {
+    let stamp = t.stamp();
+    let change = ResultChange {
+        result,
+        at: stamp.at,
+        note: None,
+        expires_at: hold,
+    };
+    t.ledger.apply(Fact::ResultChanged { tx, change }).unwrap();
+}
+
+#[test]
+fn rule_14_a_card_on_file_authorization_is_captured_once_and_expires_with_the_processors_hold() {
+    let mut t = Till::new();
+    let order = t.order(vec![line("print", "40.00", 1)]);
+    let authorize = |window_hours| {
+        Command::Pay(Payment {
+            kind: PaymentKind::Authorize {
+                capture_window: SignedDuration::from_hours(window_hours),
+            },
+            order_ids: vec![order],
+            amount: usd("40.00"),
+            method: on_file(),
+            result: TxResult::Unknown,
+            replaces: None,
+        })
+    };
+    // An event window longer than the processor's hold is cut to the hold.
+    let auth = Till::tx_id(&at_till_run(&mut t, &authorize(30 * 24)).unwrap());
+    let recorded_at = t.now;
+    let own = t.ledger.transaction(auth).unwrap().expires_at.unwrap();
+    assert_eq!(own, recorded_at.checked_add(PROCESSOR_HOLD).unwrap());
+    // The processor approves it, holding it for less: the ledger follows.
+    let hold = recorded_at
+        .checked_add(SignedDuration::from_hours(5 * 24))
+        .unwrap();
+    server_answers(&mut t, auth, TxResult::Approved, Some(hold));
+    assert_eq!(t.ledger.transaction(auth).unwrap().expires_at, Some(hold));
+    assert_eq!(t.status(order), OrderStatus::Authorized);
+
+    // A capture is recorded waiting; the till cannot say it was approved.
+    let approved_capture = Command::Capture {
+        authorization: auth,
+        amount: usd("25.00"),
+        result: TxResult::Approved,
+    };
+    assert!(matches!(
+        at_till_run(&mut t, &approved_capture),
+        Err(LedgerError::ProcessorDecides(_))
+    ));
+    let capture = Command::Capture {
+        authorization: auth,
+        amount: usd("25.00"),
+        result: TxResult::Unknown,
+    };
+    let captured = Till::tx_id(&at_till_run(&mut t, &capture).unwrap());
+    // While it waits, neither a second capture nor a void: the processor captures once.
+    let again = at_till_run(&mut t, &capture).unwrap_err();
+    assert!(
+        again.to_string().contains("captures an authorization once"),
+        "{again}"
+    );
+    let void = Command::Void {
+        target: auth,
+        reason: None,
+    };
+    assert!(matches!(
+        at_till_run(&mut t, &void),
+        Err(LedgerError::ProcessorDecides(_))
+    ));
+    // The processor takes 25.00 and releases the rest: the server records both.
+    server_answers(&mut t, captured, TxResult::Approved, None);
+    let release = t.run(void.clone()).unwrap();
+    let Fact::Recorded { tx } = &release[0] else {
+        panic!("a void")
+    };
+    assert_eq!((tx.amount, tx.result()), (usd("15.00"), TxResult::Approved));
+    let view = t.view(order);
+    assert_eq!(view.paid, usd("25.00"));
+    // Nothing is left to capture or void, and the expiry no longer matters.
+    assert!(at_till_run(&mut t, &capture).is_err());
+    t.advance(SignedDuration::from_hours(8 * 24));
+    assert_ne!(t.status(order), OrderStatus::Expired);
+}
+
+#[test]
+fn rule_14_a_card_on_file_void_waits_for_the_processor_and_the_hold_lapses_on_its_day() {
+    let mut t = Till::new();
+    let order = t.order(vec![line("print", "40.00", 1)]);
+    let authorize = Command::Pay(Payment {
+        kind: PaymentKind::Authorize {
+            capture_window: SignedDuration::from_hours(48),
+        },
+        order_ids: vec![order],
+        amount: usd("40.00"),
+        method: on_file(),
+        result: TxResult::Unknown,
+        replaces: None,
+    });
+    let auth = Till::tx_id(&at_till_run(&mut t, &authorize).unwrap());
+    server_answers(&mut t, auth, TxResult::Approved, None);
+    let void = Command::Void {
+        target: auth,
+        reason: Some("customer changed their mind".into()),
+    };
+    let voiding = Till::tx_id(&at_till_run(&mut t, &void).unwrap());
+    assert_eq!(
+        t.ledger.transaction(voiding).unwrap().result(),
+        TxResult::Unknown,
+        "sent to the processor, not yet released"
+    );
+    let capture = Command::Capture {
+        authorization: auth,
+        amount: usd("40.00"),
+        result: TxResult::Unknown,
+    };
+    let err = at_till_run(&mut t, &capture).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("void of this authorization is waiting"),
+        "{err}"
+    );
+    // The processor could not release it (say it lapsed there): the hold is capturable again
+    // until the event's 48 hours run out.
+    server_answers(&mut t, voiding, TxResult::Declined, None);
+    let stamp = at_till(&mut t);
+    assert!(t.ledger.decide(&capture, &stamp).is_ok());
+    t.advance(SignedDuration::from_hours(48));
+    assert_eq!(t.status(order), OrderStatus::Expired);
 }

@@ -237,6 +237,11 @@ impl Record {
                 if change.result == TxResult::Unknown {
                     return Err("a result can only change away from unknown".into());
                 }
+                if change.expires_at.is_some() {
+                    return Err(
+                        "only the server records when a card processor's hold lapses".into(),
+                    );
+                }
                 Ok(())
             }
             Record::WriteOff { write_off } => {
@@ -409,12 +414,12 @@ fn validate_transaction(t: &Transaction) -> Result<(), String> {
             ))
         }
     }
-    // Rule 14: what a card on file does is the processor's to say, and only charges and their
-    // refunds are sent to it. (The server's own result changes are not pushed records.)
+    // Rule 14: what a card on file does is the processor's to say, and a credit is not among
+    // what it can do. (The server's own records are not pushed records.)
     if t.method.is_processor() {
         match t.kind {
-            TxKind::Sale | TxKind::Refund => {}
-            TxKind::Authorize | TxKind::Capture | TxKind::Void | TxKind::Credit => {
+            TxKind::Sale | TxKind::Refund | TxKind::Authorize | TxKind::Capture | TxKind::Void => {}
+            TxKind::Credit => {
                 return Err(format!(
                     "{} cannot be made with a card on file",
                     t.kind.label()
@@ -423,8 +428,8 @@ fn validate_transaction(t: &Transaction) -> Result<(), String> {
         }
         if t.result() != TxResult::Unknown {
             return Err(
-                "a charge or refund to a card on file arrives waiting for the card processor; \
-                 its answer decides the result"
+                "a payment, capture, void or refund to a card on file arrives waiting for the \
+                 card processor; its answer decides the result"
                     .into(),
             );
         }

@@ -110,6 +110,7 @@ fn keys_identify_records_whatever_their_content() {
             result,
             at: at(),
             note: None,
+            expires_at: None,
         },
     };
     assert_eq!(
@@ -127,6 +128,7 @@ fn malformed_records_are_caught_with_a_reason() {
         result: TxResult::Declined,
         at: at(),
         note: None,
+        expires_at: None,
     });
     let mut orphan_refund = tx.clone();
     orphan_refund.kind = TxKind::Refund;
@@ -167,6 +169,7 @@ fn malformed_records_are_caught_with_a_reason() {
             result: TxResult::Approved,
             at: at(),
             note: None,
+            expires_at: None,
         },
     };
     assert!(zero_change.validate().is_err());

@@ -178,7 +178,10 @@ impl Charging {
         crash_point("claimed");
         let tx = job.tx.id;
         let outcome = match job.kind {
-            JobKind::Charge => self.charge(&job).await,
+            JobKind::Charge => self.charge(&job, Capture::Now).await,
+            JobKind::Authorize => self.charge(&job, Capture::Later).await,
+            JobKind::Capture => self.capture(&job).await,
+            JobKind::Release => self.release(&job).await,
             JobKind::Refund => self.refund(&job).await,
         };
         let now = (self.now)();
@@ -217,7 +220,7 @@ impl Charging {
         }
     }
 
-    async fn charge(&self, job: &Job) -> Result<JobOutcome, ProcessorError> {
+    async fn charge(&self, job: &Job, capture: Capture) -> Result<JobOutcome, ProcessorError> {
         let now = (self.now)();
         let PaymentMethod::CardOnFile { card, .. } = &job.tx.method else {
             return Ok(refused(
@@ -237,7 +240,7 @@ impl Charging {
                     amount: job.tx.amount,
                     customer: CustomerRef(customer.clone()),
                     card: card.clone(),
-                    capture: Capture::Now,
+                    capture,
                     description: format!("Fairtill {}", job.tx.id),
                 };
                 match self.processor.pay(&request).await {
@@ -245,11 +248,11 @@ impl Charging {
                     // The processor refused the request itself (a removed card, a bad amount):
                     // nothing was charged, and retrying will not change that.
                     Err(ProcessorError::Refused(words)) => {
-                        return Ok(JobOutcome::Resolved {
-                            result: TxResult::Declined,
-                            note: Some(format!("the card processor refused the charge: {words}")),
-                            processor_id: None,
-                        })
+                        return Ok(answer(
+                            TxResult::Declined,
+                            Some(format!("the card processor refused the charge: {words}")),
+                            None,
+                        ))
                     }
                     Err(e) => return Err(e),
                 }
@@ -261,25 +264,21 @@ impl Charging {
     async fn charge_outcome(&self, job: &Job, payment: Payment, now: Timestamp) -> JobOutcome {
         let id = Some(payment.id.clone());
         match payment.status {
-            PaymentStatus::Approved => JobOutcome::Resolved {
-                result: TxResult::Approved,
-                note: None,
-                processor_id: id,
-            },
-            PaymentStatus::Declined { reason, hard } => JobOutcome::Resolved {
-                result: TxResult::Declined,
-                note: Some(if hard {
+            PaymentStatus::Approved => answer(TxResult::Approved, None, id),
+            PaymentStatus::Declined { reason, hard } => answer(
+                TxResult::Declined,
+                Some(if hard {
                     format!("{reason} (the card cannot be charged again)")
                 } else {
                     reason
                 }),
-                processor_id: id,
-            },
-            PaymentStatus::Canceled => JobOutcome::Resolved {
-                result: TxResult::Canceled,
-                note: Some("the customer did not approve the payment".into()),
-                processor_id: id,
-            },
+                id,
+            ),
+            PaymentStatus::Canceled => answer(
+                TxResult::Canceled,
+                Some("the customer did not approve the payment".into()),
+                id,
+            ),
             PaymentStatus::NeedsApproval { url } => {
                 let waited = now.duration_since(job.created_at);
                 let limit = SignedDuration::try_from(self.config.approval_limit)
@@ -287,14 +286,14 @@ impl Charging {
                 if waited >= limit {
                     // Give it up at the processor first, so it can never be approved late.
                     match self.processor.cancel(&payment.id).await {
-                        Ok(_) => JobOutcome::Resolved {
-                            result: TxResult::Abandoned,
-                            note: Some(
+                        Ok(_) => answer(
+                            TxResult::Abandoned,
+                            Some(
                                 "the customer did not approve the payment in time; it was canceled"
                                     .into(),
                             ),
-                            processor_id: id,
-                        },
+                            id,
+                        ),
                         Err(e) => JobOutcome::Later {
                             state: JobState::Approval,
                             due_at: later(now, self.config.poll),
@@ -313,6 +312,17 @@ impl Charging {
                     }
                 }
             }
+            // An authorization is approved once the processor holds the money, until its
+            // `capture_before` (which the ledger's expiry then follows).
+            PaymentStatus::Authorized { capture_before } if job.kind == JobKind::Authorize => {
+                JobOutcome::Resolved {
+                    result: TxResult::Approved,
+                    note: None,
+                    processor_id: id,
+                    hold_until: capture_before,
+                    releases_rest: false,
+                }
+            }
             PaymentStatus::Processing | PaymentStatus::Authorized { .. } => JobOutcome::Later {
                 state: JobState::Due,
                 due_at: later(now, self.config.poll),
@@ -321,6 +331,122 @@ impl Charging {
                 message: Some("the card processor has not decided yet".into()),
             },
         }
+    }
+
+    /// Captures an authorization at the processor. The ledger allows one capture per
+    /// authorization to a card on file, so an earlier try that went through shows as the
+    /// payment having taken its money.
+    async fn capture(&self, job: &Job) -> Result<JobOutcome, ProcessorError> {
+        let now = (self.now)();
+        let Some(payment) = &job.parent_payment else {
+            return Ok(refused(
+                "the authorization it captures was never made at the card processor",
+            ));
+        };
+        let earlier = if job.tried_before {
+            Some(self.processor.payment(payment).await?)
+        } else {
+            None
+        };
+        let answer_now = match earlier {
+            Some(p) if p.status == PaymentStatus::Approved => p,
+            Some(_) | None => {
+                match self
+                    .processor
+                    .capture(payment, job.tx.amount, job.tx.id)
+                    .await
+                {
+                    Ok(p) => p,
+                    // Refused: released, lapsed or already captured there; nothing was taken.
+                    Err(ProcessorError::Refused(words)) => {
+                        return Ok(answer(
+                            TxResult::Declined,
+                            Some(format!("the card processor refused the capture: {words}")),
+                            Some(payment.clone()),
+                        ))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let id = Some(answer_now.id.clone());
+        Ok(match answer_now.status {
+            // The processor releases what one capture leaves unless it captures several times:
+            // the server then records that release as a void of the rest.
+            PaymentStatus::Approved => JobOutcome::Resolved {
+                result: TxResult::Approved,
+                note: None,
+                processor_id: id,
+                hold_until: None,
+                releases_rest: !self.processor.capabilities().multiple_captures,
+            },
+            PaymentStatus::Declined { reason, .. } => answer(TxResult::Declined, Some(reason), id),
+            PaymentStatus::Canceled => answer(
+                TxResult::Declined,
+                Some(
+                    "the authorization was released at the card processor before it was captured"
+                        .into(),
+                ),
+                id,
+            ),
+            PaymentStatus::Authorized { .. }
+            | PaymentStatus::Processing
+            | PaymentStatus::NeedsApproval { .. } => JobOutcome::Later {
+                state: JobState::Due,
+                due_at: later(now, self.config.poll),
+                processor_id: id,
+                approval_url: None,
+                message: Some("the card processor has not captured it yet".into()),
+            },
+        })
+    }
+
+    /// Releases an authorization at the processor (the ledger's void of it).
+    async fn release(&self, job: &Job) -> Result<JobOutcome, ProcessorError> {
+        let now = (self.now)();
+        let Some(payment) = &job.parent_payment else {
+            return Ok(refused(
+                "the authorization it voids was never made at the card processor",
+            ));
+        };
+        let earlier = if job.tried_before {
+            Some(self.processor.payment(payment).await?)
+        } else {
+            None
+        };
+        let released = match earlier {
+            Some(p) if p.status == PaymentStatus::Canceled => p,
+            Some(_) | None => match self.processor.cancel(payment).await {
+                Ok(p) => p,
+                Err(ProcessorError::Refused(words)) => {
+                    return Ok(answer(
+                        TxResult::Declined,
+                        Some(format!("the card processor could not release it: {words}")),
+                        Some(payment.clone()),
+                    ))
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let id = Some(released.id.clone());
+        Ok(match released.status {
+            PaymentStatus::Canceled => answer(TxResult::Approved, None, id),
+            PaymentStatus::Approved => answer(
+                TxResult::Declined,
+                Some("the card processor had already captured it".into()),
+                id,
+            ),
+            PaymentStatus::Declined { reason, .. } => answer(TxResult::Declined, Some(reason), id),
+            PaymentStatus::Authorized { .. }
+            | PaymentStatus::Processing
+            | PaymentStatus::NeedsApproval { .. } => JobOutcome::Later {
+                state: JobState::Due,
+                due_at: later(now, self.config.poll),
+                processor_id: id,
+                approval_url: None,
+                message: Some("the card processor has not released it yet".into()),
+            },
+        })
     }
 
     async fn refund(&self, job: &Job) -> Result<JobOutcome, ProcessorError> {
@@ -334,11 +460,7 @@ impl Charging {
             Some(r) => r,
             None => {
                 if let Some(why) = &job.over_refund {
-                    return Ok(JobOutcome::Resolved {
-                        result: TxResult::Declined,
-                        note: Some(why.clone()),
-                        processor_id: None,
-                    });
+                    return Ok(answer(TxResult::Declined, Some(why.clone()), None));
                 }
                 let Some(payment) = &job.parent_payment else {
                     return Ok(refused(
@@ -352,11 +474,11 @@ impl Charging {
                 {
                     Ok(r) => r,
                     Err(ProcessorError::Refused(words)) => {
-                        return Ok(JobOutcome::Resolved {
-                            result: TxResult::Declined,
-                            note: Some(format!("the card processor refused the refund: {words}")),
-                            processor_id: None,
-                        })
+                        return Ok(answer(
+                            TxResult::Declined,
+                            Some(format!("the card processor refused the refund: {words}")),
+                            None,
+                        ))
                     }
                     Err(e) => return Err(e),
                 }
@@ -366,32 +488,35 @@ impl Charging {
     }
 }
 
-fn refused(why: &str) -> JobOutcome {
+/// The processor's answer, as a job outcome that decides the transaction's result.
+fn answer(result: TxResult, note: Option<String>, processor_id: Option<String>) -> JobOutcome {
     JobOutcome::Resolved {
-        result: TxResult::Declined,
-        note: Some(why.to_string()),
-        processor_id: None,
+        result,
+        note,
+        processor_id,
+        hold_until: None,
+        releases_rest: false,
     }
+}
+
+fn refused(why: &str) -> JobOutcome {
+    answer(TxResult::Declined, Some(why.to_string()), None)
 }
 
 fn refund_outcome(refund: Refund, now: Timestamp, poll: Duration) -> JobOutcome {
     let id = Some(refund.id);
     match refund.status {
-        RefundStatus::Complete => JobOutcome::Resolved {
-            result: TxResult::Approved,
-            note: None,
-            processor_id: id,
-        },
-        RefundStatus::Failed => JobOutcome::Resolved {
-            result: TxResult::Declined,
-            note: Some("the card processor could not return the money".into()),
-            processor_id: id,
-        },
-        RefundStatus::Canceled => JobOutcome::Resolved {
-            result: TxResult::Canceled,
-            note: Some("the refund was canceled at the card processor".into()),
-            processor_id: id,
-        },
+        RefundStatus::Complete => answer(TxResult::Approved, None, id),
+        RefundStatus::Failed => answer(
+            TxResult::Declined,
+            Some("the card processor could not return the money".into()),
+            id,
+        ),
+        RefundStatus::Canceled => answer(
+            TxResult::Canceled,
+            Some("the refund was canceled at the card processor".into()),
+            id,
+        ),
         RefundStatus::Pending => JobOutcome::Later {
             state: JobState::Pending,
             due_at: later(now, poll),

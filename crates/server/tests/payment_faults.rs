@@ -179,6 +179,7 @@ async fn killed_at_every_step(kind: Kind) {
                         result: TxResult::Approved,
                         at: Timestamp::now(),
                         note: None,
+                        expires_at: None,
                     },
                 })
                 .unwrap();

@@ -15,8 +15,11 @@ use std::time::Duration;
 use common::*;
 use fairtill_core::customer::{Customer, CustomerProfile, SavedCard};
 use fairtill_core::ids::{CustomerId, DeviceId, EventId, TxId};
-use fairtill_core::ledger::{Command, PaymentMethod, RefundProgress, RefundStrategy, TxResult};
-use fairtill_core::Timestamp;
+use fairtill_core::ledger::{
+    Command, PaymentKind, PaymentMethod, RefundProgress, RefundStrategy, TxKind, TxResult,
+    PROCESSOR_HOLD,
+};
+use fairtill_core::{SignedDuration, Timestamp};
 use fairtill_protocol::{PushOutcome, Record};
 use fairtill_testkit::{Localstripe, TEST_KEY};
 use serde_json::{json, Value};
@@ -235,6 +238,7 @@ async fn story(kind: Kind) {
             result: TxResult::Approved,
             at: stamp.at,
             note: None,
+            expires_at: None,
         }],
         created_at: stamp.at,
         expires_at: None,
@@ -308,6 +312,7 @@ async fn story(kind: Kind) {
             result: TxResult::Declined,
             at: Timestamp::now(),
             note: None,
+            expires_at: None,
         },
     };
     assert!(matches!(
@@ -321,6 +326,7 @@ async fn story(kind: Kind) {
                 result: TxResult::Approved,
                 at: Timestamp::now(),
                 note: None,
+                expires_at: None,
             },
         })
         .unwrap();
@@ -505,6 +511,191 @@ fn sign(secret: &str, body: &str) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.{body}").as_bytes());
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// An authorization to a card on file held at the processor, captured in part (the processor
+/// releases the rest, and the server records that release), its capture refunded; and a second
+/// authorization voided, which releases it at the processor.
+async fn holds(kind: Kind) {
+    let s = setup(kind).await;
+    let event = EventId(Uuid::now_v7());
+    let mut till = common::Till::new(event);
+    till.device = s.device;
+    // Recorded now: the hold's window runs from the till's clock.
+    till.base = Timestamp::now().as_second() - 60;
+    let mia = customer(s.device, "Mia Wong");
+    s.api
+        .push(
+            &s.token,
+            &[Record::Customer {
+                customer: mia.clone(),
+            }],
+        )
+        .await;
+    let visa = save_card(&s, mia.id, "4242424242424242").await;
+    let hold = PaymentKind::Authorize {
+        capture_window: SignedDuration::from_hours(30 * 24),
+    };
+
+    let (records, auth) = till.order_and_pay(
+        usd("40.00"),
+        on_file(&visa),
+        TxResult::Unknown,
+        hold,
+        |_| {},
+    );
+    let expires = match &records[1] {
+        Record::Transaction { transaction } => transaction.expires_at.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        expires <= Timestamp::now().checked_add(PROCESSOR_HOLD).unwrap(),
+        "a 30-day event window is cut to the processor's 7 days"
+    );
+    s.api.push(&s.token, &records).await;
+    let p = progress(&s, auth).await;
+    assert_eq!(
+        (p["state"].as_str(), p["result"].as_str()),
+        (Some("done"), Some("approved")),
+        "{p}"
+    );
+    let made = s.ls.made_for("/v1/payment_intents", auth).await;
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["status"], "requires_capture", "held, not taken");
+    assert_eq!(made[0]["capture_method"], "manual");
+    let intent = made[0]["id"].as_str().unwrap().to_string();
+    apply_changes(&mut till, &s.api.pull(&s.token, event).await);
+
+    // Captured in part: the processor takes 25.00 and releases 15.00; the server records the
+    // release as its own void of the rest, and every till pulls it.
+    let capture = till.run(Command::Capture {
+        authorization: auth,
+        amount: usd("25.00"),
+        result: TxResult::Unknown,
+    });
+    let captured = tx_id(&capture);
+    s.api.push(&s.token, &capture).await;
+    let p = progress(&s, captured).await;
+    assert_eq!(p["result"], "approved", "{p}");
+    let at_stripe = s.ls.get(&format!("/v1/payment_intents/{intent}")).await;
+    assert_eq!(at_stripe["status"], "succeeded", "{at_stripe}");
+    let pulled = s.api.pull(&s.token, event).await;
+    let release = pulled
+        .iter()
+        .find_map(|r| match r {
+            Record::Transaction { transaction }
+                if transaction.kind == TxKind::Void && transaction.parent == Some(auth) =>
+            {
+                Some(transaction.clone())
+            }
+            _ => None,
+        })
+        .expect("the processor's release, recorded by the server");
+    assert_eq!(release.amount, usd("15.00"));
+    assert_eq!(release.result(), TxResult::Approved);
+    assert_eq!(release.context.device_id, DeviceId::SERVER);
+    assert!(
+        release.reason.as_deref().unwrap().contains("25.00"),
+        "{release:?}"
+    );
+    assert_eq!(
+        result_changes(&pulled, captured),
+        vec![(1, TxResult::Approved, None)]
+    );
+    // Nothing was sent for the release: it is the processor's own doing.
+    assert_eq!(s.ls.made_for("/v1/payment_intents", auth).await.len(), 1);
+
+    // The capture is refunded in part: pending at the processor, then complete.
+    apply_changes(&mut till, &pulled);
+    till.learn(&[Record::Transaction {
+        transaction: release,
+    }]);
+    let refund = till.run(Command::Refund {
+        parent: captured,
+        strategy: RefundStrategy::Amount {
+            amount: usd("5.00"),
+        },
+        progress: RefundProgress::Pending,
+        reason: Some("one print damaged".into()),
+    });
+    let refund_id = tx_id(&refund);
+    s.api.push(&s.token, &refund).await;
+    assert_eq!(progress(&s, refund_id).await["result"], "approved");
+    let refunds = s.ls.made_for("/v1/refunds", refund_id).await;
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0]["amount"], 500);
+
+    // A second hold, voided: released at the processor.
+    let (records, second) = till.order_and_pay(
+        usd("30.00"),
+        on_file(&visa),
+        TxResult::Unknown,
+        hold,
+        |_| {},
+    );
+    s.api.push(&s.token, &records).await;
+    assert_eq!(progress(&s, second).await["result"], "approved");
+    apply_changes(&mut till, &s.api.pull(&s.token, event).await);
+    let void = till.run(Command::Void {
+        target: second,
+        reason: Some("customer changed their mind".into()),
+    });
+    let void_id = tx_id(&void);
+    let Record::Transaction { transaction } = &void[0] else {
+        panic!()
+    };
+    assert_eq!(
+        transaction.result(),
+        TxResult::Unknown,
+        "sent, not yet released"
+    );
+    s.api.push(&s.token, &void).await;
+    let p = progress(&s, void_id).await;
+    assert_eq!(p["result"], "approved", "{p}");
+    let second_intent = &s.ls.made_for("/v1/payment_intents", second).await[0];
+    assert_eq!(second_intent["status"], "canceled", "{second_intent}");
+
+    // The manager's order shows it released and the first order paid 20.00 net.
+    let pulled = s.api.pull(&s.token, event).await;
+    assert!(result_changes(&pulled, void_id)
+        .iter()
+        .any(|(_, r, _)| *r == TxResult::Approved));
+}
+
+/// Applies the result changes among `records` to the till's ledger (the way a till applies what
+/// it pulls), skipping those it has.
+fn apply_changes(till: &mut common::Till, records: &[Record]) {
+    for r in records {
+        if let Record::ResultChange {
+            transaction_id,
+            n,
+            change,
+        } = r
+        {
+            let had = till
+                .ledger
+                .transaction(*transaction_id)
+                .map_or(0, |t| t.history.len() - 1);
+            if usize::try_from(*n).unwrap() > had {
+                till.ledger
+                    .apply(fairtill_core::ledger::Fact::ResultChanged {
+                        tx: *transaction_id,
+                        change: change.clone(),
+                    })
+                    .unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn holds_on_sqlite() {
+    holds(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn holds_on_postgres() {
+    holds(Kind::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -42,6 +42,7 @@ fn result_change(tx: TxId, result: TxResult, at: i64) -> Record {
             result,
             at: Timestamp::from_second(at).unwrap(),
             note: None,
+            expires_at: None,
         },
     }
 }

@@ -105,6 +105,7 @@ async fn tell_the_story(api: &Api, codes: &[String]) -> Told {
             result: TxResult::Approved,
             at: Timestamp::from_second(a.base + 60).unwrap(),
             note: Some("terminal said yes".into()),
+            expires_at: None,
         },
     });
     records.push(offer("Two mugs"));

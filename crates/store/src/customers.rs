@@ -182,7 +182,7 @@ impl Till {
     ) -> Result<(fairtill_core::money::Money, Option<Timestamp>)> {
         let (total, oldest): (i64, Option<i64>) = self.conn.query_row(
             "SELECT coalesce(sum(amount_minor), 0), min(created_at) FROM transactions
-             WHERE method = 'card_on_file' AND kind = 'sale' AND result = 'unknown' AND remote = 0
+             WHERE method = 'card_on_file' AND kind IN ('sale', 'authorize') AND result = 'unknown' AND remote = 0
                AND currency = ?1",
             [currency.code()],
             |r| Ok((r.get(0)?, r.get(1)?)),

@@ -97,9 +97,10 @@ pub(crate) fn insert_facts(conn: &Connection, facts: &[Fact], ledger: &Ledger) -
                     |r| r.get(0),
                 )?;
                 conn.prepare_cached(
-                    "INSERT INTO result_changes (transaction_id, n, result, at, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO result_changes (transaction_id, n, result, at, note, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
-                .execute(params![tx.0.to_string(), n, change.result.as_str(), ms(change.at), change.note])?;
+                .execute(params![tx.0.to_string(), n, change.result.as_str(), ms(change.at), change.note, change.expires_at.map(ms)])?;
+                hold_until(conn, *tx, change)?;
             }
             Fact::WrittenOff { write_off } => {
                 conn.prepare_cached(
@@ -214,6 +215,18 @@ pub(crate) fn insert_transaction_from(
     Ok(())
 }
 
+/// Brings an authorization's `expires_at` column forward to the processor's hold, when a
+/// result change says when that lapses (the queries of what expires read the column).
+pub(crate) fn hold_until(conn: &Connection, tx: TxId, change: &ResultChange) -> Result<()> {
+    if let Some(hold) = change.expires_at {
+        conn.prepare_cached(
+            "UPDATE transactions SET expires_at = min(coalesce(expires_at, ?2), ?2) WHERE id = ?1",
+        )?
+        .execute(params![tx.0.to_string(), ms(hold)])?;
+    }
+    Ok(())
+}
+
 /// Reads a transaction: its body plus every later result change.
 pub(crate) fn load_transaction(conn: &Connection, id: &str) -> Result<Option<Transaction>> {
     let body: Option<String> = conn
@@ -223,23 +236,25 @@ pub(crate) fn load_transaction(conn: &Connection, id: &str) -> Result<Option<Tra
     let Some(body) = body else { return Ok(None) };
     let mut tx: Transaction = serde_json::from_str(&body)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT result, at, note FROM result_changes WHERE transaction_id = ?1 ORDER BY n",
+        "SELECT result, at, note, expires_at FROM result_changes WHERE transaction_id = ?1 ORDER BY n",
     )?;
     let changes = stmt.query_map([id], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<i64>>(3)?,
         ))
     })?;
     for change in changes {
-        let (result, at, note) = change?;
+        let (result, at, note, expires_at) = change?;
         let result = TxResult::parse(&result)
             .ok_or_else(|| StoreError::Decode(format!("result {result:?}")))?;
-        tx.history.push(ResultChange {
+        tx.push_change(ResultChange {
             result,
             at: from_ms(at)?,
             note,
+            expires_at: expires_at.map(from_ms).transpose()?,
         });
     }
     Ok(Some(tx))

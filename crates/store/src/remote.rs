@@ -136,10 +136,13 @@ fn apply_one(conn: &Connection, record: &Remote, now: i64) -> Result<Result<bool
             }
             let changed = conn
                 .prepare_cached(
-                    "INSERT INTO result_changes (transaction_id, n, result, at, note, remote) VALUES (?1, ?2, ?3, ?4, ?5, 1)
+                    "INSERT INTO result_changes (transaction_id, n, result, at, note, expires_at, remote) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
                      ON CONFLICT (transaction_id, n) DO NOTHING",
                 )?
-                .execute(params![id, n, change.result.as_str(), ms(change.at), change.note])?;
+                .execute(params![id, n, change.result.as_str(), ms(change.at), change.note, change.expires_at.map(ms)])?;
+            if changed > 0 {
+                crate::records::hold_until(conn, *transaction_id, change)?;
+            }
             return Ok(Ok(changed > 0));
         }
         Remote::WriteOff(w) => {

@@ -383,14 +383,20 @@ impl Till {
         first_tx(self.execute(actor, Command::Pay(payment))?)
     }
 
-    /// Captures part or all of an authorization.
+    /// Captures part or all of an authorization: taken now, or for a card on file, sent to
+    /// the processor by the server (recorded waiting, rule 14).
     pub fn capture(&mut self, actor: &Actor, authorization: TxId, amount: Money) -> Result<TxId> {
+        let result = if self.transaction(authorization)?.method.is_processor() {
+            TxResult::Unknown
+        } else {
+            TxResult::Approved
+        };
         first_tx(self.execute(
             actor,
             Command::Capture {
                 authorization,
                 amount,
-                result: TxResult::Approved,
+                result,
             },
         )?)
     }
@@ -398,6 +404,16 @@ impl Till {
     /// Voids an authorization's remainder, a mistaken logged sale, or a pending refund.
     pub fn void(&mut self, actor: &Actor, target: TxId, reason: Option<String>) -> Result<TxId> {
         first_tx(self.execute(actor, Command::Void { target, reason })?)
+    }
+
+    /// How a refund of `parent` made here goes through: handed back now, or for a card on
+    /// file, pending until the processor finishes it (rule 14).
+    pub fn refund_progress(&self, parent: TxId) -> Result<RefundProgress> {
+        Ok(if self.transaction(parent)?.method.is_processor() {
+            RefundProgress::Pending
+        } else {
+            RefundProgress::Complete
+        })
     }
 
     /// Refunds against a sale or capture.

@@ -110,6 +110,8 @@ fn decode(store_type: &str, body: &str) -> Result<Record, String> {
                     result,
                     at: time(c.at)?,
                     note: c.note,
+                    // A till's own result changes never carry the processor's hold.
+                    expires_at: None,
                 },
             }
         }

@@ -88,6 +88,19 @@ impl Localstripe {
         reqwest::Client::new()
     }
 
+    /// One object, by its path (`/v1/payment_intents/pi_…`).
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        Self::http()
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(TEST_KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Every object of a list endpoint (`/v1/payment_intents`, `/v1/refunds`, …), page by page.
     pub async fn all(&self, path: &str) -> Vec<serde_json::Value> {
         let http = Self::http();

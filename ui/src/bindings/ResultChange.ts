@@ -16,4 +16,10 @@ at: string,
 /**
  * Why, if said.
  */
-note: string | null, };
+note: string | null, 
+/**
+ * For an authorization the processor approved: when the processor lets its hold lapse
+ * (Stripe's `capture_before`). The authorization expires then if that is sooner than its
+ * own window (docs/domain.md, rule 14).
+ */
+expires_at?: string, };

@@ -111,7 +111,11 @@ impl Ledger {
                     } else {
                         one
                     },
-                    result: TxResult::Approved,
+                    result: if tx.method.is_processor() {
+                        TxResult::Unknown
+                    } else {
+                        TxResult::Approved
+                    },
                 };
                 out.push(self.trial(
                     ActionKind::Capture,

@@ -22,6 +22,7 @@ pub use command::{
     Command, Fact, Payment, PaymentKind, RefundProgress, RefundStrategy, Stamp, WriteOff,
 };
 pub use error::LedgerError;
+pub use rules::PROCESSOR_HOLD;
 pub use state::{AuthState, OrderStatus, OrderView, PaymentState, RefundStatus, RefundView};
 pub use summary::{CurrencySummary, Summary, SummaryBuilder, SummaryRow};
 pub use transaction::{
@@ -101,7 +102,7 @@ impl Ledger {
                     .txs
                     .get_mut(&tx)
                     .ok_or(LedgerError::UnknownTransaction(tx))?;
-                t.history.push(change);
+                t.push_change(change);
             }
             Fact::WrittenOff { write_off } => {
                 let entry = self

@@ -14,6 +14,11 @@ use super::transaction::{
 };
 use super::{Ledger, LedgerError};
 
+/// The longest a card processor holds an authorization (Stripe: 7 days for a card payment). A
+/// card-on-file authorization expires at the sooner of this and the event's window, and sooner
+/// still if the processor says so when it approves it (rule 14).
+pub const PROCESSOR_HOLD: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+
 fn required(text: &Option<String>, what: &'static str) -> Result<String, LedgerError> {
     match text.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => Ok(t.to_string()),
@@ -186,6 +191,7 @@ impl Ledger {
                     result: *result,
                     at: stamp.at,
                     note: note.clone(),
+                    expires_at: None,
                 };
                 Ok(vec![Fact::ResultChanged { tx: *tx, change }])
             }
@@ -252,6 +258,7 @@ impl Ledger {
                 result: TxResult::Approved,
                 at: stamp.at,
                 note: None,
+                expires_at: None,
             }],
             created_at: stamp.at,
             expires_at: None,
@@ -280,10 +287,10 @@ impl Ledger {
         let kind = match p.kind {
             PaymentKind::Sale => TxKind::Sale,
             PaymentKind::Authorize { .. } => match &p.method {
-                PaymentMethod::Card { .. } | PaymentMethod::External { .. } => TxKind::Authorize,
-                PaymentMethod::Cash
-                | PaymentMethod::MarkedPaid { .. }
-                | PaymentMethod::CardOnFile { .. } => {
+                PaymentMethod::Card { .. }
+                | PaymentMethod::External { .. }
+                | PaymentMethod::CardOnFile { .. } => TxKind::Authorize,
+                PaymentMethod::Cash | PaymentMethod::MarkedPaid { .. } => {
                     return Err(LedgerError::MethodNotAllowed {
                         method: p.method.name(),
                         action: "authorize",
@@ -338,10 +345,16 @@ impl Ledger {
         tx.history[0].result = p.result;
         tx.replaces = p.replaces;
         if let PaymentKind::Authorize { capture_window } = p.kind {
+            // Rule 14: a processor's hold lasts no longer than its own window.
+            let window = if p.method.is_processor() {
+                capture_window.min(PROCESSOR_HOLD)
+            } else {
+                capture_window
+            };
             tx.expires_at = Some(
                 stamp
                     .at
-                    .saturating_add(capture_window)
+                    .saturating_add(window)
                     .map_err(|_| crate::money::MoneyError::Overflow)?,
             );
         }
@@ -371,6 +384,9 @@ impl Ledger {
         }
         same_currency(auth.amount, amount)?;
         amount.require_positive("capture amount")?;
+        if auth.method.is_processor() {
+            self.check_processor_capture(auth, result, stamp)?;
+        }
         // Rules 1–3: within the authorization, not voided, not expired.
         let state = self.auth_state(auth, stamp.at);
         if state.voided.is_some() {
@@ -424,6 +440,9 @@ impl Ledger {
                     return Err(LedgerError::AuthorizationExpired(
                         target.expires_at.unwrap_or(stamp.at),
                     ));
+                }
+                if target.method.is_processor() {
+                    self.check_processor_void(target, stamp)?;
                 }
                 if !state.capturable.is_positive() {
                     return Err(LedgerError::NothingToVoid);
@@ -486,7 +505,68 @@ impl Ledger {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_string);
+        // Rule 14: a till's void of a processor's hold is sent there; the server's records a
+        // release the processor already made.
+        if target.method.is_processor() && !from_server(stamp) {
+            tx.history[0].result = TxResult::Unknown;
+        }
         Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
+    }
+
+    /// Rule 14 for a capture of a processor's authorization: recorded waiting (only the server
+    /// records an answer), and only one, since the processor captures once and releases the
+    /// rest; none while a void of it waits.
+    fn check_processor_capture(
+        &self,
+        auth: &Transaction,
+        result: TxResult,
+        stamp: &Stamp,
+    ) -> Result<(), LedgerError> {
+        if result != TxResult::Unknown && !from_server(stamp) {
+            return Err(LedgerError::ProcessorDecides(
+                "a capture of a card on file is sent to the card processor; it is recorded as \
+                 waiting and the processor's answer decides its result",
+            ));
+        }
+        self.check_processor_hold_free(auth)
+    }
+
+    /// Rule 14 for a void of a processor's authorization: nothing captured or being captured
+    /// (the processor released the rest with its one capture), and not already being voided.
+    fn check_processor_void(&self, auth: &Transaction, stamp: &Stamp) -> Result<(), LedgerError> {
+        if from_server(stamp) {
+            return Ok(());
+        }
+        self.check_processor_hold_free(auth)
+    }
+
+    fn check_processor_hold_free(&self, auth: &Transaction) -> Result<(), LedgerError> {
+        for child in self.children_of(auth.id) {
+            let live = match child.result() {
+                TxResult::Approved | TxResult::Unknown => true,
+                TxResult::Declined | TxResult::Abandoned | TxResult::Canceled => false,
+            };
+            match child.kind {
+                TxKind::Capture if live => {
+                    return Err(LedgerError::ProcessorDecides(
+                        "the card processor captures an authorization once, and releases what \
+                         that capture does not take; this one was captured",
+                    ));
+                }
+                TxKind::Void if child.result() == TxResult::Unknown => {
+                    return Err(LedgerError::ProcessorDecides(
+                        "a void of this authorization is waiting for the card processor",
+                    ));
+                }
+                TxKind::Authorize
+                | TxKind::Capture
+                | TxKind::Sale
+                | TxKind::Void
+                | TxKind::Refund
+                | TxKind::Credit => {}
+            }
+        }
+        Ok(())
     }
 
     fn decide_refund(

@@ -191,6 +191,12 @@ pub struct ResultChange {
     pub at: Timestamp,
     /// Why, if said.
     pub note: Option<String>,
+    /// For an authorization the processor approved: when the processor lets its hold lapse
+    /// (Stripe's `capture_before`). The authorization expires then if that is sooner than its
+    /// own window (docs/domain.md, rule 14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub expires_at: Option<Timestamp>,
 }
 
 /// How a refund was asked for (docs/domain.md, rule 6).
@@ -272,6 +278,15 @@ impl Transaction {
     /// The current result: the last in the history.
     pub fn result(&self) -> TxResult {
         self.history.last().map_or(TxResult::Unknown, |c| c.result)
+    }
+
+    /// Adds a result change; one that says when the processor's hold lapses brings the
+    /// authorization's expiry forward to then.
+    pub fn push_change(&mut self, change: ResultChange) {
+        if let Some(hold) = change.expires_at {
+            self.expires_at = Some(self.expires_at.map_or(hold, |own| own.min(hold)));
+        }
+        self.history.push(change);
     }
 
     /// True when the current result is approved.

@@ -10,6 +10,7 @@
 
 use fairtill_core::ids::TxId;
 use fairtill_core::money::{Currency, Money};
+use fairtill_core::Timestamp;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -116,6 +117,10 @@ struct PaymentIntent {
     next_action: Option<serde_json::Value>,
     #[serde(default)]
     client_secret: Option<String>,
+    /// The charge, when expanded (`expand[]=latest_charge`): it says when an authorization's
+    /// hold lapses.
+    #[serde(default)]
+    latest_charge: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -197,7 +202,12 @@ impl PaymentIntent {
         let status = match self.status.as_str() {
             "succeeded" => PaymentStatus::Approved,
             "requires_capture" => PaymentStatus::Authorized {
-                capture_before: None,
+                capture_before: self
+                    .latest_charge
+                    .as_ref()
+                    .and_then(|c| c.pointer("/payment_method_details/card/capture_before"))
+                    .and_then(serde_json::Value::as_i64)
+                    .and_then(|s| Timestamp::from_second(s).ok()),
             },
             "requires_action" => PaymentStatus::NeedsApproval {
                 url: self
@@ -412,6 +422,11 @@ impl Stripe {
     }
 }
 
+/// Asks for a payment's charge in full, where its hold's `capture_before` is.
+fn expand_charge() -> (String, String) {
+    ("expand[]".into(), "latest_charge".into())
+}
+
 fn tagged(ledger_tx: TxId) -> (String, String) {
     (format!("metadata[{LEDGER_KEY}]"), ledger_tx.0.to_string())
 }
@@ -493,6 +508,7 @@ impl Stripe {
                 request.description.clone(),
             ),
             tagged(request.ledger_tx),
+            expand_charge(),
         ];
         let key = format!("fairtill-pay-{}", request.ledger_tx.0);
         match self
@@ -539,7 +555,10 @@ impl Stripe {
             .done(
                 reqwest::Method::POST,
                 &format!("/v1/payment_intents/{payment}/capture"),
-                &[("amount_to_capture".into(), amount.minor().to_string())],
+                &[
+                    ("amount_to_capture".into(), amount.minor().to_string()),
+                    expand_charge(),
+                ],
                 Some(format!("fairtill-capture-{}", ledger_tx.0)),
             )
             .await?;
@@ -591,7 +610,7 @@ impl Stripe {
             .done(
                 reqwest::Method::GET,
                 &format!("/v1/payment_intents/{id}"),
-                &[],
+                &[expand_charge()],
                 None,
             )
             .await?;
@@ -816,5 +835,46 @@ impl Processor for Stripe {
 
     fn find_refund(&self, ledger_tx: TxId) -> Call<'_, Option<Refund>> {
         Box::pin(Stripe::find_refund(self, ledger_tx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manual-capture PaymentIntent as Stripe answers it with `expand[]=latest_charge` (the
+    /// emulator the other tests use does not say when a hold lapses).
+    #[test]
+    fn an_authorization_says_when_its_hold_lapses() {
+        let answer = serde_json::json!({
+            "id": "pi_3Q", "object": "payment_intent", "status": "requires_capture",
+            "amount": 4000, "currency": "usd", "metadata": {},
+            "latest_charge": {
+                "id": "ch_3Q", "object": "charge",
+                "payment_method_details": {"type": "card", "card": {
+                    "brand": "visa", "last4": "4242", "capture_before": 1_767_225_600
+                }}
+            }
+        });
+        let intent: PaymentIntent = serde_json::from_value(answer).unwrap();
+        let payment = intent.payment().unwrap();
+        assert_eq!(
+            payment.status,
+            PaymentStatus::Authorized {
+                capture_before: Some("2026-01-01T00:00:00Z".parse().unwrap())
+            }
+        );
+        // Unexpanded (a charge id only), it is not known.
+        let answer = serde_json::json!({
+            "id": "pi_3Q", "status": "requires_capture", "amount": 4000, "currency": "usd",
+            "latest_charge": "ch_3Q"
+        });
+        let intent: PaymentIntent = serde_json::from_value(answer).unwrap();
+        assert_eq!(
+            intent.payment().unwrap().status,
+            PaymentStatus::Authorized {
+                capture_before: None
+            }
+        );
     }
 }

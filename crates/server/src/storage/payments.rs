@@ -24,6 +24,12 @@ use crate::params;
 pub enum JobKind {
     /// Charge a card on file (a sale).
     Charge,
+    /// Hold money on a card on file, to capture later (an authorization).
+    Authorize,
+    /// Take (part of) what an authorization holds.
+    Capture,
+    /// Release an authorization (the ledger's void of it).
+    Release,
     /// Refund a payment made with a card on file.
     Refund,
 }
@@ -32,13 +38,27 @@ impl JobKind {
     fn as_str(self) -> &'static str {
         match self {
             JobKind::Charge => "charge",
+            JobKind::Authorize => "authorize",
+            JobKind::Capture => "capture",
+            JobKind::Release => "release",
             JobKind::Refund => "refund",
+        }
+    }
+
+    /// Jobs that act on a payment an earlier job made (their parent's).
+    fn acts_on_parent(self) -> bool {
+        match self {
+            JobKind::Capture | JobKind::Release | JobKind::Refund => true,
+            JobKind::Charge | JobKind::Authorize => false,
         }
     }
 
     fn parse(text: &str) -> Result<JobKind> {
         match text {
             "charge" => Ok(JobKind::Charge),
+            "authorize" => Ok(JobKind::Authorize),
+            "capture" => Ok(JobKind::Capture),
+            "release" => Ok(JobKind::Release),
             "refund" => Ok(JobKind::Refund),
             other => Err(StorageError::Backend(format!("unknown job kind {other:?}"))),
         }
@@ -70,7 +90,7 @@ pub struct Job {
     pub processor_id: Option<String>,
     /// The processor's id of the card's owner (charges).
     pub customer_ref: Option<String>,
-    /// The processor's id of the payment a refund gives back from.
+    /// The processor's id of the payment a capture, release or refund acts on.
     pub parent_payment: Option<String>,
     /// Why this refund must not be sent (it would give back more than was taken).
     pub over_refund: Option<String>,
@@ -89,6 +109,11 @@ pub enum JobOutcome {
         note: Option<String>,
         /// What the processor made, if anything.
         processor_id: Option<String>,
+        /// For an authorization: when the processor lets its hold lapse.
+        hold_until: Option<Timestamp>,
+        /// For a capture: the processor released what it did not take (the server records
+        /// that as a void of the rest).
+        releases_rest: bool,
     },
     /// Not decided yet: ask again at `due_at`.
     Later {
@@ -112,9 +137,12 @@ pub(crate) fn queue_job(db: &mut dyn Db, t: &Transaction, now: i64) -> Result<()
     }
     let kind = match t.kind {
         TxKind::Sale => JobKind::Charge,
+        TxKind::Authorize => JobKind::Authorize,
+        TxKind::Capture => JobKind::Capture,
+        TxKind::Void if t.parent_kind == Some(TxKind::Authorize) => JobKind::Release,
         TxKind::Refund => JobKind::Refund,
-        // The ledger offers nothing else for a card on file (yet): nothing to send.
-        TxKind::Authorize | TxKind::Capture | TxKind::Void | TxKind::Credit => return Ok(()),
+        // The ledger makes no other void or credit of a card on file: nothing to send.
+        TxKind::Void | TxKind::Credit => return Ok(()),
     };
     db.execute(
         "INSERT INTO processor_jobs (tx_id, kind, state, due_at, created_at) VALUES ($1, $2, 'due', $3, $3)
@@ -174,6 +202,44 @@ fn transaction(db: &mut dyn Db, id: &str) -> Result<Transaction> {
             "record {id} is not a transaction"
         ))),
     }
+}
+
+/// After the processor captured part of an authorization and released the rest, records that
+/// release as the server's void of the rest (rule 14), so every summary counts it as released.
+fn record_release(
+    db: &mut dyn Db,
+    ledger: &mut fairtill_core::ledger::Ledger,
+    capture: TxId,
+    stamp: &Stamp,
+    now: Timestamp,
+) -> Result<()> {
+    let Some(auth) = ledger.transaction(capture).and_then(|c| c.parent) else {
+        return Ok(());
+    };
+    let captured = ledger.transaction(capture).map(|c| c.amount);
+    let void = Command::Void {
+        target: auth,
+        reason: captured
+            .map(|c| format!("released by the card processor when {c} of it was captured")),
+    };
+    let stamp = Stamp {
+        id: Uuid::now_v7(),
+        ..stamp.clone()
+    };
+    match ledger.execute(&void, &stamp) {
+        Ok(facts) => {
+            for fact in facts {
+                if let Fact::Recorded { tx } = fact {
+                    let record = Record::Transaction { transaction: tx };
+                    super::push::store_server_record(db, &record, now)?;
+                }
+            }
+        }
+        // Captured in full: nothing was left to release.
+        Err(fairtill_core::ledger::LedgerError::NothingToVoid) => {}
+        Err(e) => tracing::warn!(%auth, error = %e, "the processor's release not recorded"),
+    }
+    Ok(())
 }
 
 /// A payment waiting for the customer's approval offsite.
@@ -288,7 +354,7 @@ impl Storage {
                 .transpose()?
                 .flatten();
             }
-            if let (JobKind::Refund, Some(parent)) = (kind, job.tx.parent) {
+            if let (true, Some(parent)) = (kind.acts_on_parent(), job.tx.parent) {
                 let parent = parent.to_string();
                 job.parent_payment = query_one(
                     db,
@@ -298,6 +364,9 @@ impl Storage {
                 .map(|r| r.opt_text(0))
                 .transpose()?
                 .flatten();
+            }
+            if let (JobKind::Refund, Some(parent)) = (kind, job.tx.parent) {
+                let parent = parent.to_string();
                 // localstripe caps nothing and two tills may each refund while offline: this
                 // refund goes only if it fits with the refunds recorded before it.
                 let row = query_one(
@@ -364,6 +433,8 @@ impl Storage {
                     result,
                     note,
                     processor_id,
+                    hold_until,
+                    releases_rest,
                 } => {
                     let (orders, roots) = super::orders::chain_of(db, &id)?;
                     let (mut ledger, _) = super::orders::replay(db, &orders, &roots)?;
@@ -393,7 +464,8 @@ impl Storage {
                             .transpose()?
                             .unwrap_or(0);
                             for fact in facts {
-                                if let Fact::ResultChanged { tx, change } = fact {
+                                if let Fact::ResultChanged { tx, mut change } = fact {
+                                    change.expires_at = hold_until;
                                     let record = Record::ResultChange {
                                         transaction_id: tx,
                                         n: u32::try_from(n + 1).unwrap_or(u32::MAX),
@@ -401,6 +473,9 @@ impl Storage {
                                     };
                                     super::push::store_server_record(db, &record, now)?;
                                 }
+                            }
+                            if releases_rest && result == TxResult::Approved {
+                                record_release(db, &mut ledger, tx, &stamp, now)?;
                             }
                             true
                         }

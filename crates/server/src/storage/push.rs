@@ -375,6 +375,15 @@ fn insert_record(
                 ],
             )?;
             apply_latest_result(db, &transaction_id.to_string())?;
+            // The processor's hold brings an authorization's expiry forward (rule 14).
+            if let Some(hold) = change.expires_at {
+                db.execute(
+                    "UPDATE transactions SET expires_at = CASE
+                         WHEN expires_at IS NULL OR expires_at > $2 THEN $2 ELSE expires_at END
+                     WHERE id = $1",
+                    params![transaction_id.to_string(), ms(hold)],
+                )?;
+            }
         }
         Record::Offer { offer } => {
             db.execute(
