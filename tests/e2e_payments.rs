@@ -1,7 +1,8 @@
 //! Cards on file in the real app window, against a real server charging localstripe (a Stripe
 //! emulator): a new customer at the till, their card saved, charged from Sell by keyboard and
 //! approved; a card the bank declines, said on the receipt; a charge made while the server is
-//! down, waiting, then approved once it is back. Afterwards no test card number is in the
+//! down, waiting, then approved once it is back; a hold captured in part from Transactions (the
+//! processor's release of the rest shown) and part of the capture refunded at the processor. Afterwards no test card number is in the
 //! till's database, the server's database or either log.
 //!
 //! The card form itself opens in a window of its own, serving the processor's script; this test

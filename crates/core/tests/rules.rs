@@ -944,3 +944,28 @@ fn rule_14_a_card_on_file_void_waits_for_the_processor_and_the_hold_lapses_on_it
     t.advance(SignedDuration::from_hours(48));
     assert_eq!(t.status(order), OrderStatus::Expired);
 }
+
+#[test]
+fn rule_14_the_order_screen_offers_a_card_on_file_refund_as_pending() {
+    let mut t = Till::new();
+    let order = t.order(vec![line("print", "40.00", 1)]);
+    let charge = t
+        .pay(
+            order,
+            PaymentKind::Sale,
+            usd("40.00"),
+            on_file(),
+            TxResult::Unknown,
+        )
+        .unwrap();
+    server_answers(&mut t, charge, TxResult::Approved, None);
+    let stamp = at_till(&mut t);
+    let actions = t
+        .ledger
+        .order_actions(order, stamp.at, &stamp.context)
+        .unwrap();
+    for kind in [ActionKind::RefundFull, ActionKind::Refund] {
+        let a = actions.iter().find(|a| a.kind == kind).unwrap();
+        assert_eq!(a.refused, None, "{kind:?}");
+    }
+}

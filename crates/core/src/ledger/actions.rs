@@ -134,10 +134,16 @@ impl Ledger {
             }
             TxKind::Sale | TxKind::Capture if tx.is_approved() => {
                 let refundable = self.payment_state(tx).refundable;
+                // A card on file's refund is the processor's to complete (rule 14).
+                let progress = if tx.method.is_processor() {
+                    super::RefundProgress::Pending
+                } else {
+                    super::RefundProgress::Complete
+                };
                 let full = Command::Refund {
                     parent: tx.id,
                     strategy: RefundStrategy::Full,
-                    progress: super::RefundProgress::Complete,
+                    progress,
                     reason: None,
                 };
                 let part = Command::Refund {
@@ -149,7 +155,7 @@ impl Ledger {
                             one
                         },
                     },
-                    progress: super::RefundProgress::Complete,
+                    progress,
                     reason: None,
                 };
                 let mut all = self.trial(
