@@ -16,7 +16,7 @@ use common::server::Server;
 use common::window::*;
 use fairtill_testkit::{Localstripe, TEST_KEY};
 use fantoccini::key::Key;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PRODUCTS: &str = "sku,name,price,currency,tax_category,barcode,favourite\n\
 PRINT,Art print,25.00,EUR,standard,,yes\n";
@@ -272,18 +272,8 @@ async fn cards_on_file() {
     let http = reqwest::Client::new();
     let page = http.get(&link).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Approve with my bank"), "{page}");
-    let intents: Value = http
-        .get(format!("{}/v1/payment_intents?limit=100", ls.url))
-        .bearer_auth(TEST_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let waiting = intents["data"]
-        .as_array()
-        .unwrap()
+    let intents = ls.all("/v1/payment_intents").await;
+    let waiting = intents
         .iter()
         .find(|p| p["status"] == "requires_action")
         .unwrap();

@@ -230,15 +230,7 @@ async fn main() {
             .await,
     )
     .unwrap();
-    let processor_customer: Value = http
-        .get(format!("{}/v1/payment_methods/{}", ls.url, card.id))
-        .bearer_auth(TEST_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let processor_customer = ls.get(&format!("/v1/payment_methods/{}", card.id)).await;
     let processor_customer = processor_customer["customer"].as_str().unwrap().to_string();
 
     // 1. The processor's own round trip.

@@ -323,13 +323,34 @@ impl Charging {
                     releases_rest: false,
                 }
             }
-            PaymentStatus::Processing | PaymentStatus::Authorized { .. } => JobOutcome::Later {
-                state: JobState::Due,
-                due_at: later(now, self.config.poll),
-                processor_id: id,
-                approval_url: None,
-                message: Some("the card processor has not decided yet".into()),
-            },
+            PaymentStatus::Processing | PaymentStatus::Authorized { .. } => {
+                self.ask_again(now, id, "the card processor has not decided yet")
+            }
+        }
+    }
+
+    /// The payment a capture or release acts on, read afresh when an earlier try may have
+    /// changed it.
+    async fn intent_if_tried(
+        &self,
+        job: &Job,
+        payment: &str,
+    ) -> Result<Option<Payment>, ProcessorError> {
+        if job.tried_before {
+            self.processor.payment(payment).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Not decided yet at the processor: ask again at the next poll.
+    fn ask_again(&self, now: Timestamp, id: Option<String>, message: &str) -> JobOutcome {
+        JobOutcome::Later {
+            state: JobState::Due,
+            due_at: later(now, self.config.poll),
+            processor_id: id,
+            approval_url: None,
+            message: Some(message.into()),
         }
     }
 
@@ -343,11 +364,7 @@ impl Charging {
                 "the authorization it captures was never made at the card processor",
             ));
         };
-        let earlier = if job.tried_before {
-            Some(self.processor.payment(payment).await?)
-        } else {
-            None
-        };
+        let earlier = self.intent_if_tried(job, payment).await?;
         let answer_now = match earlier {
             Some(p) if p.status == PaymentStatus::Approved => p,
             Some(_) | None => {
@@ -391,13 +408,9 @@ impl Charging {
             ),
             PaymentStatus::Authorized { .. }
             | PaymentStatus::Processing
-            | PaymentStatus::NeedsApproval { .. } => JobOutcome::Later {
-                state: JobState::Due,
-                due_at: later(now, self.config.poll),
-                processor_id: id,
-                approval_url: None,
-                message: Some("the card processor has not captured it yet".into()),
-            },
+            | PaymentStatus::NeedsApproval { .. } => {
+                self.ask_again(now, id, "the card processor has not captured it yet")
+            }
         })
     }
 
@@ -409,11 +422,7 @@ impl Charging {
                 "the authorization it voids was never made at the card processor",
             ));
         };
-        let earlier = if job.tried_before {
-            Some(self.processor.payment(payment).await?)
-        } else {
-            None
-        };
+        let earlier = self.intent_if_tried(job, payment).await?;
         let released = match earlier {
             Some(p) if p.status == PaymentStatus::Canceled => p,
             Some(_) | None => match self.processor.cancel(payment).await {
@@ -439,13 +448,9 @@ impl Charging {
             PaymentStatus::Declined { reason, .. } => answer(TxResult::Declined, Some(reason), id),
             PaymentStatus::Authorized { .. }
             | PaymentStatus::Processing
-            | PaymentStatus::NeedsApproval { .. } => JobOutcome::Later {
-                state: JobState::Due,
-                due_at: later(now, self.config.poll),
-                processor_id: id,
-                approval_url: None,
-                message: Some("the card processor has not released it yet".into()),
-            },
+            | PaymentStatus::NeedsApproval { .. } => {
+                self.ask_again(now, id, "the card processor has not released it yet")
+            }
         })
     }
 

@@ -392,15 +392,7 @@ async fn story(kind: Kind) {
     assert!(pulled
         .iter()
         .any(|r| matches!(r, Record::CardRemoved { card_id, .. } if *card_id == visa.id)));
-    let detached: Value = http()
-        .get(format!("{}/v1/payment_methods/{}", s.ls.url, visa.id))
-        .bearer_auth(TEST_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detached = s.ls.get(&format!("/v1/payment_methods/{}", visa.id)).await;
     assert!(detached["customer"].is_null(), "{detached}");
     let (records, declined) =
         till.sale_with(usd("40.00"), on_file(&declining), TxResult::Unknown, |_| {});

@@ -103,7 +103,6 @@ impl Localstripe {
 
     /// Every object of a list endpoint (`/v1/payment_intents`, `/v1/refunds`, …), page by page.
     pub async fn all(&self, path: &str) -> Vec<serde_json::Value> {
-        let http = Self::http();
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -111,15 +110,7 @@ impl Localstripe {
             if let Some(a) = &after {
                 url.push_str(&format!("&starting_after={a}"));
             }
-            let page: serde_json::Value = http
-                .get(url)
-                .bearer_auth(TEST_KEY)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = self.get(&url[self.url.len()..]).await;
             let data = page["data"].as_array().unwrap().clone();
             let last = data
                 .last()
