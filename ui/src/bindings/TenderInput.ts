@@ -32,7 +32,11 @@ customer: CustomerId,
 /**
  * The processor's id of the card.
  */
-card: string, } | { "type": "authorize", 
+card: string, 
+/**
+ * Hold the money on the card, to capture later (an authorization), instead of taking it.
+ */
+hold: boolean, } | { "type": "authorize", 
 /**
  * Last four digits, if noted.
  */
