@@ -2,7 +2,8 @@
 //! real browser: Debian's chromium, headless, driven by its chromedriver. The page loads the
 //! processor's own script (localstripe's copy of Stripe.js), the card is typed into the
 //! processor's form, and the server records the card; a card the bank refuses is said on the
-//! page and nothing is recorded.
+//! page and nothing is recorded. And the update-your-card page a declined customer opens from
+//! the follow-up's message: a new card saved there is charged at once.
 //!
 //! Needs `chromium` and `chromium-driver` (`scripts/setup-system.sh test` installs them).
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -203,6 +204,168 @@ async fn a_customer_saves_a_card_in_the_card_form_page() {
         .await
         .unwrap();
     wait_text(&c, "body", "not known here").await;
+    c.close().await.unwrap();
+    drop(server);
+}
+
+/// The follow-up of `order` as the manager sees it, once `done` holds (within about 20 s).
+async fn follow_up_until(
+    manager: &fairtill_sync::ManagerClient,
+    order: fairtill_core::ids::OrderId,
+    done: impl Fn(&fairtill_sync::protocol::FollowUp) -> bool,
+) -> fairtill_sync::protocol::FollowUp {
+    let started = Instant::now();
+    loop {
+        let all = manager.follow_ups(true).await.unwrap();
+        if let Some(f) = all.into_iter().find(|f| f.order_id == order) {
+            if done(&f) {
+                return f;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "stuck: {f:?}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no follow-up of {order}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A scheduled charge is declined; the customer opens the update-your-card link from the message
+/// the server queued, in a real browser, and saves another card in the processor's form; the
+/// follow-up charges it at once and the order is paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_customer_updates_their_card_from_the_link() {
+    use fairtill_core::ids::{EventId, OrderId};
+    use fairtill_core::ledger::TxResult;
+    use fairtill_sync::protocol::{FollowUpState, ScheduleRequest};
+
+    let dir = tempfile::tempdir().unwrap();
+    let ls = Localstripe::start();
+    let js = format!("{}/js.stripe.com/v3/", ls.url);
+    let server = Server::start_with(
+        dir.path(),
+        "127.0.0.1:0",
+        &[
+            ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY),
+            ("FAIRTILL_STRIPE_API", &ls.url),
+            ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill"),
+            ("FAIRTILL_STRIPE_JS", &js),
+            ("FAIRTILL_PROCESSOR_POLL_SECS", "1"),
+            ("FAIRTILL_RETRY_SCHEDULE", "1h"),
+        ],
+    );
+    let device = DeviceId(Uuid::now_v7());
+    let (client, _) = SyncClient::new(&server.url, None, None)
+        .unwrap()
+        .enroll(&server.code("Booth 1"), device, "B1")
+        .await
+        .unwrap();
+    let customer = CustomerId(Uuid::now_v7());
+    let context = fairtill_core::event::SaleContext {
+        device_id: device,
+        event_id: Some(EventId(Uuid::now_v7())),
+        staff: "ana".into(),
+    };
+    let order = fairtill_core::order::Order::place(
+        OrderId(Uuid::now_v7()),
+        "B1-000042".into(),
+        context,
+        Timestamp::now(),
+        fairtill_testkit::orders::one_line("PRINT", fairtill_testkit::orders::usd("48.00")),
+    )
+    .unwrap();
+    client
+        .push(vec![
+            Record::Customer {
+                customer: CustomerProfile {
+                    id: customer,
+                    details: Customer {
+                        name: Some("Noor Haddad".into()),
+                        email: Some("noor@example.com".into()),
+                        ..Customer::default()
+                    },
+                    updated_at: Timestamp::now(),
+                    device_id: device,
+                    staff: "ana".into(),
+                },
+            },
+            Record::Order {
+                order: Box::new(order.clone()),
+            },
+        ])
+        .await
+        .unwrap();
+    // Her card on file is declined when charged.
+    let setup = client.start_card_setup(customer).await.unwrap();
+    let filled = ls
+        .fill_card_form(&setup.client_secret, "4000000000000341")
+        .await;
+    assert_eq!(filled["status"], "succeeded", "{filled}");
+    client.finish_card_setup(&setup.setup_id).await.unwrap();
+
+    // A manager schedules the balance for now: it is declined, and the follow-up begins.
+    let (manager, _) = fairtill_sync::ManagerClient::sign_in(
+        &server.url,
+        "alex",
+        fairtill_testkit::MANAGER_PASSWORD,
+    )
+    .await
+    .unwrap();
+    manager
+        .schedule_charge(
+            order.id,
+            &ScheduleRequest {
+                customer_id: customer,
+                card_id: None,
+                charge_at: Timestamp::now(),
+            },
+        )
+        .await
+        .unwrap();
+    let f = follow_up_until(&manager, order.id, |f| !f.notifications.is_empty()).await;
+    assert_eq!(f.state, FollowUpState::Retrying);
+    let body = &f.notifications[0].body;
+    let at = body.find("/update-card/").unwrap();
+    let path: String = body[at..].split_whitespace().next().unwrap().to_string();
+
+    let port = free_port();
+    let _driver = Killed(
+        grouped("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver) must be installed"),
+    );
+    let c = browser(port).await;
+    c.goto(&format!("{}{path}", server.url)).await.unwrap();
+    wait_text(&c, "h1", "Update your card").await;
+    wait_text(&c, "body", "48.00").await;
+    type_card(&c, "4242424242424242").await;
+    let dir_shots = shot_dir();
+    std::fs::create_dir_all(&dir_shots).unwrap();
+    std::fs::write(
+        dir_shots.join("update-card-page.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.find(Locator::Css("#save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#message.done", "Card saved: Visa ending 4242").await;
+
+    // Charged again at once with the new card: recovered, the order paid.
+    let f = follow_up_until(&manager, order.id, |f| f.state == FollowUpState::Recovered).await;
+    let results: Vec<TxResult> = f.attempts.iter().map(|a| a.result).collect();
+    assert_eq!(results, [TxResult::Declined, TxResult::Approved]);
+    assert!(!f.balance_due.is_positive());
+    // The link is spent: a plain page, no form.
+    c.goto(&format!("{}{path}", server.url)).await.unwrap();
+    wait_text(&c, "body", "no longer works").await;
     c.close().await.unwrap();
     drop(server);
 }

@@ -326,25 +326,3 @@ async fn a_manager_reconciles() {
     ui.wait_text("[data-testid=manager-who]", "alex").await;
     ui.shot("manager-offline").await;
 }
-
-/// Clicks the first row of the manager's list whose text has all of `words`.
-async fn open_manager_row(ui: &Ui, first: &str, second: &str) {
-    let started = std::time::Instant::now();
-    loop {
-        for row in
-            ui.c.find_all(fantoccini::Locator::Css("[data-testid=tx-row]"))
-                .await
-                .unwrap()
-        {
-            let text = row.text().await.unwrap();
-            if text.contains(first) && text.contains(second) {
-                let cell = row.find(fantoccini::Locator::Css("td")).await.unwrap();
-                cell.click().await.unwrap();
-                ui.el("[data-testid=manager-order]").await;
-                return;
-            }
-        }
-        assert!(started.elapsed() < WAIT, "no row with {first} and {second}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}

@@ -2,8 +2,10 @@
 //! emulator): a new customer at the till, their card saved, charged from Sell by keyboard and
 //! approved; a card the bank declines, said on the receipt; a charge made while the server is
 //! down, waiting, then approved once it is back; a hold captured in part from Transactions (the
-//! processor's release of the rest shown) and part of the capture refunded at the processor. Afterwards no test card number is in the
-//! till's database, the server's database or either log.
+//! processor's release of the rest shown) and part of the capture refunded at the processor; the
+//! declined order's balance scheduled by a manager, declined again and followed up, with the
+//! customer's message shown, then ended. Afterwards no test card number is in the till's
+//! database, the server's database or either log.
 //!
 //! The card form itself opens in a window of its own, serving the processor's script; this test
 //! does there what that script does (posts the card to the processor with the setup's client
@@ -250,6 +252,48 @@ async fn cards_on_file() {
     .await;
     ui.shot("card-on-file-declined").await;
     ui.keys(&key(Key::Enter)).await;
+
+    step("The manager schedules the declined order's balance: declined again, so its follow-up begins with a message for the customer; the manager ends it.");
+    ui.keys(&key(Key::F5)).await;
+    ui.set("[data-testid=manager-url]", &server.url).await;
+    ui.set("[data-testid=manager-name]", "alex").await;
+    ui.set(
+        "[data-testid=manager-password]",
+        fairtill_testkit::MANAGER_PASSWORD,
+    )
+    .await;
+    ui.click("[data-testid=manager-submit]").await;
+    ui.wait_text("[data-testid=manager-who]", "alex").await;
+    open_manager_row(&ui, "Card on file", "Declined").await;
+    ui.wait_text("[data-testid=schedule-charge]", "Balance due")
+        .await;
+    // A minute ago, in the window's own clock: due at once.
+    ui.c.execute(
+        "const i = document.querySelector('[data-testid=schedule-at]');
+         const d = new Date(Date.now() - 60000), p = (n) => String(n).padStart(2, '0');
+         i.value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+         i.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ui.shot("manager-schedule-charge").await;
+    ui.click("[data-testid=schedule-submit]").await;
+    ui.wait_text("[data-testid=schedule-done]", "will be charged")
+        .await;
+    ui.click("[data-testid=manager-tab-follow-up]").await;
+    ui.wait_text("[data-testid=follow-up-state]", "Retrying")
+        .await;
+    ui.wait_text("[data-testid=follow-up-attempt]", "Declined")
+        .await;
+    ui.click("[data-testid=follow-up-message] summary").await;
+    ui.wait_text("[data-testid=follow-up-message]", "/update-card/")
+        .await;
+    ui.shot("manager-follow-up").await;
+    ui.click("[data-testid=follow-up-end]").await;
+    ui.wait_text("[data-testid=follow-up-done]", "ended").await;
+    ui.el("[data-testid=no-follow-ups]").await;
+    ui.keys(&key(Key::F1)).await;
 
     step(
         "A card whose bank asks the customer to approve: the receipt shows the link as a QR code.",

@@ -46,6 +46,21 @@ enrollments.expires_at bigint NOT NULL
 enrollments.used_at bigint
 enrollments.device_id text
 fairtill_schema.version bigint NOT NULL
+follow_up_attempts.follow_up_id text NOT NULL
+follow_up_attempts.n bigint NOT NULL
+follow_up_attempts.tx_id text NOT NULL
+follow_up_attempts.made_at bigint NOT NULL
+follow_ups.id text NOT NULL
+follow_ups.order_id text NOT NULL
+follow_ups.customer_id text NOT NULL
+follow_ups.first_tx text NOT NULL
+follow_ups.state text NOT NULL
+follow_ups.next_at bigint
+follow_ups.card_token text
+follow_ups.last_reason text
+follow_ups.started_at bigint NOT NULL
+follow_ups.ended_at bigint
+follow_ups.ended_by text
 manager_tokens.token_hash text NOT NULL
 manager_tokens.manager text NOT NULL
 manager_tokens.created_at bigint NOT NULL
@@ -53,6 +68,17 @@ manager_tokens.expires_at bigint NOT NULL
 managers.name text NOT NULL
 managers.password_hash text NOT NULL
 managers.created_at bigint NOT NULL
+notifications.id text NOT NULL
+notifications.kind text NOT NULL
+notifications.customer_id text NOT NULL
+notifications.order_id text
+notifications.follow_up_id text
+notifications.email text
+notifications.subject text NOT NULL
+notifications.body text NOT NULL
+notifications.state text NOT NULL
+notifications.created_at bigint NOT NULL
+notifications.sent_at bigint
 offers.id text NOT NULL
 offers.name text NOT NULL
 offers.retired_at bigint
@@ -99,6 +125,16 @@ saved_cards.exp_month bigint NOT NULL
 saved_cards.exp_year bigint NOT NULL
 saved_cards.saved_at bigint NOT NULL
 saved_cards.removed_at bigint
+scheduled_charges.id text NOT NULL
+scheduled_charges.order_id text NOT NULL
+scheduled_charges.customer_id text NOT NULL
+scheduled_charges.card_id text NOT NULL
+scheduled_charges.charge_at bigint NOT NULL
+scheduled_charges.state text NOT NULL
+scheduled_charges.tx_id text
+scheduled_charges.created_by text NOT NULL
+scheduled_charges.created_at bigint NOT NULL
+scheduled_charges.updated_at bigint NOT NULL
 settlement_formats.name text NOT NULL
 settlement_formats.mapping text NOT NULL
 settlement_formats.saved_at bigint NOT NULL
@@ -189,9 +225,15 @@ devices devices_pkey PRIMARY KEY (id)
 devices devices_token_hash_key UNIQUE (token_hash)
 enrollments enrollments_name_check CHECK ((length(name) > 0))
 enrollments enrollments_pkey PRIMARY KEY (code_hash)
+follow_up_attempts follow_up_attempts_pkey PRIMARY KEY (follow_up_id, n)
+follow_up_attempts follow_up_attempts_tx_id_key UNIQUE (tx_id)
+follow_ups follow_ups_card_token_key UNIQUE (card_token)
+follow_ups follow_ups_first_tx_key UNIQUE (first_tx)
+follow_ups follow_ups_pkey PRIMARY KEY (id)
 manager_tokens manager_tokens_manager_fkey FOREIGN KEY (manager) REFERENCES managers(name)
 manager_tokens manager_tokens_pkey PRIMARY KEY (token_hash)
 managers managers_pkey PRIMARY KEY (name)
+notifications notifications_pkey PRIMARY KEY (id)
 offers offers_pkey PRIMARY KEY (id)
 orders orders_pkey PRIMARY KEY (id)
 processor_jobs processor_jobs_approval_token_key UNIQUE (approval_token)
@@ -200,6 +242,7 @@ records records_pkey PRIMARY KEY (seq)
 records records_record_type_record_id_key UNIQUE (record_type, record_id)
 result_changes result_changes_pkey PRIMARY KEY (transaction_id, n)
 saved_cards saved_cards_pkey PRIMARY KEY (id)
+scheduled_charges scheduled_charges_pkey PRIMARY KEY (id)
 settlement_formats settlement_formats_pkey PRIMARY KEY (name)
 settlement_imports settlement_imports_file_hash_key UNIQUE (file_hash)
 settlement_imports settlement_imports_pkey PRIMARY KEY (id)
@@ -225,8 +268,18 @@ CREATE UNIQUE INDEX customers_pkey ON public.customers USING btree (id)
 CREATE UNIQUE INDEX devices_pkey ON public.devices USING btree (id)
 CREATE UNIQUE INDEX devices_token_hash_key ON public.devices USING btree (token_hash)
 CREATE UNIQUE INDEX enrollments_pkey ON public.enrollments USING btree (code_hash)
+CREATE UNIQUE INDEX follow_up_attempts_pkey ON public.follow_up_attempts USING btree (follow_up_id, n)
+CREATE UNIQUE INDEX follow_up_attempts_tx_id_key ON public.follow_up_attempts USING btree (tx_id)
+CREATE UNIQUE INDEX follow_ups_card_token_key ON public.follow_ups USING btree (card_token)
+CREATE INDEX follow_ups_customer ON public.follow_ups USING btree (customer_id)
+CREATE INDEX follow_ups_due ON public.follow_ups USING btree (next_at) WHERE (state = 'retrying'::text)
+CREATE UNIQUE INDEX follow_ups_first_tx_key ON public.follow_ups USING btree (first_tx)
+CREATE UNIQUE INDEX follow_ups_pkey ON public.follow_ups USING btree (id)
 CREATE UNIQUE INDEX manager_tokens_pkey ON public.manager_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX managers_pkey ON public.managers USING btree (name)
+CREATE INDEX notifications_follow_up ON public.notifications USING btree (follow_up_id)
+CREATE UNIQUE INDEX notifications_pkey ON public.notifications USING btree (id)
+CREATE INDEX notifications_queued ON public.notifications USING btree (created_at) WHERE (state = 'queued'::text)
 CREATE UNIQUE INDEX offers_pkey ON public.offers USING btree (id)
 CREATE INDEX orders_event ON public.orders USING btree (event_id, device_id, staff)
 CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)
@@ -242,6 +295,9 @@ CREATE INDEX records_shared ON public.records USING btree (seq) WHERE (event_id 
 CREATE UNIQUE INDEX result_changes_pkey ON public.result_changes USING btree (transaction_id, n)
 CREATE INDEX saved_cards_customer ON public.saved_cards USING btree (customer_id)
 CREATE UNIQUE INDEX saved_cards_pkey ON public.saved_cards USING btree (id)
+CREATE INDEX scheduled_charges_due ON public.scheduled_charges USING btree (charge_at) WHERE (state = 'scheduled'::text)
+CREATE INDEX scheduled_charges_order ON public.scheduled_charges USING btree (order_id)
+CREATE UNIQUE INDEX scheduled_charges_pkey ON public.scheduled_charges USING btree (id)
 CREATE UNIQUE INDEX settlement_formats_pkey ON public.settlement_formats USING btree (name)
 CREATE UNIQUE INDEX settlement_imports_file_hash_key ON public.settlement_imports USING btree (file_hash)
 CREATE UNIQUE INDEX settlement_imports_pkey ON public.settlement_imports USING btree (id)

@@ -1,4 +1,4 @@
--- The server's SQLite schema at version 6, as a fresh database has it.
+-- The server's SQLite schema at version 7, as a fresh database has it.
 -- Written by crates/server/tests/schema.rs; do not edit.
 
 -- index conflict_devices_device
@@ -9,6 +9,18 @@ CREATE INDEX conflicts_open ON conflicts (created_at) WHERE resolved_at IS NULL;
 
 -- index conflicts_record
 CREATE INDEX conflicts_record ON conflicts (record_type, record_id);
+
+-- index follow_ups_customer
+CREATE INDEX follow_ups_customer ON follow_ups (customer_id);
+
+-- index follow_ups_due
+CREATE INDEX follow_ups_due ON follow_ups (next_at) WHERE state = 'retrying';
+
+-- index notifications_follow_up
+CREATE INDEX notifications_follow_up ON notifications (follow_up_id);
+
+-- index notifications_queued
+CREATE INDEX notifications_queued ON notifications (created_at) WHERE state = 'queued';
 
 -- index orders_event
 CREATE INDEX orders_event ON orders (event_id, device_id, staff);
@@ -27,6 +39,12 @@ CREATE INDEX records_shared ON records (seq) WHERE event_id IS NULL;
 
 -- index saved_cards_customer
 CREATE INDEX saved_cards_customer ON saved_cards (customer_id);
+
+-- index scheduled_charges_due
+CREATE INDEX scheduled_charges_due ON scheduled_charges (charge_at) WHERE state = 'scheduled';
+
+-- index scheduled_charges_order
+CREATE INDEX scheduled_charges_order ON scheduled_charges (order_id);
 
 -- index till_sessions_event
 CREATE INDEX till_sessions_event ON till_sessions (event_id, opened_at);
@@ -126,6 +144,32 @@ CREATE TABLE enrollments (
     device_id  TEXT
 ) STRICT;
 
+-- table follow_up_attempts
+CREATE TABLE follow_up_attempts (
+    follow_up_id TEXT NOT NULL,
+    n            INTEGER NOT NULL,
+    tx_id        TEXT NOT NULL UNIQUE,
+    made_at      BIGINT NOT NULL,
+    PRIMARY KEY (follow_up_id, n)
+);
+
+-- table follow_ups
+CREATE TABLE follow_ups (
+    id            TEXT PRIMARY KEY,
+    order_id      TEXT NOT NULL,
+    customer_id   TEXT NOT NULL,
+    -- The declined charge that began it.
+    first_tx      TEXT NOT NULL UNIQUE,
+    state         TEXT NOT NULL,
+    next_at       BIGINT,
+    -- Names the customer's update-your-card page (/update-card/<token>) while it runs.
+    card_token    TEXT UNIQUE,
+    last_reason   TEXT,
+    started_at    BIGINT NOT NULL,
+    ended_at      BIGINT,
+    ended_by      TEXT
+);
+
 -- table manager_tokens
 CREATE TABLE manager_tokens (
     token_hash TEXT PRIMARY KEY NOT NULL,
@@ -140,6 +184,22 @@ CREATE TABLE managers (
     password_hash TEXT NOT NULL,
     created_at    INTEGER NOT NULL
 ) STRICT;
+
+-- table notifications
+CREATE TABLE notifications (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    customer_id  TEXT NOT NULL,
+    order_id     TEXT,
+    follow_up_id TEXT,
+    -- The customer's address when it was queued (none known: it waits for one).
+    email        TEXT,
+    subject      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    sent_at      BIGINT
+);
 
 -- table offers
 CREATE TABLE offers (
@@ -236,6 +296,21 @@ CREATE TABLE saved_cards (
     exp_year    INTEGER NOT NULL,
     saved_at    BIGINT NOT NULL,
     removed_at  BIGINT
+);
+
+-- table scheduled_charges
+CREATE TABLE scheduled_charges (
+    id          TEXT PRIMARY KEY,
+    order_id    TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    -- The card chosen; if it was replaced by then, the customer's newest card is charged.
+    card_id     TEXT NOT NULL,
+    charge_at   BIGINT NOT NULL,
+    state       TEXT NOT NULL,
+    tx_id       TEXT,
+    created_by  TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
 );
 
 -- table settlement_formats

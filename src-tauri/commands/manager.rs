@@ -10,8 +10,8 @@ use fairtill_core::ids::{DeviceId, EventId, OrderId};
 use fairtill_core::ledger::Summary;
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::{
-    CloseOut, ColumnMapping, Conflict, Device, EventSummary, HourlySales, ManagerOrder,
-    SettlementImport, SettlementReport,
+    CloseOut, ColumnMapping, Conflict, Device, EventSummary, FollowUp, HourlySales, ManagerOrder,
+    ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
 };
 use fairtill_sync::{ClientError, CloseOutScope, Credential, ImportOptions, ManagerClient};
 use serde::Serialize;
@@ -269,6 +269,85 @@ pub async fn manager_order(
     let id: OrderId = parse(&order_id, "an order id")?;
     let c = client(&state)?;
     answer(&state, c.order(id).await)
+}
+
+/// Declined payments in follow-up (with `all`, also those that ended).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_follow_ups(
+    state: tauri::State<'_, AppState>,
+    all: bool,
+) -> Result<Vec<FollowUp>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.follow_ups(all).await)
+}
+
+/// Ends a follow-up.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_end_follow_up(
+    state: tauri::State<'_, AppState>,
+    follow_up_id: String,
+) -> Result<FollowUp, ApiError> {
+    let id: Uuid = parse(&follow_up_id, "a follow-up id")?;
+    let c = client(&state)?;
+    answer(&state, c.end_follow_up(id).await)
+}
+
+/// Scheduled charges (with `all`, also those made or canceled).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_scheduled_charges(
+    state: tauri::State<'_, AppState>,
+    all: bool,
+) -> Result<Vec<ScheduledCharge>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.scheduled_charges(all).await)
+}
+
+/// Schedules an order's balance to be charged to a customer's saved card at `charge_at`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_schedule_charge(
+    state: tauri::State<'_, AppState>,
+    order_id: String,
+    customer_id: String,
+    charge_at: String,
+) -> Result<ScheduledCharge, ApiError> {
+    let order: OrderId = parse(&order_id, "an order id")?;
+    let request = ScheduleRequest {
+        customer_id: parse(&customer_id, "a customer id")?,
+        card_id: None,
+        charge_at: parse(&charge_at, "a date and time")?,
+    };
+    let c = client(&state)?;
+    answer(&state, c.schedule_charge(order, &request).await)
+}
+
+/// Moves a scheduled charge to `charge_at`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_reschedule(
+    state: tauri::State<'_, AppState>,
+    schedule_id: String,
+    charge_at: String,
+) -> Result<ScheduledCharge, ApiError> {
+    let id: Uuid = parse(&schedule_id, "a scheduled charge id")?;
+    let at: Timestamp = parse(&charge_at, "a date and time")?;
+    let c = client(&state)?;
+    answer(&state, c.reschedule(id, at).await)
+}
+
+/// Cancels a scheduled charge.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_cancel_scheduled(
+    state: tauri::State<'_, AppState>,
+    schedule_id: String,
+) -> Result<ScheduledCharge, ApiError> {
+    let id: Uuid = parse(&schedule_id, "a scheduled charge id")?;
+    let c = client(&state)?;
+    answer(&state, c.cancel_scheduled(id).await)
 }
 
 fn scope(

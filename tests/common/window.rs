@@ -346,3 +346,25 @@ impl Ui {
         self.click("[data-testid=action-confirm]").await;
     }
 }
+
+/// Clicks the first row of the manager's list whose text has both `first` and `second`.
+pub async fn open_manager_row(ui: &Ui, first: &str, second: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        for row in
+            ui.c.find_all(Locator::Css("[data-testid=tx-row]"))
+                .await
+                .unwrap()
+        {
+            let text = row.text().await.unwrap();
+            if text.contains(first) && text.contains(second) {
+                let cell = row.find(Locator::Css("td")).await.unwrap();
+                cell.click().await.unwrap();
+                ui.el("[data-testid=manager-order]").await;
+                return;
+            }
+        }
+        assert!(started.elapsed() < WAIT, "no row with {first} and {second}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}

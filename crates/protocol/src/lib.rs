@@ -7,6 +7,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod follow_up;
 mod list;
 mod manager;
 mod messages;
@@ -15,6 +16,10 @@ mod record;
 mod settlement;
 mod version;
 
+pub use follow_up::{
+    FollowUp, FollowUpAttempt, FollowUpState, Notification, NotificationState, RescheduleRequest,
+    ScheduleRequest, ScheduleState, ScheduledCharge,
+};
 pub use list::{blank, id_of, ListFilter, ListQuery};
 pub use manager::{
     AuditEntry, CashSession, CloseOut, CloseOutPart, Conflict, ConflictKind, Device, EventSummary,

@@ -11,6 +11,9 @@
 //!
 //! A process killed anywhere in between leaves the job leased until the lease runs out; the
 //! next try finds what the processor made instead of making it again.
+//!
+//! Each look also makes the charges the server owes on its own (scheduled charges whose time
+//! came, follow-up attempts of declined payments: `storage::follow_up`), as jobs like any other.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +26,7 @@ use crate::processor::{
     Capture, CustomerRef, Payment, PaymentRequest, PaymentStatus, Processor, ProcessorError,
     Refund, RefundStatus,
 };
-use crate::storage::{Job, JobKind, JobOutcome, JobState, Storage};
+use crate::storage::{FollowUpPolicy, Job, JobKind, JobOutcome, JobState, Storage};
 
 /// How the server handles what it sends to the processor.
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ pub struct ChargingConfig {
     pub approval_limit: Duration,
     /// Jobs worked on at once (each waits for the processor's rate limit in the adapter).
     pub concurrency: usize,
+    /// How declined payments are followed up.
+    pub follow_up: FollowUpPolicy,
 }
 
 impl Default for ChargingConfig {
@@ -48,6 +53,7 @@ impl Default for ChargingConfig {
             poll: Duration::from_secs(5),
             approval_limit: Duration::from_secs(15 * 60),
             concurrency: 8,
+            follow_up: FollowUpPolicy::default(),
         }
     }
 }
@@ -116,6 +122,11 @@ impl Charging {
         &self.processor
     }
 
+    /// How declined payments are followed up.
+    pub fn follow_up_policy(&self) -> &FollowUpPolicy {
+        &self.config.follow_up
+    }
+
     /// Asks the runner to look for due jobs now (after a push stored a charge or refund, or a
     /// webhook said something changed).
     pub fn wake(&self) {
@@ -148,6 +159,10 @@ impl Charging {
     /// Takes and carries out every job due now, several at once; how many it took.
     pub async fn run_due(self: &Arc<Self>) -> Result<usize, crate::storage::StorageError> {
         let now = (self.now)();
+        let made = self.storage.make_due_charges(now).await?;
+        if made > 0 {
+            tracing::info!(made, "charges made on schedule or in follow-up");
+        }
         let due = self.storage.due_jobs(now, 500).await?;
         let gate = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         let mut running = tokio::task::JoinSet::new();
@@ -201,7 +216,13 @@ impl Charging {
         crash_point("answered");
         let resolved = matches!(outcome, JobOutcome::Resolved { .. });
         self.storage
-            .finish_job(tx, outcome, self.processor.name(), now)
+            .finish_job(
+                tx,
+                outcome,
+                self.processor.name(),
+                self.config.follow_up.clone(),
+                now,
+            )
             .await?;
         if resolved {
             tracing::info!(%tx, kind = ?job.kind, "processor answer recorded");
@@ -245,13 +266,14 @@ impl Charging {
                 };
                 match self.processor.pay(&request).await {
                     Ok(p) => p,
-                    // The processor refused the request itself (a removed card, a bad amount):
-                    // nothing was charged, and retrying will not change that.
+                    // The processor refused the request itself (a removed card, a closed
+                    // account, a bad amount): nothing was charged, and retrying will not
+                    // change that — as hard as a decline gets.
                     Err(ProcessorError::Refused(words)) => {
-                        return Ok(answer(
-                            TxResult::Declined,
-                            Some(format!("the card processor refused the charge: {words}")),
+                        return Ok(decline(
+                            format!("the card processor refused the charge: {words}"),
                             None,
+                            true,
                         ))
                     }
                     Err(e) => return Err(e),
@@ -265,14 +287,14 @@ impl Charging {
         let id = Some(payment.id.clone());
         match payment.status {
             PaymentStatus::Approved => answer(TxResult::Approved, None, id),
-            PaymentStatus::Declined { reason, hard } => answer(
-                TxResult::Declined,
-                Some(if hard {
+            PaymentStatus::Declined { reason, hard } => decline(
+                if hard {
                     format!("{reason} (the card cannot be charged again)")
                 } else {
                     reason
-                }),
+                },
                 id,
+                hard,
             ),
             PaymentStatus::Canceled => answer(
                 TxResult::Canceled,
@@ -321,6 +343,7 @@ impl Charging {
                     processor_id: id,
                     hold_until: capture_before,
                     releases_rest: false,
+                    hard_decline: false,
                 }
             }
             PaymentStatus::Processing | PaymentStatus::Authorized { .. } => {
@@ -396,6 +419,7 @@ impl Charging {
                 processor_id: id,
                 hold_until: None,
                 releases_rest: !self.processor.capabilities().multiple_captures,
+                hard_decline: false,
             },
             PaymentStatus::Declined { reason, .. } => answer(TxResult::Declined, Some(reason), id),
             PaymentStatus::Canceled => answer(
@@ -501,6 +525,19 @@ fn answer(result: TxResult, note: Option<String>, processor_id: Option<String>) 
         processor_id,
         hold_until: None,
         releases_rest: false,
+        hard_decline: false,
+    }
+}
+
+/// A decline of a charge; `hard` when no retry of the card can succeed.
+fn decline(reason: String, processor_id: Option<String>, hard: bool) -> JobOutcome {
+    JobOutcome::Resolved {
+        result: TxResult::Declined,
+        note: Some(reason),
+        processor_id,
+        hold_until: None,
+        releases_rest: false,
+        hard_decline: hard,
     }
 }
 

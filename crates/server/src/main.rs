@@ -12,7 +12,7 @@ use fairtill_server::auth;
 use fairtill_server::charging::{Charging, ChargingConfig};
 use fairtill_server::logging::{self, LogFormat};
 use fairtill_server::processor::stripe;
-use fairtill_server::storage::Storage;
+use fairtill_server::storage::{FollowUpPolicy, Storage};
 use jiff::{SignedDuration, Timestamp};
 
 /// Fairtill's central server.
@@ -110,6 +110,19 @@ struct StripeArgs {
     /// the processor takes; a process that dies holding one leaves it to another after this.
     #[arg(long, env = "FAIRTILL_PROCESSOR_LEASE_SECS", default_value_t = 120)]
     processor_lease_secs: u64,
+    /// When a declined payment is tried again, counted from the first decline: times such as
+    /// `1d` or `2h 30m`, comma-separated, in increasing order (Stripe's advice: 8 tries in 2
+    /// weeks). Empty: declined payments are not retried.
+    #[arg(
+        long,
+        env = "FAIRTILL_RETRY_SCHEDULE",
+        default_value = "1d,3d,5d,7d,9d,11d,13d,14d"
+    )]
+    retry_schedule: String,
+    /// The server's address as customers reach it, for the update-your-card link in messages
+    /// (default: the address it listens on).
+    #[arg(long, env = "FAIRTILL_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 /// A secret from a file (trimmed) or, failing that, from an environment variable.
@@ -135,7 +148,11 @@ struct ProcessorSetup {
 }
 
 /// The runner, card form and webhook secret of the configured processor, if any.
-fn processor_setup(storage: &Storage, args: &StripeArgs) -> anyhow::Result<ProcessorSetup> {
+fn processor_setup(
+    storage: &Storage,
+    args: &StripeArgs,
+    public_url: String,
+) -> anyhow::Result<ProcessorSetup> {
     let Some(key) = secret(
         args.stripe_secret_key_file.as_ref(),
         "FAIRTILL_STRIPE_SECRET_KEY",
@@ -154,7 +171,14 @@ fn processor_setup(storage: &Storage, args: &StripeArgs) -> anyhow::Result<Proce
     let processor = stripe::Stripe::new(&args.stripe_api, &key)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .with_rate(rate);
+    let retries = FollowUpPolicy::parse_retries(&args.retry_schedule)
+        .map_err(|e| anyhow::anyhow!("--retry-schedule: {e}"))?;
     let config = ChargingConfig {
+        follow_up: FollowUpPolicy {
+            retries,
+            public_url: args.public_url.clone().unwrap_or(public_url),
+            ..FollowUpPolicy::default()
+        },
         poll: std::time::Duration::from_secs(args.processor_poll_secs.max(1)),
         approval_limit: std::time::Duration::from_secs(args.approval_secs.max(1)),
         lease: std::time::Duration::from_secs(args.processor_lease_secs.max(1)),
@@ -234,7 +258,8 @@ async fn main() -> anyhow::Result<()> {
             tls_key,
             stripe,
         } => {
-            let processor = processor_setup(&storage, &stripe)?;
+            let scheme = if tls_cert.is_some() { "https" } else { "http" };
+            let processor = processor_setup(&storage, &stripe, format!("{scheme}://{bind}"))?;
             if let Some(c) = &processor.charging {
                 c.spawn();
             }

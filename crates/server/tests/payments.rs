@@ -9,153 +9,18 @@
 
 mod common;
 
-use std::process::Stdio;
-use std::time::Duration;
-
+use common::processor::*;
 use common::*;
-use fairtill_core::customer::{Customer, CustomerProfile, SavedCard};
-use fairtill_core::ids::{CustomerId, DeviceId, EventId, TxId};
+use fairtill_core::customer::SavedCard;
+use fairtill_core::ids::{DeviceId, EventId, TxId};
 use fairtill_core::ledger::{
     Command, PaymentKind, PaymentMethod, RefundProgress, RefundStrategy, TxKind, TxResult,
     PROCESSOR_HOLD,
 };
 use fairtill_core::{SignedDuration, Timestamp};
 use fairtill_protocol::{PushOutcome, Record};
-use fairtill_testkit::{Localstripe, TEST_KEY};
-use serde_json::{json, Value};
+
 use uuid::Uuid;
-
-/// Seconds a customer has to approve offsite in these tests.
-const APPROVAL_SECS: &str = "4";
-
-struct Setup {
-    api: Api,
-    ls: Localstripe,
-    token: String,
-    device: DeviceId,
-    _server: Server,
-    _db: Db,
-}
-
-async fn setup(kind: Kind) -> Setup {
-    let ls = Localstripe::start();
-    let db = Db::new(kind);
-    let code = new_code(&db, "Booth 1");
-    let server = Server::start_with(
-        &db,
-        "127.0.0.1:0",
-        Stdio::inherit(),
-        &[
-            ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY),
-            ("FAIRTILL_STRIPE_API", &ls.url),
-            ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill"),
-            (
-                "FAIRTILL_STRIPE_JS",
-                &format!("{}/js.stripe.com/v3/", ls.url),
-            ),
-            ("FAIRTILL_STRIPE_WEBHOOK_SECRET", "whsec_fairtill_test"),
-            ("FAIRTILL_PROCESSOR_POLL_SECS", "1"),
-            ("FAIRTILL_APPROVAL_SECS", APPROVAL_SECS),
-        ],
-    );
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
-    let device = DeviceId(Uuid::now_v7());
-    let token = api.enroll(&code, device).await;
-    Setup {
-        api,
-        ls,
-        token,
-        device,
-        _server: server,
-        _db: db,
-    }
-}
-
-fn customer(device: DeviceId, name: &str) -> CustomerProfile {
-    CustomerProfile {
-        id: CustomerId(Uuid::now_v7()),
-        details: Customer {
-            name: Some(name.into()),
-            email: Some("mia@example.com".into()),
-            phone: Some("+49 30 1234567".into()),
-            billing_address: None,
-        },
-        updated_at: Timestamp::now(),
-        device_id: device,
-        staff: "ana".into(),
-    }
-}
-
-/// Saves a card with `number` for `customer` the way a till does: begin at the server, fill in
-/// the processor's form, finish at the server.
-async fn save_card(s: &Setup, customer: CustomerId, number: &str) -> SavedCard {
-    let (status, start) = s
-        .api
-        .post(
-            &format!("/v1/customers/{customer}/card-setups"),
-            Some(&s.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{start}");
-    assert_eq!(start["publishable_key"], "pk_test_fairtill");
-    assert!(start["script_url"]
-        .as_str()
-        .unwrap()
-        .ends_with("/js.stripe.com/v3/"));
-    let filled =
-        s.ls.fill_card_form(start["client_secret"].as_str().unwrap(), number)
-            .await;
-    assert_eq!(filled["status"], "succeeded", "{filled}");
-    let (status, card) = s
-        .api
-        .post(
-            &format!(
-                "/v1/card-setups/{}/finish",
-                start["setup_id"].as_str().unwrap()
-            ),
-            Some(&s.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{card}");
-    serde_json::from_value(card).unwrap()
-}
-
-fn on_file(card: &SavedCard) -> PaymentMethod {
-    PaymentMethod::CardOnFile {
-        customer: card.customer_id,
-        card: card.id.clone(),
-        brand: card.brand.clone(),
-        last4: card.last4.clone(),
-    }
-}
-
-/// Where a charge or refund stands, waiting up to 5 s for the processor's answer.
-async fn progress(s: &Setup, tx: TxId) -> Value {
-    let (status, body) = s
-        .api
-        .get(&format!("/v1/payments/{tx}?wait_ms=5000"), Some(&s.token))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-/// Asks until the answer's state is `state` (offsite approval and its time limit take polls),
-/// for up to about 30 s.
-async fn progress_until(s: &Setup, tx: TxId, state: &str) -> Value {
-    for _ in 0..100 {
-        let p = progress(s, tx).await;
-        if p["state"] == state {
-            return p;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    panic!("{tx} never reached {state}: {}", progress(s, tx).await);
-}
 
 fn result_changes(records: &[Record], tx: TxId) -> Vec<(u32, TxResult, Option<String>)> {
     records
@@ -436,7 +301,7 @@ async fn story(kind: Kind) {
             ("client_secret", intent["client_secret"].as_str().unwrap()),
             ("success", "true"),
         ])
-        .bearer_auth(TEST_KEY)
+        .bearer_auth(fairtill_testkit::TEST_KEY)
         .send()
         .await
         .unwrap();

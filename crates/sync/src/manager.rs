@@ -6,8 +6,9 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ids::{DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
-    AuditEntry, CloseOut, ColumnMapping, Conflict, Device, EventSummary, HourlySales, ListQuery,
-    LoginRequest, LoginResponse, ManagerOrder, SettlementImport, SettlementReport,
+    AuditEntry, CloseOut, ColumnMapping, Conflict, Device, EventSummary, FollowUp, HourlySales,
+    ListQuery, LoginRequest, LoginResponse, ManagerOrder, RescheduleRequest, ScheduleRequest,
+    ScheduledCharge, SettlementImport, SettlementReport,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -128,6 +129,15 @@ impl ManagerClient {
         self.client.send(req).await.map_err(signed_in)
     }
 
+    async fn patch<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let req = self.client.http().patch(self.url(path)).json(body);
+        self.client.send(req).await.map_err(signed_in)
+    }
+
     /// Writes a CSV answer into `out` as it arrives; the bytes written.
     async fn download<Q: Serialize + ?Sized>(
         &self,
@@ -196,6 +206,55 @@ impl ManagerClient {
     /// One order with its history across tills.
     pub async fn order(&self, id: OrderId) -> Result<ManagerOrder, ClientError> {
         self.get(&format!("/orders/{id}"), &()).await
+    }
+
+    /// Declined payments in follow-up, newest first (with `all`, also those that ended).
+    pub async fn follow_ups(&self, all: bool) -> Result<Vec<FollowUp>, ClientError> {
+        self.get("/follow-ups", &[("all", all.to_string())]).await
+    }
+
+    /// Ends a follow-up: no more attempts.
+    pub async fn end_follow_up(&self, id: Uuid) -> Result<FollowUp, ClientError> {
+        self.post(&format!("/follow-ups/{id}/end"), &serde_json::json!({}))
+            .await
+    }
+
+    /// Scheduled charges (with `all`, also those made or canceled).
+    pub async fn scheduled_charges(&self, all: bool) -> Result<Vec<ScheduledCharge>, ClientError> {
+        self.get("/scheduled-charges", &[("all", all.to_string())])
+            .await
+    }
+
+    /// Schedules the balance of `order` to be charged to a saved card.
+    pub async fn schedule_charge(
+        &self,
+        order: OrderId,
+        request: &ScheduleRequest,
+    ) -> Result<ScheduledCharge, ClientError> {
+        self.post(&format!("/orders/{order}/scheduled-charges"), request)
+            .await
+    }
+
+    /// Moves a scheduled charge to `charge_at`.
+    pub async fn reschedule(
+        &self,
+        id: Uuid,
+        charge_at: jiff::Timestamp,
+    ) -> Result<ScheduledCharge, ClientError> {
+        self.patch(
+            &format!("/scheduled-charges/{id}"),
+            &RescheduleRequest { charge_at },
+        )
+        .await
+    }
+
+    /// Cancels a scheduled charge.
+    pub async fn cancel_scheduled(&self, id: Uuid) -> Result<ScheduledCharge, ClientError> {
+        self.post(
+            &format!("/scheduled-charges/{id}/cancel"),
+            &serde_json::json!({}),
+        )
+        .await
     }
 
     /// An event's close-out.

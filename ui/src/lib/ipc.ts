@@ -14,6 +14,7 @@ import type { CustomerView } from '../bindings/CustomerView';
 import type { Device } from '../bindings/Device';
 import type { Event } from '../bindings/Event';
 import type { EventSummary } from '../bindings/EventSummary';
+import type { FollowUp } from '../bindings/FollowUp';
 import type { HourlySales } from '../bindings/HourlySales';
 import type { ManagerOrder } from '../bindings/ManagerOrder';
 import type { ManagerView } from '../bindings/ManagerView';
@@ -28,6 +29,7 @@ import type { Product } from '../bindings/Product';
 import type { Receipt } from '../bindings/Receipt';
 import type { RefundInput } from '../bindings/RefundInput';
 import type { SavedOffer } from '../bindings/SavedOffer';
+import type { ScheduledCharge } from '../bindings/ScheduledCharge';
 import type { SettlementImport } from '../bindings/SettlementImport';
 import type { SettlementReport } from '../bindings/SettlementReport';
 import type { Summary } from '../bindings/Summary';
@@ -163,6 +165,16 @@ export const managerConflicts = (includeResolved: boolean) =>
   call<Conflict[]>('manager_conflicts', { includeResolved });
 export const managerResolveConflict = (conflictId: string, note: string, voidTransaction: string | null) =>
   call<Conflict>('manager_resolve_conflict', { conflictId, note, voidTransaction });
+export const managerFollowUps = (all: boolean) => call<FollowUp[]>('manager_follow_ups', { all });
+export const managerEndFollowUp = (followUpId: string) => call<FollowUp>('manager_end_follow_up', { followUpId });
+export const managerScheduledCharges = (all: boolean) =>
+  call<ScheduledCharge[]>('manager_scheduled_charges', { all });
+export const managerScheduleCharge = (orderId: string, customerId: string, chargeAt: string) =>
+  call<ScheduledCharge>('manager_schedule_charge', { orderId, customerId, chargeAt });
+export const managerReschedule = (scheduleId: string, chargeAt: string) =>
+  call<ScheduledCharge>('manager_reschedule', { scheduleId, chargeAt });
+export const managerCancelScheduled = (scheduleId: string) =>
+  call<ScheduledCharge>('manager_cancel_scheduled', { scheduleId });
 export const managerImportSettlement = (
   path: string,
   format: string | null,

@@ -43,7 +43,7 @@ pub fn path_of(id: &str) -> String {
 
 const PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Save a card · Fairtill</title>
+<title>{heading} · Fairtill</title>
 <style>
  body { font: 16px/1.5 system-ui, sans-serif; max-width: 30rem; margin: 3rem auto; padding: 0 1rem; color: #1d2733; }
  h1 { font-size: 1.4rem; } #card { padding: .8rem; border: 1px solid #b8c2cc; border-radius: 6px; margin: 1rem 0; }
@@ -51,7 +51,8 @@ const PAGE: &str = r#"<!doctype html>
  button:disabled { opacity: .5; } #message { min-height: 1.5rem; } .done { color: #1f6f5c; font-weight: 600; } .problem { color: #a3261d; }
 </style>
 <script src="{script}"></script></head>
-<body><h1>Save a card for future payments</h1>
+<body><h1>{heading}</h1>
+<p>{intro}</p>
 <p>Your card details go straight to our card processor; this shop keeps only the brand and last four digits.</p>
 <form id="form"><div id="card"></div><button id="save" type="submit">Save card</button></form>
 <p id="message" role="status"></p>
@@ -65,7 +66,7 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   save.disabled = true;
   say('Saving…');
-  const secret = decodeURIComponent(location.hash.slice(1));
+  const secret = {secret} || decodeURIComponent(location.hash.slice(1));
   const result = await stripe.confirmCardSetup(secret, { payment_method: { card } });
   if (result.error) { save.disabled = false; say(result.error.message || 'The card was not saved.', 'problem'); return; }
   const answer = await fetch({finish}, { method: 'POST' });
@@ -77,6 +78,25 @@ form.addEventListener('submit', async (event) => {
 </script></body></html>
 "#;
 
+/// The card form page of setup `id`: the processor's form for one card, which the page then
+/// asks this server to record. `secret` is the setup's client secret when the server makes
+/// the page for the customer (the update-your-card page); without it, the page reads it from
+/// its address's fragment. `intro` is HTML.
+pub(super) fn form_page(
+    form: &super::CardForm,
+    id: &str,
+    secret: Option<&str>,
+    heading: &str,
+    intro: &str,
+) -> String {
+    PAGE.replace("{finish}", &js(&format!("{}/finish", path_of(id))))
+        .replace("{secret}", &js(secret.unwrap_or_default()))
+        .replace("{key}", &js(&form.publishable_key))
+        .replace("{script}", &html(&form.script_url))
+        .replace("{intro}", intro)
+        .replace("{heading}", &html(heading))
+}
+
 /// The card form of one setup.
 pub async fn page(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     let known = plausible(&id) && state.storage.card_setup_customer(id.clone()).await.is_ok();
@@ -87,10 +107,7 @@ pub async fn page(State(state): State<Arc<AppState>>, Path(id): Path<String>) ->
         )
             .into_response();
     };
-    let body = PAGE
-        .replace("{script}", &html(&form.script_url))
-        .replace("{key}", &js(&form.publishable_key))
-        .replace("{finish}", &js(&format!("{}/finish", path_of(&id))));
+    let body = form_page(form, &id, None, "Save a card for future payments", "");
     (
         [
             (header::CACHE_CONTROL, "no-store"),

@@ -6,6 +6,7 @@ mod card_form;
 mod closeout;
 mod device;
 mod error;
+mod follow_up;
 mod manager;
 mod openapi;
 mod payments;
@@ -112,6 +113,23 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(settlement::formats_list).post(settlement::save_format),
         )
         .route("/v1/manager/catalog", post(manager::publish))
+        .route("/v1/manager/scheduled-charges", get(follow_up::scheduled))
+        .route(
+            "/v1/manager/orders/{id}/scheduled-charges",
+            post(follow_up::schedule),
+        )
+        .route(
+            "/v1/manager/scheduled-charges/{id}",
+            axum::routing::patch(follow_up::reschedule),
+        )
+        .route(
+            "/v1/manager/scheduled-charges/{id}/cancel",
+            post(follow_up::cancel),
+        )
+        .route("/v1/manager/follow-ups", get(follow_up::follow_ups))
+        .route("/v1/manager/follow-ups/{id}", get(follow_up::follow_up))
+        .route("/v1/manager/follow-ups/{id}/end", post(follow_up::end))
+        .route("/update-card/{token}", get(follow_up::update_card))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(

@@ -36,6 +36,13 @@ use utoipa::{Modify, OpenApi};
         super::settlement::decide,
         super::settlement::formats_list,
         super::settlement::save_format,
+        super::follow_up::scheduled,
+        super::follow_up::schedule,
+        super::follow_up::reschedule,
+        super::follow_up::cancel,
+        super::follow_up::follow_ups,
+        super::follow_up::follow_up,
+        super::follow_up::end,
     ),
     modifiers(&Tokens),
     tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"))

@@ -146,7 +146,7 @@ pub async fn start_card_setup(
 }
 
 /// Makes the customer's processor account if they have none, and a setup for a new card.
-async fn begin_setup(
+pub(super) async fn begin_setup(
     state: &AppState,
     charging: &Charging,
     id: CustomerId,

@@ -10,6 +10,7 @@
 mod catalog;
 mod closeout;
 mod devices;
+mod follow_up;
 mod managers;
 mod orders;
 mod payments;
@@ -26,6 +27,7 @@ use fairtill_protocol::Record;
 
 pub use closeout::CloseOutFilter;
 pub use fairtill_protocol::{AuditEntry, Conflict, Device};
+pub use follow_up::{CardUpdate, FollowUpPolicy};
 pub use managers::{ConflictFilter, Manager};
 pub use payments::{Approval, CustomerAccount, Job, JobKind, JobOutcome, JobState};
 pub use queries::ServerFilter;

@@ -141,7 +141,9 @@ pub(crate) fn chain_of(db: &mut dyn Db, tx: &str) -> Result<(Vec<String>, Vec<St
     Ok((orders, roots))
 }
 
-fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
+/// The ledger of order `id`: the order and every transaction chain naming it, replayed; and
+/// the ids of those transactions.
+fn order_history(db: &mut dyn Db, id: OrderId) -> Result<(Ledger, Vec<String>)> {
     let id_text = id.to_string();
     if query_one(
         db,
@@ -157,7 +159,16 @@ fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
         "SELECT DISTINCT root_id FROM transactions WHERE order_id = $1",
         &id_text,
     )?;
-    let (ledger, tx_ids) = replay(db, std::slice::from_ref(&id_text), &roots)?;
+    replay(db, std::slice::from_ref(&id_text), &roots)
+}
+
+/// The ledger of order `id` (the order and every transaction chain naming it).
+pub(crate) fn order_ledger(db: &mut dyn Db, id: OrderId) -> Result<Ledger> {
+    order_history(db, id).map(|(ledger, _)| ledger)
+}
+
+fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
+    let (ledger, tx_ids) = order_history(db, id)?;
     let view = ledger
         .order_view(id, now)
         .map_err(|e| StorageError::Backend(e.to_string()))?;

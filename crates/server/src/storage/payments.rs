@@ -114,6 +114,8 @@ pub enum JobOutcome {
         /// For a capture: the processor released what it did not take (the server records
         /// that as a void of the rest).
         releases_rest: bool,
+        /// A decline no retry of this card can fix (its follow-up stops).
+        hard_decline: bool,
     },
     /// Not decided yet: ask again at `due_at`.
     Later {
@@ -189,7 +191,7 @@ pub(crate) fn store_card(db: &mut dyn Db, c: &SavedCard) -> Result<()> {
     Ok(())
 }
 
-fn transaction(db: &mut dyn Db, id: &str) -> Result<Transaction> {
+pub(crate) fn transaction(db: &mut dyn Db, id: &str) -> Result<Transaction> {
     let row = query_one(
         db,
         "SELECT body FROM records WHERE record_type = 'transaction' AND record_id = $1",
@@ -395,13 +397,14 @@ impl Storage {
 
     /// Records what became of a try and lets the job go. A resolved job's result is recorded
     /// as the server's result change (pulled by the tills) in the same database transaction,
-    /// under the push lock so its position follows every push before it. True when a result
-    /// was recorded.
+    /// under the push lock so its position follows every push before it, and so is what it
+    /// means for the follow-up of a charge's order (`policy`). True when a result was recorded.
     pub async fn finish_job(
         &self,
         tx: TxId,
         outcome: JobOutcome,
         processor_name: &'static str,
+        policy: super::FollowUpPolicy,
         now: Timestamp,
     ) -> Result<bool> {
         self.transact_push(move |db| {
@@ -435,6 +438,7 @@ impl Storage {
                     processor_id,
                     hold_until,
                     releases_rest,
+                    hard_decline,
                 } => {
                     let (orders, roots) = super::orders::chain_of(db, &id)?;
                     let (mut ledger, _) = super::orders::replay(db, &orders, &roots)?;
@@ -490,8 +494,22 @@ impl Storage {
                              processor_id = coalesce($2, processor_id), approval_url = NULL,
                              approval_token = NULL, message = $3
                          WHERE tx_id = $4",
-                        params![ms(now), processor_id, note, id.as_str()],
+                        params![ms(now), processor_id, note.clone(), id.as_str()],
                     )?;
+                    let charged = query_one(
+                        db,
+                        "SELECT created_at FROM processor_jobs WHERE tx_id = $1 AND kind = 'charge'",
+                        params![id.as_str()],
+                    )?;
+                    if let (true, Some(job), Some(t)) = (recorded, charged, ledger.transaction(tx)) {
+                        let answer = super::follow_up::ChargeAnswer {
+                            result,
+                            note: note.as_deref(),
+                            hard: hard_decline,
+                            arrived_at: time(job.int(0)?)?,
+                        };
+                        super::follow_up::after_charge(db, t, answer, &policy, now)?;
+                    }
                     Ok(recorded)
                 }
             }
@@ -715,7 +733,7 @@ impl Storage {
                     }
                 }
             }
-            Ok(())
+            super::follow_up::card_saved(db, card.customer_id, now)
         })
         .await
     }

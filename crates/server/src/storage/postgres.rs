@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/postgres/0004_totals.sql"),
     include_str!("../../../../migrations/server/postgres/0005_text_search.sql"),
     include_str!("../../../../migrations/server/postgres/0006_payments.sql"),
+    include_str!("../../../../migrations/server/postgres/0007_follow_up.sql"),
 ];
 
 /// Advisory lock keys (any constants unique to Fairtill).

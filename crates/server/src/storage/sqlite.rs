@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/sqlite/0004_totals.sql"),
     include_str!("../../../../migrations/server/sqlite/0005_text_search.sql"),
     include_str!("../../../../migrations/server/sqlite/0006_payments.sql"),
+    include_str!("../../../../migrations/server/sqlite/0007_follow_up.sql"),
 ];
 
 /// The embedded SQLite backend.

@@ -5,6 +5,8 @@
 
 use std::process::Stdio;
 
+pub mod processor;
+
 use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{DeviceId, EventId, OfferId, OrderId, TxId};
 use fairtill_core::ledger::*;

@@ -1,0 +1,69 @@
+-- Fairtill server, version 7: charges the server makes on its own (issue 13): scheduled charges
+-- of an order's balance, and the follow-up of declined payments (dunning) with the
+-- notifications it queues for the customer. The same tables on both backends.
+--
+-- A scheduled charge: the balance due of an order, charged to the customer's card on file at
+-- `charge_at`. 'scheduled' until the server makes its charge ('charged', naming the ledger
+-- transaction) or a manager cancels it ('canceled').
+CREATE TABLE scheduled_charges (
+    id          TEXT PRIMARY KEY,
+    order_id    TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    -- The card chosen; if it was replaced by then, the customer's newest card is charged.
+    card_id     TEXT NOT NULL,
+    charge_at   BIGINT NOT NULL,
+    state       TEXT NOT NULL,
+    tx_id       TEXT,
+    created_by  TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+CREATE INDEX scheduled_charges_due ON scheduled_charges (charge_at) WHERE state = 'scheduled';
+CREATE INDEX scheduled_charges_order ON scheduled_charges (order_id);
+-- The follow-up of an order whose charge to a card on file was declined while the customer
+-- was not there (an offline or scheduled charge). 'retrying' with `next_at` set between
+-- attempts, 'charging' while an attempt waits for the processor, then 'recovered' (an attempt
+-- was approved), 'paid' (the order was paid another way), 'hard_decline' (the card cannot be
+-- charged again), 'exhausted' (every attempt of the schedule declined) or 'ended' (a manager).
+CREATE TABLE follow_ups (
+    id            TEXT PRIMARY KEY,
+    order_id      TEXT NOT NULL,
+    customer_id   TEXT NOT NULL,
+    -- The declined charge that began it.
+    first_tx      TEXT NOT NULL UNIQUE,
+    state         TEXT NOT NULL,
+    next_at       BIGINT,
+    -- Names the customer's update-your-card page (/update-card/<token>) while it runs.
+    card_token    TEXT UNIQUE,
+    last_reason   TEXT,
+    started_at    BIGINT NOT NULL,
+    ended_at      BIGINT,
+    ended_by      TEXT
+);
+CREATE INDEX follow_ups_due ON follow_ups (next_at) WHERE state = 'retrying';
+CREATE INDEX follow_ups_customer ON follow_ups (customer_id);
+-- Each attempt of a follow-up: a new ledger transaction on the order.
+CREATE TABLE follow_up_attempts (
+    follow_up_id TEXT NOT NULL,
+    n            BIGINT  NOT NULL,
+    tx_id        TEXT NOT NULL UNIQUE,
+    made_at      BIGINT NOT NULL,
+    PRIMARY KEY (follow_up_id, n)
+);
+-- Messages for customers, queued here and delivered by the server's mail (issue 14).
+CREATE TABLE notifications (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    customer_id  TEXT NOT NULL,
+    order_id     TEXT,
+    follow_up_id TEXT,
+    -- The customer's address when it was queued (none known: it waits for one).
+    email        TEXT,
+    subject      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    sent_at      BIGINT
+);
+CREATE INDEX notifications_queued ON notifications (created_at) WHERE state = 'queued';
+CREATE INDEX notifications_follow_up ON notifications (follow_up_id);
