@@ -132,6 +132,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         manager::manager_summary,
         manager::manager_export_transactions,
         manager::manager_order,
+        manager::manager_customers,
+        manager::manager_customer,
         manager::manager_follow_ups,
         manager::manager_end_follow_up,
         manager::manager_scheduled_charges,

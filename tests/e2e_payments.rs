@@ -4,8 +4,9 @@
 //! down, waiting, then approved once it is back; a hold captured in part from Transactions (the
 //! processor's release of the rest shown) and part of the capture refunded at the processor; the
 //! declined order's balance scheduled by a manager, declined again and followed up, with the
-//! customer's message shown, then ended. Afterwards no test card number is in the till's
-//! database, the server's database or either log.
+//! customer's message shown, then ended; and the customer's record in the Manager workspace.
+//! Afterwards no test card number is in the till's database, the server's database or either
+//! log.
 //!
 //! The card form itself opens in a window of its own, serving the processor's script; this test
 //! does there what that script does (posts the card to the processor with the setup's client
@@ -293,6 +294,20 @@ async fn cards_on_file() {
     ui.click("[data-testid=follow-up-end]").await;
     ui.wait_text("[data-testid=follow-up-done]", "ended").await;
     ui.el("[data-testid=no-follow-ups]").await;
+    // Her record: the card she has now, every order, the follow-up that was ended.
+    ui.click("[data-testid=manager-tab-customers]").await;
+    ui.set("[data-testid=customer-search]", "MIA@").await;
+    ui.wait_count("[data-testid=customer-match]", 1).await;
+    ui.click("[data-testid=customer-match]").await;
+    ui.wait_text("[data-testid=customer-record]", "mia@example.com")
+        .await;
+    ui.wait_text("[data-testid=customer-card]", "••0341").await;
+    ui.wait_count("[data-testid=customer-order]", 4).await;
+    ui.wait_text("[data-testid=follow-up-state]", "Ended by a manager")
+        .await;
+    ui.wait_text("[data-testid=follow-up-message]", "not sent")
+        .await;
+    ui.shot("manager-customer").await;
     ui.keys(&key(Key::F1)).await;
 
     step(

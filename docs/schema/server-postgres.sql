@@ -213,6 +213,7 @@ transactions.card_last4 text
 transactions.approval_code text
 transactions.captured_minor bigint NOT NULL DEFAULT 0
 transactions.voided integer NOT NULL DEFAULT 0
+transactions.customer_id text
 
 -- constraints
 audit_log audit_log_pkey PRIMARY KEY (id)
@@ -309,6 +310,7 @@ CREATE INDEX till_sessions_event ON public.till_sessions USING btree (event_id, 
 CREATE UNIQUE INDEX till_sessions_pkey ON public.till_sessions USING btree (id)
 CREATE UNIQUE INDEX transaction_totals_pkey ON public.transaction_totals USING btree (event_id, device_id, staff, method, currency, kind, parent_kind, result)
 CREATE INDEX transactions_created ON public.transactions USING btree (created_at, id)
+CREATE INDEX transactions_customer ON public.transactions USING btree (customer_id) WHERE (customer_id IS NOT NULL)
 CREATE INDEX transactions_device ON public.transactions USING btree (device_id, created_at)
 CREATE INDEX transactions_event ON public.transactions USING btree (event_id, created_at)
 CREATE INDEX transactions_external ON public.transactions USING btree (external_system, external_reference) WHERE (external_reference IS NOT NULL)

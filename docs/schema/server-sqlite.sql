@@ -52,6 +52,9 @@ CREATE INDEX till_sessions_event ON till_sessions (event_id, opened_at);
 -- index transactions_created
 CREATE INDEX transactions_created ON transactions (created_at, id);
 
+-- index transactions_customer
+CREATE INDEX transactions_customer ON transactions (customer_id) WHERE customer_id IS NOT NULL;
+
 -- index transactions_device
 CREATE INDEX transactions_device ON transactions (device_id, created_at);
 
@@ -421,7 +424,7 @@ CREATE TABLE transactions (
     device_id          TEXT NOT NULL,
     event_id           TEXT,
     staff              TEXT NOT NULL
-, card_last4 TEXT, approval_code TEXT, captured_minor INTEGER NOT NULL DEFAULT 0, voided INTEGER NOT NULL DEFAULT 0) STRICT;
+, card_last4 TEXT, approval_code TEXT, captured_minor INTEGER NOT NULL DEFAULT 0, voided INTEGER NOT NULL DEFAULT 0, customer_id TEXT) STRICT;
 
 -- table transactions_reference_text
 CREATE VIRTUAL TABLE transactions_reference_text USING fts5 (

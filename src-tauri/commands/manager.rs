@@ -6,12 +6,13 @@
 use std::path::PathBuf;
 
 use fairtill_core::filter::{Page, TxFilter};
-use fairtill_core::ids::{DeviceId, EventId, OrderId};
+use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId};
 use fairtill_core::ledger::Summary;
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::{
-    CloseOut, ColumnMapping, Conflict, Device, EventSummary, FollowUp, HourlySales, ManagerOrder,
-    ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
+    CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary,
+    FollowUp, HourlySales, ManagerOrder, ScheduleRequest, ScheduledCharge, SettlementImport,
+    SettlementReport,
 };
 use fairtill_sync::{ClientError, CloseOutScope, Credential, ImportOptions, ManagerClient};
 use serde::Serialize;
@@ -269,6 +270,29 @@ pub async fn manager_order(
     let id: OrderId = parse(&order_id, "an order id")?;
     let c = client(&state)?;
     answer(&state, c.order(id).await)
+}
+
+/// Customers whose name, email or phone holds `text`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_customers(
+    state: tauri::State<'_, AppState>,
+    text: String,
+) -> Result<Vec<CustomerMatch>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.find_customers(text.trim()).await)
+}
+
+/// One customer's record across tills.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_customer(
+    state: tauri::State<'_, AppState>,
+    customer_id: String,
+) -> Result<CustomerRecord, ApiError> {
+    let id: CustomerId = parse(&customer_id, "a customer id")?;
+    let c = client(&state)?;
+    answer(&state, c.customer(id).await)
 }
 
 /// Declined payments in follow-up (with `all`, also those that ended).

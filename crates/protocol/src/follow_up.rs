@@ -202,6 +202,9 @@ pub enum NotificationState {
     Sent,
     /// Delivery gave up.
     Failed,
+    /// Not sent: the follow-up it belonged to ended first (the payment was recovered, the
+    /// order paid another way, or a manager ended it).
+    Withdrawn,
 }
 
 impl NotificationState {
@@ -211,6 +214,7 @@ impl NotificationState {
             "queued" => Some(NotificationState::Queued),
             "sent" => Some(NotificationState::Sent),
             "failed" => Some(NotificationState::Failed),
+            "withdrawn" => Some(NotificationState::Withdrawn),
             _ => None,
         }
     }

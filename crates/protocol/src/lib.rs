@@ -7,6 +7,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod customers;
 mod follow_up;
 mod list;
 mod manager;
@@ -16,6 +17,7 @@ mod record;
 mod settlement;
 mod version;
 
+pub use customers::{CustomerMatch, CustomerRecord};
 pub use follow_up::{
     FollowUp, FollowUpAttempt, FollowUpState, Notification, NotificationState, RescheduleRequest,
     ScheduleRequest, ScheduleState, ScheduledCharge,

@@ -2,9 +2,10 @@
 //! server process: a manager schedules an order's balance for tomorrow (nothing is charged),
 //! moves it to now (it is charged once), cancels another; a scheduled charge that is declined
 //! is followed up on the retry schedule, queues the customer's message with their
-//! update-your-card link, and is recovered when the customer saves a new card there; an
-//! offline charge whose customer's account was closed at the processor stops at that hard
-//! decline until a manager ends it; a decline at the counter (the customer there) starts no follow-up.
+//! update-your-card link, and is recovered when the customer saves a new card there (and the
+//! manager finds the customer and their whole record); an offline charge whose customer's
+//! account was closed at the processor stops at that hard decline until a manager ends it; a
+//! decline at the counter (the customer there) starts no follow-up.
 //!
 //! localstripe declines only with `card_declined` (a soft decline) and has no "lost card"
 //! test number: the hard decline here is the processor refusing to charge a customer whose
@@ -426,6 +427,10 @@ async fn follow_up_recovers(kind: Kind) {
     let f = follow_up_until(&s, order, |f| f["state"] == "recovered").await;
     assert_eq!(results(&f), ["declined", "declined", "approved"]);
     assert_eq!(f["balance_due"]["amount"], "0.00");
+    assert_eq!(
+        f["notifications"][0]["state"], "withdrawn",
+        "not sent once recovered"
+    );
     assert!(f["next_at"].is_null());
     let intents = intents_of(&s, &f).await;
     assert_eq!(
@@ -449,6 +454,55 @@ async fn follow_up_recovers(kind: Kind) {
     assert_eq!(s.api.get(link, None).await.0, 404);
     let open = s.api.get_json("/v1/manager/follow-ups", &s.manager).await;
     assert!(open.as_array().unwrap().is_empty(), "{open}");
+
+    // The manager finds Leo by part of his name, email or phone, in any case, and opens his
+    // record: his card now, the order with every attempt, the follow-up that recovered it.
+    for q in ["leo", "LEO%40example", "30%201234", "park"] {
+        let found = s
+            .api
+            .get_json(&format!("/v1/manager/customers?q={q}"), &s.manager)
+            .await;
+        let found = found.as_array().unwrap();
+        assert_eq!(found.len(), 1, "{q}: {found:?}");
+        assert_eq!(found[0]["name"], "Leo Park");
+        assert_eq!(
+            (
+                found[0]["cards"].as_u64(),
+                found[0]["open_follow_ups"].as_u64()
+            ),
+            (Some(1), Some(0))
+        );
+    }
+    let none = s
+        .api
+        .get_json("/v1/manager/customers?q=100%25", &s.manager)
+        .await;
+    assert!(
+        none.as_array().unwrap().is_empty(),
+        "a % is a character, not a wildcard: {none}"
+    );
+    let record = s
+        .api
+        .get_json(&format!("/v1/manager/customers/{}", leo.id), &s.manager)
+        .await;
+    assert_eq!(record["customer"]["details"]["email"], "leo@example.com");
+    let cards = record["cards"].as_array().unwrap();
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0]["last4"], "4242");
+    let orders = record["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 1, "{record:#}");
+    assert_eq!(orders[0]["order"]["id"], order.to_string());
+    assert_eq!(orders[0]["status"], "paid");
+    assert_eq!(orders[0]["transactions"].as_array().unwrap().len(), 3);
+    assert_eq!(record["follow_ups"][0]["state"], "recovered");
+    let (status, _) = s
+        .api
+        .get(
+            &format!("/v1/manager/customers/{}", uuid::Uuid::now_v7()),
+            Some(&s.manager),
+        )
+        .await;
+    assert_eq!(status, 404);
 }
 
 async fn follow_up_stops(kind: Kind) {

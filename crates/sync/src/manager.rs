@@ -3,12 +3,12 @@
 //! like the device's ([`Credential::for_manager`](crate::Credential::for_manager)).
 
 use fairtill_core::filter::{Page, TxFilter};
-use fairtill_core::ids::{DeviceId, EventId, OrderId, TxId};
+use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
-    AuditEntry, CloseOut, ColumnMapping, Conflict, Device, EventSummary, FollowUp, HourlySales,
-    ListQuery, LoginRequest, LoginResponse, ManagerOrder, RescheduleRequest, ScheduleRequest,
-    ScheduledCharge, SettlementImport, SettlementReport,
+    AuditEntry, CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device,
+    EventSummary, FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
+    RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -206,6 +206,16 @@ impl ManagerClient {
     /// One order with its history across tills.
     pub async fn order(&self, id: OrderId) -> Result<ManagerOrder, ClientError> {
         self.get(&format!("/orders/{id}"), &()).await
+    }
+
+    /// Customers whose name, email or phone holds `text`.
+    pub async fn find_customers(&self, text: &str) -> Result<Vec<CustomerMatch>, ClientError> {
+        self.get("/customers", &[("q", text)]).await
+    }
+
+    /// One customer's record across tills.
+    pub async fn customer(&self, id: CustomerId) -> Result<CustomerRecord, ClientError> {
+        self.get(&format!("/customers/{id}"), &()).await
     }
 
     /// Declined payments in follow-up, newest first (with `all`, also those that ended).

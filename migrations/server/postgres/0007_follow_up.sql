@@ -1,6 +1,7 @@
 -- Fairtill server, version 7: charges the server makes on its own (issue 13): scheduled charges
 -- of an order's balance, and the follow-up of declined payments (dunning) with the
--- notifications it queues for the customer. The same tables on both backends.
+-- notifications it queues for the customer; and whose card each card-on-file transaction
+-- charged, for the customer record. The same tables on both backends.
 --
 -- A scheduled charge: the balance due of an order, charged to the customer's card on file at
 -- `charge_at`. 'scheduled' until the server makes its charge ('charged', naming the ledger
@@ -67,3 +68,10 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_queued ON notifications (created_at) WHERE state = 'queued';
 CREATE INDEX notifications_follow_up ON notifications (follow_up_id);
+-- Whose card a card-on-file transaction charged, for the manager's customer record (filled in
+-- from the stored records for those made before this version).
+ALTER TABLE transactions ADD COLUMN customer_id TEXT;
+UPDATE transactions t SET customer_id = r.body::jsonb #>> '{transaction,method,customer}'
+FROM records r
+WHERE r.record_type = 'transaction' AND r.record_id = t.id AND t.method = 'card_on_file';
+CREATE INDEX transactions_customer ON transactions (customer_id) WHERE customer_id IS NOT NULL;

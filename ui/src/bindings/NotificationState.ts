@@ -3,4 +3,4 @@
 /**
  * Where a queued message for a customer stands.
  */
-export type NotificationState = "queued" | "sent" | "failed";
+export type NotificationState = "queued" | "sent" | "failed" | "withdrawn";

@@ -10,6 +10,8 @@ import type { CloseOut } from '../bindings/CloseOut';
 import type { ColumnMapping } from '../bindings/ColumnMapping';
 import type { Conflict } from '../bindings/Conflict';
 import type { Customer } from '../bindings/Customer';
+import type { CustomerMatch } from '../bindings/CustomerMatch';
+import type { CustomerRecord } from '../bindings/CustomerRecord';
 import type { CustomerView } from '../bindings/CustomerView';
 import type { Device } from '../bindings/Device';
 import type { Event } from '../bindings/Event';
@@ -165,6 +167,8 @@ export const managerConflicts = (includeResolved: boolean) =>
   call<Conflict[]>('manager_conflicts', { includeResolved });
 export const managerResolveConflict = (conflictId: string, note: string, voidTransaction: string | null) =>
   call<Conflict>('manager_resolve_conflict', { conflictId, note, voidTransaction });
+export const managerCustomers = (text: string) => call<CustomerMatch[]>('manager_customers', { text });
+export const managerCustomer = (customerId: string) => call<CustomerRecord>('manager_customer', { customerId });
 export const managerFollowUps = (all: boolean) => call<FollowUp[]>('manager_follow_ups', { all });
 export const managerEndFollowUp = (followUpId: string) => call<FollowUp>('manager_end_follow_up', { followUpId });
 export const managerScheduledCharges = (all: boolean) =>

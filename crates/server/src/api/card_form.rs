@@ -52,7 +52,7 @@ const PAGE: &str = r#"<!doctype html>
 </style>
 <script src="{script}"></script></head>
 <body><h1>{heading}</h1>
-<p>{intro}</p>
+{intro}
 <p>Your card details go straight to our card processor; this shop keeps only the brand and last four digits.</p>
 <form id="form"><div id="card"></div><button id="save" type="submit">Save card</button></form>
 <p id="message" role="status"></p>
@@ -93,7 +93,14 @@ pub(super) fn form_page(
         .replace("{secret}", &js(secret.unwrap_or_default()))
         .replace("{key}", &js(&form.publishable_key))
         .replace("{script}", &html(&form.script_url))
-        .replace("{intro}", intro)
+        .replace(
+            "{intro}",
+            &if intro.is_empty() {
+                String::new()
+            } else {
+                format!("<p>{intro}</p>")
+            },
+        )
         .replace("{heading}", &html(heading))
 }
 

@@ -4,6 +4,7 @@
 mod approval;
 mod card_form;
 mod closeout;
+mod customers;
 mod device;
 mod error;
 mod follow_up;
@@ -126,6 +127,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/manager/scheduled-charges/{id}/cancel",
             post(follow_up::cancel),
         )
+        .route("/v1/manager/customers", get(customers::find))
+        .route("/v1/manager/customers/{id}", get(customers::record))
         .route("/v1/manager/follow-ups", get(follow_up::follow_ups))
         .route("/v1/manager/follow-ups/{id}", get(follow_up::follow_up))
         .route("/v1/manager/follow-ups/{id}/end", post(follow_up::end))

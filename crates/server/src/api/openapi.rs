@@ -36,6 +36,8 @@ use utoipa::{Modify, OpenApi};
         super::settlement::decide,
         super::settlement::formats_list,
         super::settlement::save_format,
+        super::customers::find,
+        super::customers::record,
         super::follow_up::scheduled,
         super::follow_up::schedule,
         super::follow_up::reschedule,

@@ -276,6 +276,11 @@ fn end(
         "UPDATE follow_ups SET state = $1, next_at = NULL, ended_at = $2, ended_by = $3 WHERE id = $4",
         params![state.as_str(), ms(now), by, id],
     )?;
+    // What was not sent yet is no longer true: it is not sent.
+    db.execute(
+        "UPDATE notifications SET state = 'withdrawn' WHERE follow_up_id = $1 AND state = 'queued'",
+        params![id],
+    )?;
     Ok(())
 }
 
@@ -584,6 +589,21 @@ const FOLLOW_UP_COLUMNS: &str =
     "f.id, f.order_id, f.customer_id, f.state, f.next_at, f.last_reason, f.started_at,
      f.ended_at, f.ended_by, o.receipt, (SELECT c.name FROM customers c WHERE c.id = f.customer_id)
      FROM follow_ups f JOIN orders o ON o.id = f.order_id";
+
+/// The follow-ups of `customer`, newest first.
+pub(crate) fn follow_ups_of(
+    db: &mut dyn Db,
+    customer: CustomerId,
+    now: Timestamp,
+) -> Result<Vec<FollowUp>> {
+    let rows = db.query(
+        &format!(
+            "SELECT {FOLLOW_UP_COLUMNS} WHERE f.customer_id = $1 ORDER BY f.started_at DESC, f.id"
+        ),
+        params![customer.to_string()],
+    )?;
+    rows.iter().map(|r| follow_up(db, r, now)).collect()
+}
 
 fn one_follow_up(db: &mut dyn Db, id: Uuid, now: Timestamp) -> Result<FollowUp> {
     let row = query_one(

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod closeout;
+mod customers;
 mod devices;
 mod follow_up;
 mod managers;

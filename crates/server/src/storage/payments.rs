@@ -244,6 +244,28 @@ fn record_release(
     Ok(())
 }
 
+/// The customer's cards not removed, newest (the default) first.
+pub(crate) fn cards(db: &mut dyn Db, customer: CustomerId) -> Result<Vec<SavedCard>> {
+    db.query(
+        "SELECT id, brand, last4, exp_month, exp_year, saved_at FROM saved_cards
+         WHERE customer_id = $1 AND removed_at IS NULL ORDER BY saved_at DESC, id",
+        params![customer.to_string()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(SavedCard {
+            id: r.text(0)?,
+            customer_id: customer,
+            brand: r.text(1)?,
+            last4: r.text(2)?,
+            exp_month: u8::try_from(r.int(3)?).unwrap_or(0),
+            exp_year: u16::try_from(r.int(4)?).unwrap_or(0),
+            saved_at: time(r.int(5)?)?,
+        })
+    })
+    .collect()
+}
+
 /// A payment waiting for the customer's approval offsite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
@@ -660,27 +682,7 @@ impl Storage {
 
     /// The customer's cards not removed, newest first.
     pub async fn cards_of(&self, customer: CustomerId) -> Result<Vec<SavedCard>> {
-        self.transact(move |db| {
-            db.query(
-                "SELECT id, brand, last4, exp_month, exp_year, saved_at FROM saved_cards
-                 WHERE customer_id = $1 AND removed_at IS NULL ORDER BY saved_at DESC, id",
-                params![customer.to_string()],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(SavedCard {
-                    id: r.text(0)?,
-                    customer_id: customer,
-                    brand: r.text(1)?,
-                    last4: r.text(2)?,
-                    exp_month: u8::try_from(r.int(3)?).unwrap_or(0),
-                    exp_year: u16::try_from(r.int(4)?).unwrap_or(0),
-                    saved_at: time(r.int(5)?)?,
-                })
-            })
-            .collect()
-        })
-        .await
+        self.transact(move |db| cards(db, customer)).await
     }
 
     /// Records a card saved by setup `setup` as the customer's default (the newest), and the

@@ -121,11 +121,18 @@ fn insert_transaction(db: &mut dyn Db, t: &Transaction, seq: i64) -> Result<()> 
             (None, None)
         }
     };
+    let customer = match &t.method {
+        PaymentMethod::CardOnFile { customer, .. } => Some(customer.to_string()),
+        PaymentMethod::Cash
+        | PaymentMethod::Card { .. }
+        | PaymentMethod::External { .. }
+        | PaymentMethod::MarkedPaid { .. } => None,
+    };
     db.execute(
         "INSERT INTO transactions (id, seq, kind, parent_id, parent_kind, root_id, order_id, amount_minor, currency, method,
             external_system, external_reference, result, created_at, expires_at, device_id, event_id, staff,
-            card_last4, approval_code)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+            card_last4, approval_code, customer_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         params![
             t.id.to_string(),
             seq,
@@ -147,6 +154,7 @@ fn insert_transaction(db: &mut dyn Db, t: &Transaction, seq: i64) -> Result<()> 
             t.context.staff.as_str(),
             last4,
             approval_code,
+            customer,
         ],
     )?;
     Ok(())
