@@ -10,7 +10,6 @@
 mod common;
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use common::server::Server;
 use common::window::*;

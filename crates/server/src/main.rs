@@ -57,7 +57,7 @@ enum Cmd {
         tls_key: Option<PathBuf>,
         /// The card processor (Stripe) the server charges cards on file through.
         #[command(flatten)]
-        stripe: StripeArgs,
+        stripe: Box<StripeArgs>,
     },
     /// Manage devices.
     #[command(subcommand)]
