@@ -1022,7 +1022,7 @@ fn card_on_file_commands_keep_to_the_events_offline_limits() {
     assert_eq!(found[0]["cards"][0]["last4"], "4242");
 
     // The till is not connected: every charge to the card is an offline one.
-    let on_file = json!({"type": "card_on_file", "customer": id, "card": "pm_visa"});
+    let on_file = json!({"type": "card_on_file", "customer": id, "card": "pm_visa", "hold": false});
     h.refused(
         "charge",
         json!({"cart": cart(vec![line("PRINT", "40.00", 1)]), "tender": on_file}),
@@ -1059,7 +1059,7 @@ fn card_on_file_commands_keep_to_the_events_offline_limits() {
     h.refused(
         "charge",
         json!({"cart": cart(vec![line("PRINT", "5.00", 1)]),
-            "tender": {"type": "card_on_file", "customer": id, "card": "pm_gone"}}),
+            "tender": {"type": "card_on_file", "customer": id, "card": "pm_gone", "hold": false}}),
         "invalid",
         "no longer on file",
     );
