@@ -4,7 +4,8 @@
 //! down, waiting, then approved once it is back; a hold captured in part from Transactions (the
 //! processor's release of the rest shown) and part of the capture refunded at the processor; the
 //! declined order's balance scheduled by a manager, declined again and followed up, with the
-//! customer's message shown, then ended; and the customer's record in the Manager workspace.
+//! customer's message shown, then ended; the customer's record in the Manager workspace; and
+//! the processor's settled money fetched and matched.
 //! Afterwards no test card number is in the till's database, the server's database or either
 //! log.
 //!
@@ -369,6 +370,26 @@ async fn cards_on_file() {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     ui.keys(&key(Key::Enter)).await;
+
+    step("The manager fetches what the processor settled and matches it, no file.");
+    ui.keys(&key(Key::F5)).await;
+    ui.click("[data-testid=manager-tab-settlements]").await;
+    ui.click("[data-testid=settlement-fetch-button]").await;
+    ui.wait_text("[data-testid=settlement-counts]", "matched")
+        .await;
+    // The sales charged at once and the refund match by the processor's ids. (localstripe
+    // takes a hold's whole amount and refunds the rest on a partial capture, where Stripe
+    // takes only what is captured: that row differs in amount here.)
+    let matched =
+        ui.c.find_all(fantoccini::Locator::Css(
+            "[data-testid=settlement-match].matched",
+        ))
+        .await
+        .unwrap()
+        .len();
+    assert!(matched >= 4, "{matched} matched");
+    ui.shot("manager-settlement-fetched").await;
+    ui.keys(&key(Key::F1)).await;
     drop(server);
     drop(session);
 

@@ -465,6 +465,19 @@ pub async fn manager_resolve_conflict(
     answer(&state, c.resolve_conflict(id, note.trim(), void).await)
 }
 
+/// Fetches what the card processor settled since the last fetch and matches it.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_fetch_settlement(
+    state: tauri::State<'_, AppState>,
+    window_hours: Option<u32>,
+    event_id: Option<String>,
+) -> Result<SettlementReport, ApiError> {
+    let event: Option<EventId> = optional(event_id, "an event id")?;
+    let c = client(&state)?;
+    answer(&state, c.fetch_settlement(window_hours, event).await)
+}
+
 /// Imports a settlement or sales export from `path`; its report.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info"))]

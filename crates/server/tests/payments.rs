@@ -521,29 +521,6 @@ async fn holds(kind: Kind) {
 
 /// Applies the result changes among `records` to the till's ledger (the way a till applies what
 /// it pulls), skipping those it has.
-fn apply_changes(till: &mut common::Till, records: &[Record]) {
-    for r in records {
-        if let Record::ResultChange {
-            transaction_id,
-            n,
-            change,
-        } = r
-        {
-            let had = till
-                .ledger
-                .transaction(*transaction_id)
-                .map_or(0, |t| t.history.len() - 1);
-            if usize::try_from(*n).unwrap() > had {
-                till.ledger
-                    .apply(fairtill_core::ledger::Fact::ResultChanged {
-                        tx: *transaction_id,
-                        change: change.clone(),
-                    })
-                    .unwrap();
-            }
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn holds_on_sqlite() {

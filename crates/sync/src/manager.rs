@@ -321,6 +321,27 @@ impl ManagerClient {
         self.get("/audit", &[("limit", limit.to_string())]).await
     }
 
+    /// Fetches what the card processor settled since the last fetch and matches it; its report.
+    pub async fn fetch_settlement(
+        &self,
+        window_hours: Option<u32>,
+        event: Option<EventId>,
+    ) -> Result<SettlementReport, ClientError> {
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(h) = window_hours {
+            query.push(("window_hours", h.to_string()));
+        }
+        if let Some(e) = event {
+            query.push(("event", e.to_string()));
+        }
+        let req = self
+            .client
+            .http()
+            .post(self.url("/settlements/processor"))
+            .query(&query);
+        self.client.send(req).await.map_err(signed_in)
+    }
+
     /// Imports a settlement file; its report.
     pub async fn import_settlement(
         &self,

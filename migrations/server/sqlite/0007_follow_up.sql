@@ -1,7 +1,8 @@
 -- Fairtill server, version 7: charges the server makes on its own (issue 13): scheduled charges
 -- of an order's balance, and the follow-up of declined payments (dunning) with the
 -- notifications it queues for the customer; and whose card each card-on-file transaction
--- charged, for the customer record. The same tables on both backends.
+-- charged, for the customer record; and the processor's balance entries imported for
+-- settlement. The same tables on both backends.
 --
 -- A scheduled charge: the balance due of an order, charged to the customer's card on file at
 -- `charge_at`. 'scheduled' until the server makes its charge ('charged', naming the ledger
@@ -76,3 +77,10 @@ UPDATE transactions SET customer_id = (
     WHERE r.record_type = 'transaction' AND r.record_id = transactions.id)
 WHERE method = 'card_on_file';
 CREATE INDEX transactions_customer ON transactions (customer_id) WHERE customer_id IS NOT NULL;
+-- Entries of the processor's balance already imported for settlement matching (from its API),
+-- so a fetch imports only what is new.
+CREATE TABLE processor_settled (
+    balance_id TEXT PRIMARY KEY,
+    import_id  TEXT NOT NULL,
+    at         BIGINT NOT NULL
+);

@@ -186,6 +186,8 @@ export const managerImportSettlement = (
   windowHours: number | null,
   eventId: string | null,
 ) => call<SettlementReport>('manager_import_settlement', { path, format, currency, windowHours, eventId });
+export const managerFetchSettlement = (windowHours: number | null, eventId: string | null) =>
+  call<SettlementReport>('manager_fetch_settlement', { windowHours, eventId });
 export const managerSettlements = () => call<SettlementImport[]>('manager_settlements');
 export const managerSettlement = (importId: string) =>
   call<SettlementReport>('manager_settlement', { importId });

@@ -104,6 +104,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .post(settlement::import)
                 .layer(DefaultBodyLimit::max(settlement::MAX_FILE_BYTES)),
         )
+        .route("/v1/manager/settlements/processor", post(settlement::fetch))
         .route("/v1/manager/settlements/{id}", get(settlement::report))
         .route(
             "/v1/manager/settlements/{id}/rows/{line}",

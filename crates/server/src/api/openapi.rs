@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         super::closeout::sales_by_hour,
         super::settlement::import,
         super::settlement::imports,
+        super::settlement::fetch,
         super::settlement::report,
         super::settlement::decide,
         super::settlement::formats_list,

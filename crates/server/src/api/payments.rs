@@ -42,7 +42,7 @@ pub struct CardForm {
     pub script_url: String,
 }
 
-fn no_processor() -> ApiError {
+pub(super) fn no_processor() -> ApiError {
     ApiError::new(
         ErrorCode::Conflict,
         "this server has no card processor set up; the operator sets its secret key \
@@ -54,7 +54,7 @@ fn charging(state: &AppState) -> Result<&Arc<Charging>, ApiError> {
     state.charging.as_ref().ok_or_else(no_processor)
 }
 
-fn processor_error(e: ProcessorError) -> ApiError {
+pub(super) fn processor_error(e: ProcessorError) -> ApiError {
     match e {
         ProcessorError::Unreachable(detail) => {
             tracing::info!(%detail, "processor unreachable");

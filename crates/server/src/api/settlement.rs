@@ -324,3 +324,70 @@ pub async fn save_format(
         .await?;
     Ok(ApiJson(mapping))
 }
+
+/// Which of the processor's settled money to match.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FetchQuery {
+    /// How many hours apart a suggestion's sides may be (1 to 720; default 48).
+    pub window_hours: Option<u32>,
+    /// Only transactions of this event are candidates.
+    pub event: Option<String>,
+}
+
+/// Fetch what the card processor settled since the last fetch (its balance entries: payments
+/// in, refunds out) and match it like a settlement file; charges and refunds made through
+/// Fairtill match by the processor's own id.
+#[utoipa::path(post, path = "/v1/manager/settlements/processor", tag = "manager", params(FetchQuery),
+    security(("manager_token" = [])),
+    responses((status = 200, body = SettlementReport),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn fetch(
+    State(state): State<Arc<AppState>>,
+    AuthManager(manager): AuthManager,
+    ApiQuery(q): ApiQuery<FetchQuery>,
+) -> Result<ApiJson<SettlementReport>, ApiError> {
+    let charging = state
+        .charging
+        .as_ref()
+        .ok_or_else(super::payments::no_processor)?;
+    let window_hours = q.window_hours.unwrap_or(48);
+    if !(1..=720).contains(&window_hours) {
+        return Err(ApiError::bad_request(
+            "the matching window must be between 1 and 720 hours",
+        ));
+    }
+    let event_id = blank(&q.event)
+        .map(|e| {
+            e.parse::<EventId>()
+                .map_err(|_| ApiError::bad_request(format!("{e:?} is not an event id")))
+        })
+        .transpose()?;
+    // Entries recorded in the same second as the newest one taken are listed again; those
+    // already imported are skipped by id.
+    let since = state
+        .storage
+        .last_settled_at()
+        .await?
+        .and_then(|t| t.checked_sub(jiff::SignedDuration::from_hours(1)).ok());
+    let processor = charging.processor();
+    let entries = processor
+        .settled(since)
+        .await
+        .map_err(super::payments::processor_error)?;
+    Ok(ApiJson(
+        state
+            .storage
+            .import_processor_balance(
+                processor.name(),
+                entries,
+                window_hours,
+                event_id,
+                manager,
+                (state.now)(),
+            )
+            .await?,
+    ))
+}

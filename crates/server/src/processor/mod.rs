@@ -170,6 +170,23 @@ pub enum SetupOutcome {
     Failed(String),
 }
 
+/// A payment or refund the processor settled to the account: one entry of its balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    /// The processor's id of the balance entry (`txn_…`).
+    pub id: String,
+    /// Money in (a payment) or out (a refund).
+    pub kind: fairtill_protocol::SettlementKind,
+    /// What Fairtill knows it by: the payment's id (`pi_…`) or the refund's (`re_…`).
+    pub reference: String,
+    /// The amount, positive whichever way it went.
+    pub amount: Money,
+    /// The processor's fee on it.
+    pub fee: Money,
+    /// When the processor recorded it.
+    pub at: Timestamp,
+}
+
 /// A future of a processor call.
 pub type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProcessorError>> + Send + 'a>>;
 
@@ -186,6 +203,10 @@ pub trait Processor: Send + Sync + std::fmt::Debug {
 
     /// What this processor can do.
     fn capabilities(&self) -> Capabilities;
+
+    /// The payments and refunds settled to the account, newest first: those recorded at or
+    /// after `since`, or all of them.
+    fn settled(&self, since: Option<Timestamp>) -> Call<'_, Vec<Settled>>;
 
     /// Makes a customer; `key` names it in Fairtill (the idempotency key).
     fn create_customer<'a>(

@@ -17,8 +17,9 @@ use serde::Deserialize;
 
 use super::{
     Call, Capabilities, Capture, CardSetup, CustomerRef, Payment, PaymentRequest, PaymentStatus,
-    Processor, ProcessorCard, ProcessorError, Refund, RefundStatus, SetupOutcome,
+    Processor, ProcessorCard, ProcessorError, Refund, RefundStatus, Settled, SetupOutcome,
 };
+use fairtill_protocol::SettlementKind;
 
 /// The metadata key that names the ledger transaction on every object Fairtill makes.
 pub const LEDGER_KEY: &str = "fairtill_tx";
@@ -422,6 +423,53 @@ impl Stripe {
     }
 }
 
+/// One entry of the account's balance, with what it came from (expanded).
+#[derive(Debug, Deserialize)]
+struct BalanceEntry {
+    id: String,
+    amount: i64,
+    #[serde(default)]
+    fee: i64,
+    currency: String,
+    created: i64,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    source: Option<serde_json::Value>,
+}
+
+impl BalanceEntry {
+    /// The entry as Fairtill settles it; None for what is not a card payment or refund
+    /// (payouts, adjustments, fees).
+    fn settled(self) -> Result<Option<Settled>, ProcessorError> {
+        let source = self.source.as_ref();
+        let field = |name: &str| {
+            source
+                .and_then(|s| s.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let (kind, reference) = match self.kind.as_str() {
+            // A charge is known to Fairtill by its payment intent.
+            "charge" | "payment" => (SettlementKind::Payment, field("payment_intent")),
+            "refund" | "payment_refund" => (SettlementKind::Refund, field("id")),
+            _ => return Ok(None),
+        };
+        let Some(reference) = reference else {
+            return Ok(None); // a charge made outside Fairtill (no payment intent)
+        };
+        Ok(Some(Settled {
+            id: self.id,
+            kind,
+            reference,
+            amount: money(self.amount.abs(), &self.currency)?,
+            fee: money(self.fee, &self.currency)?,
+            at: Timestamp::from_second(self.created)
+                .map_err(|e| ProcessorError::Protocol(e.to_string()))?,
+        }))
+    }
+}
+
 /// Asks for a payment's charge in full, where its hold's `capture_before` is.
 fn expand_charge() -> (String, String) {
     ("expand[]".into(), "latest_charge".into())
@@ -432,6 +480,42 @@ fn tagged(ledger_tx: TxId) -> (String, String) {
 }
 
 impl Stripe {
+    /// The balance's entries (`/v1/balance_transactions`) newest first, page by page, back to
+    /// `since`, with each entry's source expanded so a charge names its payment intent.
+    async fn settled(&self, since: Option<Timestamp>) -> Result<Vec<Settled>, ProcessorError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![
+                ("limit".to_string(), PAGE.to_string()),
+                ("expand[]".to_string(), "data.source".to_string()),
+            ];
+            if let Some(c) = &cursor {
+                query.push(("starting_after".into(), c.clone()));
+            }
+            let page: Listed<BalanceEntry> = self
+                .done(
+                    reqwest::Method::GET,
+                    "/v1/balance_transactions",
+                    &query,
+                    None,
+                )
+                .await?;
+            cursor = page.data.last().map(|e| e.id.clone());
+            for entry in page.data {
+                if since.is_some_and(|s| entry.created < s.as_second()) {
+                    return Ok(out);
+                }
+                if let Some(s) = entry.settled()? {
+                    out.push(s);
+                }
+            }
+            if !page.has_more || cursor.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
     async fn create_customer(
         &self,
         key: &str,
@@ -758,6 +842,10 @@ impl Stripe {
 impl Processor for Stripe {
     fn name(&self) -> &'static str {
         "stripe"
+    }
+
+    fn settled(&self, since: Option<Timestamp>) -> Call<'_, Vec<Settled>> {
+        Box::pin(Stripe::settled(self, since))
     }
 
     fn capabilities(&self) -> Capabilities {

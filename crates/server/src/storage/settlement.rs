@@ -46,14 +46,16 @@ fn currency(code: &str) -> Result<Currency> {
 }
 
 /// The columns [`read_entry`] reads, from `transactions t` and `orders o`.
+/// A card on file's reference is the processor's id of what the server made for it.
 const ENTRY_COLUMNS: &str =
-    "t.id, t.kind, t.amount_minor, t.currency, t.method, t.external_reference, t.card_last4,
-    t.approval_code, o.receipt, t.created_at, t.device_id, t.staff";
+    "t.id, t.kind, t.amount_minor, t.currency, t.method,
+    coalesce(t.external_reference, (SELECT j.processor_id FROM processor_jobs j WHERE j.tx_id = t.id)),
+    t.card_last4, t.approval_code, o.receipt, t.created_at, t.device_id, t.staff";
 
-/// Approved card and external payments and refunds, not voided.
+/// Approved card, card-on-file and external payments and refunds, not voided.
 const CANDIDATE_FROM: &str = "FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
-    WHERE t.result = 'approved' AND t.kind IN ('sale', 'capture', 'refund') AND t.method IN ('card', 'external')
-      AND t.voided = 0";
+    WHERE t.result = 'approved' AND t.kind IN ('sale', 'capture', 'refund')
+      AND t.method IN ('card', 'external', 'card_on_file') AND t.voided = 0";
 
 fn read_entry(r: &Row, at: usize, names: &BTreeMap<String, String>) -> Result<LedgerEntry> {
     let device = r.text(at + 10)?;
@@ -496,7 +498,112 @@ fn decide(
     report(db, id, false)
 }
 
+/// Imports the processor's balance entries not imported before, like a file of them.
+fn import_balance(
+    db: &mut dyn Db,
+    processor: &str,
+    mut entries: Vec<crate::processor::Settled>,
+    window_hours: u32,
+    event_id: Option<EventId>,
+    manager: &str,
+    now: Timestamp,
+) -> Result<SettlementReport> {
+    let mut fresh = Vec::with_capacity(entries.len());
+    entries.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    for e in entries {
+        let seen = query_one(
+            db,
+            "SELECT 1 FROM processor_settled WHERE balance_id = $1",
+            params![e.id.as_str()],
+        )?;
+        if seen.is_none() {
+            fresh.push(e);
+        }
+    }
+    let (Some(first), Some(last)) = (fresh.first(), fresh.last()) else {
+        return Err(StorageError::Invalid(format!(
+            "nothing new at the card processor ({processor}) since the last fetch"
+        )));
+    };
+    let day = |t: Timestamp| t.strftime("%Y-%m-%d").to_string();
+    let mut name = processor.chars();
+    let name: String = name
+        .next()
+        .map(|c| c.to_uppercase().chain(name).collect())
+        .unwrap_or_default();
+    let ids: Vec<&str> = fresh.iter().map(|e| e.id.as_str()).collect();
+    let new = NewImport {
+        file_name: format!("{name} balance, {} to {}", day(first.at), day(last.at)),
+        file_hash: crate::auth::hex(&<sha2::Sha256 as sha2::Digest>::digest(ids.join("\n"))),
+        format: format!("{name} API"),
+        window_hours,
+        event_id,
+        rows: fresh
+            .iter()
+            .enumerate()
+            .map(|(i, e)| SettlementRow {
+                line: u64::try_from(i + 1).unwrap_or(u64::MAX),
+                kind: e.kind,
+                reference: e.reference.clone(),
+                amount: e.amount,
+                at: e.at,
+                last4: None,
+                approval_code: None,
+            })
+            .collect(),
+        skipped: 0,
+    };
+    let report = import(db, new, manager, now)?;
+    let import_id = report.import.id.to_string();
+    for e in &fresh {
+        db.execute(
+            "INSERT INTO processor_settled (balance_id, import_id, at) VALUES ($1, $2, $3)",
+            params![e.id.as_str(), import_id.as_str(), ms(e.at)],
+        )?;
+    }
+    Ok(report)
+}
+
 impl Storage {
+    /// When the newest balance entry imported from the processor was recorded: a fetch need
+    /// look no further back than shortly before it.
+    pub async fn last_settled_at(&self) -> Result<Option<Timestamp>> {
+        self.transact(|db| {
+            query_one(db, "SELECT max(at) FROM processor_settled", &[])?
+                .map(|r| r.opt_int(0))
+                .transpose()
+                .map(Option::flatten)?
+                .map(time)
+                .transpose()
+        })
+        .await
+    }
+
+    /// Imports the processor's balance entries that are new, and matches them like a file's
+    /// rows: payments and refunds made through Fairtill match by the processor's id.
+    pub async fn import_processor_balance(
+        &self,
+        processor: &'static str,
+        entries: Vec<crate::processor::Settled>,
+        window_hours: u32,
+        event_id: Option<EventId>,
+        manager: String,
+        now: Timestamp,
+    ) -> Result<SettlementReport> {
+        self.transact(move |db| {
+            import_balance(
+                db,
+                processor,
+                entries,
+                window_hours,
+                event_id,
+                &manager,
+                now,
+            )
+        })
+        .await
+    }
+
     /// Imports a settlement file (once per content) and matches its rows.
     pub async fn import_settlement(
         &self,

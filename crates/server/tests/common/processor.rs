@@ -160,3 +160,29 @@ pub async fn progress_until(s: &Setup, tx: TxId, state: &str) -> Value {
     }
     panic!("{tx} never reached {state}: {}", progress(s, tx).await);
 }
+
+/// Applies the result changes among `records` that `till` has not seen (what a till does
+/// with what it pulls).
+pub fn apply_changes(till: &mut super::Till, records: &[fairtill_protocol::Record]) {
+    for r in records {
+        if let fairtill_protocol::Record::ResultChange {
+            transaction_id,
+            n,
+            change,
+        } = r
+        {
+            let had = till
+                .ledger
+                .transaction(*transaction_id)
+                .map_or(0, |t| t.history.len() - 1);
+            if usize::try_from(*n).unwrap() > had {
+                till.ledger
+                    .apply(fairtill_core::ledger::Fact::ResultChanged {
+                        tx: *transaction_id,
+                        change: change.clone(),
+                    })
+                    .unwrap();
+            }
+        }
+    }
+}
