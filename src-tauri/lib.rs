@@ -136,6 +136,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         manager::manager_customer,
         manager::manager_follow_ups,
         manager::manager_fetch_settlement,
+        manager::manager_payouts,
         manager::manager_end_follow_up,
         manager::manager_scheduled_charges,
         manager::manager_schedule_charge,

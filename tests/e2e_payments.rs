@@ -5,7 +5,7 @@
 //! processor's release of the rest shown) and part of the capture refunded at the processor; the
 //! declined order's balance scheduled by a manager, declined again and followed up, with the
 //! customer's message shown, then ended; the customer's record in the Manager workspace; and
-//! the processor's settled money fetched and matched.
+//! the processor's settled money fetched and matched, and its payouts listed.
 //! Afterwards no test card number is in the till's database, the server's database or either
 //! log.
 //!
@@ -389,6 +389,25 @@ async fn cards_on_file() {
         .len();
     assert!(matched >= 4, "{matched} matched");
     ui.shot("manager-settlement-fetched").await;
+    // A payout the processor made to the bank (by hand: localstripe schedules none).
+    let made = reqwest::Client::new()
+        .post(format!("{}/v1/payouts", ls.url))
+        .bearer_auth(TEST_KEY)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("amount=9500&currency=eur")
+        .send()
+        .await
+        .unwrap();
+    assert!(made.status().is_success());
+    ui.click("[data-testid=payouts-button]").await;
+    ui.wait_text("[data-testid=payout]", "95.00").await;
+    ui.c.execute(
+        "document.querySelector('[data-testid=payouts]').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ui.shot("manager-payouts").await;
     ui.keys(&key(Key::F1)).await;
     drop(server);
     drop(session);

@@ -11,8 +11,8 @@ use fairtill_core::ledger::Summary;
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::{
     CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary,
-    FollowUp, HourlySales, ManagerOrder, ScheduleRequest, ScheduledCharge, SettlementImport,
-    SettlementReport,
+    FollowUp, HourlySales, ManagerOrder, Payout, ScheduleRequest, ScheduledCharge,
+    SettlementImport, SettlementReport,
 };
 use fairtill_sync::{ClientError, CloseOutScope, Credential, ImportOptions, ManagerClient};
 use serde::Serialize;
@@ -476,6 +476,14 @@ pub async fn manager_fetch_settlement(
     let event: Option<EventId> = optional(event_id, "an event id")?;
     let c = client(&state)?;
     answer(&state, c.fetch_settlement(window_hours, event).await)
+}
+
+/// The card processor's latest payouts to the bank.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_payouts(state: tauri::State<'_, AppState>) -> Result<Vec<Payout>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.payouts().await)
 }
 
 /// Imports a settlement or sales export from `path`; its report.

@@ -35,8 +35,8 @@ pub use messages::{
 pub use payments::{CardSetupStart, ChargeState, PaymentProgress};
 pub use record::{Record, RecordKey, RecordType};
 pub use settlement::{
-    ColumnMapping, LedgerEntry, MatchState, SettlementImport, SettlementKind, SettlementMatch,
-    SettlementReport, SettlementRow, SkipRule, UNMATCHED_SHOWN,
+    ColumnMapping, LedgerEntry, MatchState, Payout, PayoutState, SettlementImport, SettlementKind,
+    SettlementMatch, SettlementReport, SettlementRow, SkipRule, UNMATCHED_SHOWN,
 };
 pub use version::{
     check_client_version, VersionError, API_VERSION, API_VERSION_HEADER, MAX_BATCH, MAX_BODY_BYTES,

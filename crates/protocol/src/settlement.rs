@@ -257,3 +257,37 @@ pub struct SettlementReport {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unmatched_entries_total: u64,
 }
+
+/// Where a payout from the card processor to the seller's bank stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutState {
+    /// Not sent to the bank yet.
+    Pending,
+    /// On its way.
+    InTransit,
+    /// In the bank account.
+    Paid,
+    /// The bank refused it (the money went back to the processor's balance).
+    Failed,
+    /// Canceled before it was sent.
+    Canceled,
+}
+
+/// Money the card processor paid out to the seller's bank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Payout {
+    /// The processor's id (`po_…`).
+    pub id: String,
+    /// How much.
+    pub amount: Money,
+    /// When it reaches (or reached) the bank.
+    #[schema(value_type = String, format = DateTime)]
+    pub arrival: Timestamp,
+    /// Where it stands.
+    pub state: PayoutState,
+    /// The bank's reason, when it failed.
+    pub failure: Option<String>,
+}

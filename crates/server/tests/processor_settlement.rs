@@ -1,8 +1,8 @@
 //! Settlement from the processor's API, on both backends, against localstripe and a real server
 //! process: charges and a refund made through Fairtill are fetched from the processor's balance
 //! and match their ledger transactions by the processor's own ids, with no file; a second
-//! fetch finds nothing new; a later charge is fetched alone; a fetch from a server with no
-//! processor says why.
+//! fetch finds nothing new; a later charge is fetched alone; the processor's payouts to the bank
+//! are listed; a server with no processor says why.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod common;
@@ -187,6 +187,30 @@ async fn settles(kind: Kind) {
         )
         .await;
     assert_eq!(status, 400);
+    // The processor's payouts to the bank, as it lists them (localstripe makes them only by
+    // hand, in euros).
+    let made = s
+        .api
+        .http
+        .post(format!("{}/v1/payouts", s.ls.url))
+        .bearer_auth(fairtill_testkit::TEST_KEY)
+        .form(&[("amount", "3150"), ("currency", "eur")])
+        .send()
+        .await
+        .unwrap();
+    assert!(made.status().is_success(), "{}", made.text().await.unwrap());
+    let payouts = s.api.get_json("/v1/manager/payouts", &s.manager).await;
+    let payouts = payouts.as_array().unwrap();
+    assert_eq!(payouts.len(), 1, "{payouts:?}");
+    assert_eq!(payouts[0]["amount"]["amount"], "31.50");
+    assert_eq!(payouts[0]["amount"]["currency"], "EUR");
+    assert_eq!(payouts[0]["state"], "pending");
+    let arrival: fairtill_core::Timestamp =
+        payouts[0]["arrival"].as_str().unwrap().parse().unwrap();
+    assert!(
+        arrival > fairtill_core::Timestamp::now(),
+        "arrives later: {arrival}"
+    );
 }
 
 #[tokio::test]
@@ -215,4 +239,6 @@ async fn no_processor_no_fetch() {
             .contains("no card processor"),
         "{body}"
     );
+    let (status, _) = f.api.get("/v1/manager/payouts", Some(&token)).await;
+    assert_eq!(status, 409);
 }

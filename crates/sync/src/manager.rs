@@ -8,7 +8,8 @@ use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
     AuditEntry, CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device,
     EventSummary, FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
-    RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
+    Payout, RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport,
+    SettlementReport,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -340,6 +341,11 @@ impl ManagerClient {
             .post(self.url("/settlements/processor"))
             .query(&query);
         self.client.send(req).await.map_err(signed_in)
+    }
+
+    /// The card processor's latest payouts to the bank.
+    pub async fn payouts(&self) -> Result<Vec<Payout>, ClientError> {
+        self.get("/payouts", &()).await
     }
 
     /// Imports a settlement file; its report.

@@ -27,6 +27,7 @@ import type { OrderTotals } from '../bindings/OrderTotals';
 import type { OrderView } from '../bindings/OrderView';
 import type { Page } from '../bindings/Page';
 import type { PaymentProgress } from '../bindings/PaymentProgress';
+import type { Payout } from '../bindings/Payout';
 import type { Product } from '../bindings/Product';
 import type { Receipt } from '../bindings/Receipt';
 import type { RefundInput } from '../bindings/RefundInput';
@@ -188,6 +189,7 @@ export const managerImportSettlement = (
 ) => call<SettlementReport>('manager_import_settlement', { path, format, currency, windowHours, eventId });
 export const managerFetchSettlement = (windowHours: number | null, eventId: string | null) =>
   call<SettlementReport>('manager_fetch_settlement', { windowHours, eventId });
+export const managerPayouts = () => call<Payout[]>('manager_payouts');
 export const managerSettlements = () => call<SettlementImport[]>('manager_settlements');
 export const managerSettlement = (importId: string) =>
   call<SettlementReport>('manager_settlement', { importId });

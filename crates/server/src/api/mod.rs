@@ -105,6 +105,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .layer(DefaultBodyLimit::max(settlement::MAX_FILE_BYTES)),
         )
         .route("/v1/manager/settlements/processor", post(settlement::fetch))
+        .route("/v1/manager/payouts", get(settlement::payouts))
         .route("/v1/manager/settlements/{id}", get(settlement::report))
         .route(
             "/v1/manager/settlements/{id}/rows/{line}",

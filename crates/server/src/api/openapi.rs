@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         super::settlement::import,
         super::settlement::imports,
         super::settlement::fetch,
+        super::settlement::payouts,
         super::settlement::report,
         super::settlement::decide,
         super::settlement::formats_list,

@@ -325,6 +325,30 @@ pub async fn save_format(
     Ok(ApiJson(mapping))
 }
 
+/// The card processor's latest payouts to the seller's bank, newest first.
+#[utoipa::path(get, path = "/v1/manager/payouts", tag = "manager",
+    security(("manager_token" = [])),
+    responses((status = 200, body = Vec<fairtill_protocol::Payout>),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn payouts(
+    State(state): State<Arc<AppState>>,
+    AuthManager(_): AuthManager,
+) -> Result<ApiJson<Vec<fairtill_protocol::Payout>>, ApiError> {
+    let charging = state
+        .charging
+        .as_ref()
+        .ok_or_else(super::payments::no_processor)?;
+    Ok(ApiJson(
+        charging
+            .processor()
+            .payouts()
+            .await
+            .map_err(super::payments::processor_error)?,
+    ))
+}
+
 /// Which of the processor's settled money to match.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -208,6 +208,9 @@ pub trait Processor: Send + Sync + std::fmt::Debug {
     /// after `since`, or all of them.
     fn settled(&self, since: Option<Timestamp>) -> Call<'_, Vec<Settled>>;
 
+    /// The latest payouts to the seller's bank, newest first.
+    fn payouts(&self) -> Call<'_, Vec<fairtill_protocol::Payout>>;
+
     /// Makes a customer; `key` names it in Fairtill (the idempotency key).
     fn create_customer<'a>(
         &'a self,

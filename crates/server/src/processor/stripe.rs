@@ -19,7 +19,7 @@ use super::{
     Call, Capabilities, Capture, CardSetup, CustomerRef, Payment, PaymentRequest, PaymentStatus,
     Processor, ProcessorCard, ProcessorError, Refund, RefundStatus, Settled, SetupOutcome,
 };
-use fairtill_protocol::SettlementKind;
+use fairtill_protocol::{Payout, PayoutState, SettlementKind};
 
 /// The metadata key that names the ledger transaction on every object Fairtill makes.
 pub const LEDGER_KEY: &str = "fairtill_tx";
@@ -470,6 +470,43 @@ impl BalanceEntry {
     }
 }
 
+/// A payout to the seller's bank, as Stripe lists it.
+#[derive(Debug, Deserialize)]
+struct StripePayout {
+    id: String,
+    amount: i64,
+    currency: String,
+    arrival_date: i64,
+    status: String,
+    #[serde(default)]
+    failure_message: Option<String>,
+}
+
+impl StripePayout {
+    fn payout(self) -> Result<Payout, ProcessorError> {
+        let state = match self.status.as_str() {
+            "pending" => PayoutState::Pending,
+            "in_transit" => PayoutState::InTransit,
+            "paid" => PayoutState::Paid,
+            "failed" => PayoutState::Failed,
+            "canceled" => PayoutState::Canceled,
+            other => {
+                return Err(ProcessorError::Protocol(format!(
+                    "a payout in an unknown state {other:?}"
+                )))
+            }
+        };
+        Ok(Payout {
+            id: self.id,
+            amount: money(self.amount, &self.currency)?,
+            arrival: Timestamp::from_second(self.arrival_date)
+                .map_err(|e| ProcessorError::Protocol(e.to_string()))?,
+            state,
+            failure: self.failure_message.filter(|m| !m.is_empty()),
+        })
+    }
+}
+
 /// Asks for a payment's charge in full, where its hold's `capture_before` is.
 fn expand_charge() -> (String, String) {
     ("expand[]".into(), "latest_charge".into())
@@ -514,6 +551,15 @@ impl Stripe {
                 return Ok(out);
             }
         }
+    }
+
+    /// The latest payouts (one page), newest first.
+    async fn payouts(&self) -> Result<Vec<Payout>, ProcessorError> {
+        let query = [("limit".to_string(), PAGE.to_string())];
+        let page: Listed<StripePayout> = self
+            .done(reqwest::Method::GET, "/v1/payouts", &query, None)
+            .await?;
+        page.data.into_iter().map(StripePayout::payout).collect()
     }
 
     async fn create_customer(
@@ -846,6 +892,10 @@ impl Processor for Stripe {
 
     fn settled(&self, since: Option<Timestamp>) -> Call<'_, Vec<Settled>> {
         Box::pin(Stripe::settled(self, since))
+    }
+
+    fn payouts(&self) -> Call<'_, Vec<Payout>> {
+        Box::pin(Stripe::payouts(self))
     }
 
     fn capabilities(&self) -> Capabilities {
