@@ -106,6 +106,9 @@ processor_jobs.approval_token text
 processor_jobs.message text
 processor_jobs.created_at bigint NOT NULL
 processor_jobs.finished_at bigint
+processor_settled.balance_id text NOT NULL
+processor_settled.import_id text NOT NULL
+processor_settled.at bigint NOT NULL
 records.seq bigint NOT NULL
 records.record_type text NOT NULL
 records.record_id text NOT NULL
@@ -239,6 +242,7 @@ offers offers_pkey PRIMARY KEY (id)
 orders orders_pkey PRIMARY KEY (id)
 processor_jobs processor_jobs_approval_token_key UNIQUE (approval_token)
 processor_jobs processor_jobs_pkey PRIMARY KEY (tx_id)
+processor_settled processor_settled_pkey PRIMARY KEY (balance_id)
 records records_pkey PRIMARY KEY (seq)
 records records_record_type_record_id_key UNIQUE (record_type, record_id)
 result_changes result_changes_pkey PRIMARY KEY (transaction_id, n)
@@ -289,6 +293,7 @@ CREATE INDEX orders_unfilled ON public.orders USING btree (id) WHERE (currency I
 CREATE UNIQUE INDEX processor_jobs_approval_token_key ON public.processor_jobs USING btree (approval_token)
 CREATE INDEX processor_jobs_due ON public.processor_jobs USING btree (due_at) WHERE (state <> 'done'::text)
 CREATE UNIQUE INDEX processor_jobs_pkey ON public.processor_jobs USING btree (tx_id)
+CREATE UNIQUE INDEX processor_settled_pkey ON public.processor_settled USING btree (balance_id)
 CREATE INDEX records_event ON public.records USING btree (event_id, seq) WHERE (event_id IS NOT NULL)
 CREATE UNIQUE INDEX records_pkey ON public.records USING btree (seq)
 CREATE UNIQUE INDEX records_record_type_record_id_key ON public.records USING btree (record_type, record_id)

@@ -268,6 +268,13 @@ CREATE TABLE processor_jobs (
     finished_at  BIGINT
 );
 
+-- table processor_settled
+CREATE TABLE processor_settled (
+    balance_id TEXT PRIMARY KEY,
+    import_id  TEXT NOT NULL,
+    at         BIGINT NOT NULL
+);
+
 -- table records
 CREATE TABLE records (
     seq         INTEGER PRIMARY KEY,
