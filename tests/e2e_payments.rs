@@ -295,6 +295,33 @@ async fn cards_on_file() {
     ui.click("[data-testid=follow-up-end]").await;
     ui.wait_text("[data-testid=follow-up-done]", "ended").await;
     ui.el("[data-testid=no-follow-ups]").await;
+    // Its balance scheduled again, for tomorrow (the form's default): moved, then canceled.
+    ui.click("[data-testid=manager-tab-transactions]").await;
+    open_manager_row(&ui, "Card on file", "Declined").await;
+    ui.click("[data-testid=schedule-submit]").await;
+    ui.wait_text("[data-testid=schedule-done]", "will be charged")
+        .await;
+    ui.click("[data-testid=manager-tab-follow-up]").await;
+    ui.wait_text("[data-testid=scheduled-state]", "Scheduled")
+        .await;
+    ui.c.execute(
+        "const i = document.querySelector('[data-testid=scheduled-date]');
+         const d = new Date(Date.now() + 2 * 86400000), p = (n) => String(n).padStart(2, '0');
+         i.value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T09:30`;
+         i.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ui.click("[data-testid=scheduled-move]").await;
+    ui.wait_text("[data-testid=follow-up-done]", "now charges")
+        .await;
+    ui.wait_text("[data-testid=scheduled-charge]", "9:30").await;
+    ui.shot("manager-scheduled-charge").await;
+    ui.click("[data-testid=scheduled-cancel]").await;
+    ui.wait_text("[data-testid=follow-up-done]", "canceled")
+        .await;
+    ui.el("[data-testid=no-scheduled]").await;
     // Her record: the card she has now, every order, the follow-up that was ended.
     ui.click("[data-testid=manager-tab-customers]").await;
     ui.set("[data-testid=customer-search]", "MIA@").await;

@@ -19,32 +19,13 @@ use std::time::Duration;
 use common::processor::{customer, on_file, progress, save_card, setup_with, Setup};
 use common::*;
 use fairtill_core::ids::{EventId, OrderId};
-use fairtill_core::ledger::{Command, TxResult};
-use fairtill_core::order::Order;
+use fairtill_core::ledger::TxResult;
 use fairtill_core::Timestamp;
 use fairtill_protocol::{PushOutcome, Record};
 use serde_json::{json, Value};
 
 /// Attempts 2 s and 60 s after the first decline, then one more at 120 s.
 const RETRIES: &str = "2s,60s,120s";
-
-/// An order of one line at `price` with nothing paid; its records and id.
-fn open_order(till: &mut Till, price: &str) -> (Vec<Record>, OrderId) {
-    let stamp = till.stamp();
-    let order = Order::place(
-        OrderId(stamp.id),
-        format!("B1-{:06}", till.next),
-        stamp.context.clone(),
-        stamp.at,
-        fairtill_testkit::orders::one_line("PRINT", usd(price)),
-    )
-    .unwrap();
-    let id = order.id;
-    let records = till.run(Command::PlaceOrder {
-        order: Box::new(order),
-    });
-    (records, id)
-}
 
 async fn push_all(s: &Setup, records: &[Record]) {
     let outcomes = s.api.push(&s.token, records).await;
@@ -156,7 +137,7 @@ async fn scheduled_charges(kind: Kind) {
     )
     .await;
     let visa = save_card(&s, mia.id, "4242424242424242").await;
-    let (records, order) = open_order(&mut till, "30.00");
+    let (records, order) = till.open_order("30.00");
     push_all(&s, &records).await;
 
     // Scheduled for tomorrow: nothing is charged today.
@@ -193,14 +174,14 @@ async fn scheduled_charges(kind: Kind) {
         .post(
             &format!(
                 "/v1/manager/orders/{}/scheduled-charges",
-                open_order(&mut till, "5.00").1
+                till.open_order("5.00").1
             ),
             Some(&s.manager),
             json!({ "customer_id": mia.id, "charge_at": at(60) }),
         )
         .await;
     assert_eq!(status, 404, "an order the server never received: {body}");
-    let (records, other) = open_order(&mut till, "12.00");
+    let (records, other) = till.open_order("12.00");
     push_all(&s, &records).await;
     let (status, body) = s
         .api
@@ -357,7 +338,7 @@ async fn follow_up_recovers(kind: Kind) {
     .await;
     // A card that is saved but declined when charged.
     save_card(&s, leo.id, "4000000000000341").await;
-    let (records, order) = open_order(&mut till, "20.00");
+    let (records, order) = till.open_order("20.00");
     push_all(&s, &records).await;
     let (status, plan) = s
         .api

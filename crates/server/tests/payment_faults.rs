@@ -1,11 +1,12 @@
 //! Never twice, never lost: a server killed at each step of a charge and of a refund — after it
 //! took the job and before it asked the processor, after the processor answered and before the
-//! answer was stored, after it was stored — and started again, many times; two server
-//! processes on one PostgreSQL database racing for the same charges; a processor that cannot be
-//! reached; and the till's connection cut mid-push, at several points, with the push sent
-//! again. Each time, the processor
-//! (localstripe, which ignores idempotency keys) is asked how many objects name each ledger
-//! transaction: exactly one, of the right amount, and the ledger's result is the processor's.
+//! answer was stored, after it was stored — and started again, many times; a scheduled charge
+//! made by a server killed at each step; two server processes on one PostgreSQL database racing
+//! for the same charges and scheduled charges; a processor that cannot be reached; and the
+//! till's connection cut mid-push, at several points, with the push sent again. Each time, the
+//! processor (localstripe, which ignores idempotency keys) is asked how many objects name each
+//! ledger transaction: exactly one, of the right amount, and the ledger's result is the
+//! processor's.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod common;
@@ -256,6 +257,132 @@ async fn two_server_processes_charge_each_sale_once() {
             ls.made_for("/v1/payment_intents", *charge).await.len(),
             1,
             "{charge}"
+        );
+    }
+}
+
+/// Schedules the balance of a new order of `price` for now, through `server`; the order.
+async fn scheduled_now(
+    server: &Server,
+    till: &mut common::Till,
+    token: &str,
+    manager: &str,
+    card: &SavedCard,
+    price: &str,
+) -> fairtill_core::ids::OrderId {
+    let (records, order) = till.open_order(price);
+    api(server).push(token, &records).await;
+    let (status, plan) = api(server)
+        .post(
+            &format!("/v1/manager/orders/{order}/scheduled-charges"),
+            Some(manager),
+            json!({ "customer_id": card.customer_id, "charge_at": Timestamp::now() }),
+        )
+        .await;
+    assert_eq!(status, 200, "{plan}");
+    order
+}
+
+/// The one charge the server made for `order`'s schedule, once its answer is in: its
+/// transaction and the order's transactions.
+async fn charged_once(
+    api: &Api,
+    manager: &str,
+    order: fairtill_core::ids::OrderId,
+) -> (String, usize) {
+    let started = Instant::now();
+    loop {
+        let all = api
+            .get_json("/v1/manager/scheduled-charges?all=true", manager)
+            .await;
+        let plan = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["order_id"] == order.to_string())
+            .cloned()
+            .unwrap();
+        if plan["result"] == "approved" {
+            let view = api
+                .get_json(&format!("/v1/manager/orders/{order}"), manager)
+                .await;
+            let txs = view["view"]["transactions"].as_array().unwrap().len();
+            return (plan["transaction_id"].as_str().unwrap().to_string(), txs);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never charged: {plan}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A scheduled charge is made once by a server killed at each step of it and started again:
+/// the charge is recorded in the same transaction that marks the schedule charged, and from
+/// there it is a job like a till's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_charge_is_made_once_by_a_server_killed_at_each_step() {
+    let ls = Localstripe::start();
+    let db = Db::new(Kind::Sqlite);
+    let code = new_code(&db, "Booth 1");
+    cli_with_input(
+        &db,
+        &["manager", "add", "--name", "alex"],
+        &format!("{MANAGER_PASSWORD}\n"),
+    );
+    let server = start(&db, &ls, None);
+    let device = DeviceId(Uuid::now_v7());
+    let token = api(&server).enroll(&code, device).await;
+    let manager = api(&server).login("alex", MANAGER_PASSWORD).await;
+    let card = saved_card(&api(&server), &ls, &token, device).await;
+    drop(server);
+    let mut till = common::Till::new(EventId(Uuid::now_v7()));
+    till.device = device;
+    for step in STEPS {
+        let crashing = start(&db, &ls, Some(step));
+        let order = scheduled_now(&crashing, &mut till, &token, &manager, &card, "18.00").await;
+        stopped(crashing, step);
+        let again = start(&db, &ls, None);
+        let (tx, txs) = charged_once(&api(&again), &manager, order).await;
+        assert_eq!(txs, 1, "one charge on the order, {step}");
+        let made = ls.made_for("/v1/payment_intents", &tx).await;
+        assert_eq!(made.len(), 1, "{step}: {:?}", ids(&made));
+        assert_eq!(made[0]["amount"], 1800);
+        drop(again);
+    }
+}
+
+/// Two server processes on one PostgreSQL database, both looking for due scheduled charges at
+/// once: each schedule is charged once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_server_processes_make_each_scheduled_charge_once() {
+    let ls = Localstripe::start();
+    let db = Db::new(Kind::Postgres);
+    let code = new_code(&db, "Booth 1");
+    cli_with_input(
+        &db,
+        &["manager", "add", "--name", "alex"],
+        &format!("{MANAGER_PASSWORD}\n"),
+    );
+    let (one, two) = (start(&db, &ls, None), start(&db, &ls, None));
+    let device = DeviceId(Uuid::now_v7());
+    let token = api(&one).enroll(&code, device).await;
+    let manager = api(&one).login("alex", MANAGER_PASSWORD).await;
+    let card = saved_card(&api(&one), &ls, &token, device).await;
+    let mut till = common::Till::new(EventId(Uuid::now_v7()));
+    till.device = device;
+    let mut orders = Vec::new();
+    for i in 0..20 {
+        let server = if i % 2 == 0 { &one } else { &two };
+        orders.push(scheduled_now(server, &mut till, &token, &manager, &card, "4.00").await);
+    }
+    for order in orders {
+        let (tx, txs) = charged_once(&api(&two), &manager, order).await;
+        assert_eq!(txs, 1, "{order}");
+        assert_eq!(
+            ls.made_for("/v1/payment_intents", &tx).await.len(),
+            1,
+            "{order}"
         );
     }
 }

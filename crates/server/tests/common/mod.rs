@@ -261,6 +261,24 @@ impl Till {
             .collect()
     }
 
+    /// An order of one line at `price` with nothing paid; its records and id.
+    pub fn open_order(&mut self, price: &str) -> (Vec<Record>, OrderId) {
+        let stamp = self.stamp();
+        let order = Order::place(
+            OrderId(stamp.id),
+            format!("B1-{:06}", self.next),
+            stamp.context.clone(),
+            stamp.at,
+            fairtill_testkit::orders::one_line("PRINT", usd(price)),
+        )
+        .unwrap();
+        let id = order.id;
+        let records = self.run(Command::PlaceOrder {
+            order: Box::new(order),
+        });
+        (records, id)
+    }
+
     pub fn sale(&mut self, amount: &str, method: PaymentMethod) -> (Vec<Record>, TxId) {
         self.sale_with(usd(amount), method, TxResult::Approved, |_| {})
     }
