@@ -175,15 +175,19 @@ impl TxFilter {
 
     /// The search text as a lower-case SQL `LIKE` pattern (`%text%`, escaped with `\`).
     pub fn text_pattern(&self) -> Option<String> {
-        trimmed(self.text.as_deref()).map(|text| {
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        })
+        trimmed(self.text.as_deref()).map(like_pattern)
     }
+}
+
+/// `text` as a lower-case SQL `LIKE` pattern that finds it anywhere (`%text%`), its `%`, `_`
+/// and `\` escaped with `\` (use `ESCAPE '\'`).
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Names the code defines (kinds, results), quoted as an SQL list for `IN (…)`: `'sale', 'refund'`.

@@ -69,6 +69,28 @@ fn read_error(e: ReadError) -> ApiError {
     }
 }
 
+/// The matching window (1 to 720 hours, default 48) and event an import asks for, checked.
+fn matching_scope(
+    window_hours: Option<u32>,
+    event: Option<&str>,
+) -> Result<(u32, Option<EventId>), ApiError> {
+    let window_hours = window_hours.unwrap_or(48);
+    if !(1..=720).contains(&window_hours) {
+        return Err(ApiError::bad_request(
+            "the matching window must be between 1 and 720 hours",
+        ));
+    }
+    let event_id = event
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            e.parse::<EventId>()
+                .map_err(|_| ApiError::bad_request(format!("{e:?} is not an event id")))
+        })
+        .transpose()?;
+    Ok((window_hours, event_id))
+}
+
 /// Import a settlement or transaction export (CSV as the request body). The same file
 /// imported again changes nothing and answers the earlier report.
 #[utoipa::path(post, path = "/v1/manager/settlements", tag = "manager", params(ImportQuery),
@@ -92,18 +114,7 @@ pub async fn import(
                 .map_err(|_| ApiError::bad_request(format!("{c:?} is not a currency code")))
         })
         .transpose()?;
-    let window_hours = q.window_hours.unwrap_or(48);
-    if !(1..=720).contains(&window_hours) {
-        return Err(ApiError::bad_request(
-            "the matching window must be between 1 and 720 hours",
-        ));
-    }
-    let event_id = blank(&q.event)
-        .map(|e| {
-            e.parse::<EventId>()
-                .map_err(|_| ApiError::bad_request(format!("{e:?} is not an event id")))
-        })
-        .transpose()?;
+    let (window_hours, event_id) = matching_scope(q.window_hours, q.event.as_deref())?;
     let mapping = match blank(&q.format) {
         Some(name) => match formats::named(name) {
             Some(m) => m,
@@ -377,18 +388,7 @@ pub async fn fetch(
         .charging
         .as_ref()
         .ok_or_else(super::payments::no_processor)?;
-    let window_hours = q.window_hours.unwrap_or(48);
-    if !(1..=720).contains(&window_hours) {
-        return Err(ApiError::bad_request(
-            "the matching window must be between 1 and 720 hours",
-        ));
-    }
-    let event_id = blank(&q.event)
-        .map(|e| {
-            e.parse::<EventId>()
-                .map_err(|_| ApiError::bad_request(format!("{e:?} is not an event id")))
-        })
-        .transpose()?;
+    let (window_hours, event_id) = matching_scope(q.window_hours, q.event.as_deref())?;
     // Entries recorded in the same second as the newest one taken are listed again; those
     // already imported are skipped by id.
     let since = state

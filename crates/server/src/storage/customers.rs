@@ -1,6 +1,7 @@
 //! Customers as a manager looks them up: a search by name, email or phone, and one customer's
 //! whole record across tills.
 
+use fairtill_core::filter::like_pattern;
 use fairtill_core::ids::{CustomerId, OrderId};
 use fairtill_core::ledger::OrderView;
 use fairtill_core::Timestamp;
@@ -11,16 +12,6 @@ use crate::params;
 
 /// Most customers a search answers, and most orders a record shows.
 const MOST: i64 = 100;
-
-/// `text` as a case-insensitive `LIKE` pattern that finds it anywhere (`\` escapes).
-fn anywhere(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
 
 fn count(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -109,7 +100,7 @@ impl Storage {
                              OR lower(coalesce(c.phone, '')) LIKE $1 ESCAPE '\\'
                          ORDER BY lower(coalesce(c.name, c.email, '')), c.id LIMIT $2"
                     ),
-                    params![anywhere(&text), MOST],
+                    params![like_pattern(&text), MOST],
                 )?
             };
             rows.iter()

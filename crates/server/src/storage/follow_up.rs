@@ -15,11 +15,9 @@
 //! otherwise, the schedule runs out, or a manager ends it. A new card saved for the customer
 //! brings the next attempt forward to now.
 
-use fairtill_core::event::SaleContext;
-use fairtill_core::ids::{CustomerId, DeviceId, OrderId, TxId};
+use fairtill_core::ids::{CustomerId, OrderId, TxId};
 use fairtill_core::ledger::{
-    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, Transaction, TxKind,
-    TxResult,
+    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Transaction, TxKind, TxResult,
 };
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::{SignedDuration, Timestamp};
@@ -173,15 +171,7 @@ fn make_charge(
     let Some((card, brand, last4)) = card_to_charge(db, customer, card)? else {
         return Ok(None);
     };
-    let stamp = Stamp {
-        id: Uuid::now_v7(),
-        at: now,
-        context: SaleContext {
-            device_id: DeviceId::SERVER,
-            event_id,
-            staff: staff.to_string(),
-        },
-    };
+    let stamp = super::payments::server_stamp(event_id, staff.to_string(), now);
     let pay = Command::Pay(Payment {
         kind: PaymentKind::Sale,
         order_ids: vec![order],

@@ -206,6 +206,23 @@ pub(crate) fn transaction(db: &mut dyn Db, id: &str) -> Result<Transaction> {
     }
 }
 
+/// The stamp of a transaction the server records itself, as `staff`, in the event given.
+pub(crate) fn server_stamp(
+    event_id: Option<fairtill_core::ids::EventId>,
+    staff: String,
+    now: Timestamp,
+) -> Stamp {
+    Stamp {
+        id: Uuid::now_v7(),
+        at: now,
+        context: SaleContext {
+            device_id: DeviceId::SERVER,
+            event_id,
+            staff,
+        },
+    }
+}
+
 /// After the processor captured part of an authorization and released the rest, records that
 /// release as the server's void of the rest (rule 14), so every summary counts it as released.
 fn record_release(
@@ -465,15 +482,8 @@ impl Storage {
                     let (orders, roots) = super::orders::chain_of(db, &id)?;
                     let (mut ledger, _) = super::orders::replay(db, &orders, &roots)?;
                     let event_id = ledger.transaction(tx).and_then(|t| t.context.event_id);
-                    let stamp = Stamp {
-                        id: Uuid::now_v7(),
-                        at: now,
-                        context: SaleContext {
-                            device_id: DeviceId::SERVER,
-                            event_id,
-                            staff: format!("card processor ({processor_name})"),
-                        },
-                    };
+                    let stamp =
+                        server_stamp(event_id, format!("card processor ({processor_name})"), now);
                     let command = Command::ResolveResult {
                         tx,
                         result,
