@@ -243,6 +243,13 @@ pub struct Notification {
     /// When it was queued.
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When the mail server took it.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sent_at: Option<Timestamp>,
+    /// Tries to send it so far.
+    pub attempts: u32,
+    /// Why the last try did not send it.
+    pub error: Option<String>,
 }
 
 /// The follow-up of an order whose charge to a saved card was declined while the customer was

@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod charging;
 pub mod logging;
+pub mod mail;
 pub mod processor;
 pub mod settlement;
 pub mod storage;

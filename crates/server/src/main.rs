@@ -11,6 +11,7 @@ use fairtill_server::api::{router, AppState, CardForm};
 use fairtill_server::auth;
 use fairtill_server::charging::{Charging, ChargingConfig};
 use fairtill_server::logging::{self, LogFormat};
+use fairtill_server::mail::{MailConfig, Mailer, SmtpSecurity};
 use fairtill_server::processor::stripe;
 use fairtill_server::storage::{FollowUpPolicy, Storage};
 use jiff::{SignedDuration, Timestamp};
@@ -58,6 +59,9 @@ enum Cmd {
         /// The card processor (Stripe) the server charges cards on file through.
         #[command(flatten)]
         stripe: Box<StripeArgs>,
+        /// The mail server the server sends customers' messages through.
+        #[command(flatten)]
+        mail: Box<MailArgs>,
     },
     /// Manage devices.
     #[command(subcommand)]
@@ -123,6 +127,84 @@ struct StripeArgs {
     /// (default: the address it listens on).
     #[arg(long, env = "FAIRTILL_PUBLIC_URL")]
     public_url: Option<String>,
+}
+
+/// The mail server (SMTP) for customers' messages. The password is read from a file or the
+/// environment, never from the command line, and is never logged.
+#[derive(Debug, clap::Args)]
+struct MailArgs {
+    /// The mail server's host name. Without one, messages wait in the queue.
+    #[arg(long, env = "FAIRTILL_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// Its port (default: 587 with STARTTLS, 465 with TLS, 25 with none).
+    #[arg(long, env = "FAIRTILL_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// How the connection is secured.
+    #[arg(
+        long,
+        env = "FAIRTILL_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
+    smtp_security: SmtpSecurity,
+    /// The user name, if the mail server asks for one (its password: FAIRTILL_SMTP_PASSWORD or
+    /// --smtp-password-file).
+    #[arg(long, env = "FAIRTILL_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// A file holding the mail server's password.
+    #[arg(long, env = "FAIRTILL_SMTP_PASSWORD_FILE")]
+    smtp_password_file: Option<PathBuf>,
+    /// Who messages are from, e.g. "Gallery Night <orders@example.org>".
+    #[arg(long, env = "FAIRTILL_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Seconds before a message that could not be sent is tried again (doubling each time).
+    #[arg(long, env = "FAIRTILL_MAIL_RETRY_SECS", default_value_t = 30)]
+    mail_retry_secs: u64,
+    /// Seconds between looks for messages to send.
+    #[arg(long, env = "FAIRTILL_MAIL_POLL_SECS", default_value_t = 5)]
+    mail_poll_secs: u64,
+}
+
+/// The mailer, if a mail server is set up.
+fn mailer(storage: &Storage, args: &MailArgs) -> anyhow::Result<Option<Arc<Mailer>>> {
+    let Some(host) = args
+        .smtp_host
+        .as_ref()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+    else {
+        tracing::info!("no mail server set up: customers' messages wait in the queue");
+        return Ok(None);
+    };
+    let from = args
+        .mail_from
+        .as_deref()
+        .context("set FAIRTILL_MAIL_FROM (who messages are from) with the mail server")?;
+    let from = from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("FAIRTILL_MAIL_FROM {from:?} is not an address: {e}"))?;
+    let password = secret(args.smtp_password_file.as_ref(), "FAIRTILL_SMTP_PASSWORD")?;
+    let credentials = match (&args.smtp_user, password) {
+        (Some(user), Some(password)) => Some((user.clone(), password)),
+        (Some(_), None) => anyhow::bail!("FAIRTILL_SMTP_USER is set but no password is (FAIRTILL_SMTP_PASSWORD or --smtp-password-file)"),
+        (None, _) => None,
+    };
+    let port = args.smtp_port.unwrap_or(match args.smtp_security {
+        SmtpSecurity::Starttls => 587,
+        SmtpSecurity::Tls => 465,
+        SmtpSecurity::None => 25,
+    });
+    let config = MailConfig {
+        host,
+        port,
+        security: args.smtp_security,
+        credentials,
+        from,
+        retry: std::time::Duration::from_secs(args.mail_retry_secs.max(1)),
+        poll: std::time::Duration::from_secs(args.mail_poll_secs.max(1)),
+    };
+    tracing::info!(host = %config.host, port, security = ?config.security, "sending customers' messages by mail");
+    Ok(Some(Mailer::new(storage.clone(), config, Timestamp::now)?))
 }
 
 /// A secret from a file (trimmed) or, failing that, from an environment variable.
@@ -257,7 +339,11 @@ async fn main() -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             stripe,
+            mail,
         } => {
+            if let Some(m) = mailer(&storage, &mail)? {
+                m.spawn();
+            }
             let scheme = if tls_cert.is_some() { "https" } else { "http" };
             let processor = processor_setup(&storage, &stripe, format!("{scheme}://{bind}"))?;
             if let Some(c) = &processor.charging {

@@ -5,6 +5,7 @@
 //!   (enrollment codes, manager accounts).
 //! - [`orders`]: fixture order drafts.
 //! - [`Localstripe`]: the Stripe emulator on a loopback port, the processor tests charge.
+//! - [`Smtp`]: a real SMTP server (aiosmtpd) on a loopback port, and what it received.
 //!
 //! A dev-dependency only: nothing that ships links it.
 
@@ -13,8 +14,10 @@
 mod localstripe;
 pub mod orders;
 mod server;
+pub mod smtp;
 
 pub use localstripe::{Localstripe, TEST_KEY};
+pub use smtp::{Received, Smtp};
 
 pub use server::{cli, server_bin, Db, Kind, Server, MANAGER_PASSWORD};
 

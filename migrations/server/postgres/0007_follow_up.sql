@@ -52,7 +52,7 @@ CREATE TABLE follow_up_attempts (
     made_at      BIGINT NOT NULL,
     PRIMARY KEY (follow_up_id, n)
 );
--- Messages for customers, queued here and delivered by the server's mail (issue 14).
+-- Messages for customers, queued here and sent by the server's mailer.
 CREATE TABLE notifications (
     id           TEXT PRIMARY KEY,
     kind         TEXT NOT NULL,
@@ -63,11 +63,19 @@ CREATE TABLE notifications (
     email        TEXT,
     subject      TEXT NOT NULL,
     body         TEXT NOT NULL,
+    -- 'queued' until sent; 'sent'; 'failed' (the mail server refused it for good, or every
+    -- try failed); 'withdrawn' (its follow-up ended before it was sent).
     state        TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
-    sent_at      BIGINT
+    sent_at      BIGINT,
+    -- Tries so far (raised before each one), when to try next, and a sending process's hold
+    -- on it, as for processor jobs; the last try's error.
+    attempts     BIGINT  NOT NULL DEFAULT 0,
+    next_at      BIGINT NOT NULL DEFAULT 0,
+    lease_until  BIGINT NOT NULL DEFAULT 0,
+    error        TEXT
 );
-CREATE INDEX notifications_queued ON notifications (created_at) WHERE state = 'queued';
+CREATE INDEX notifications_queued ON notifications (next_at) WHERE state = 'queued';
 CREATE INDEX notifications_follow_up ON notifications (follow_up_id);
 -- Whose card a card-on-file transaction charged, for the manager's customer record (filled in
 -- from the stored records for those made before this version).

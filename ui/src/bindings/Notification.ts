@@ -37,4 +37,16 @@ state: NotificationState,
 /**
  * When it was queued.
  */
-created_at: string, };
+created_at: string, 
+/**
+ * When the mail server took it.
+ */
+sent_at: string | null, 
+/**
+ * Tries to send it so far.
+ */
+attempts: number, 
+/**
+ * Why the last try did not send it.
+ */
+error: string | null, };

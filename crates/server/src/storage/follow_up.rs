@@ -431,8 +431,8 @@ fn queue_declined_notice(
          {when} To pay with another card, save it here:\n\n{link}\n"
     );
     db.execute(
-        "INSERT INTO notifications (id, kind, customer_id, order_id, follow_up_id, email, subject, body, state, created_at)
-         VALUES ($1, 'payment_declined', $2, $3, $4, $5, $6, $7, 'queued', $8)",
+        "INSERT INTO notifications (id, kind, customer_id, order_id, follow_up_id, email, subject, body, state, created_at, next_at)
+         VALUES ($1, 'payment_declined', $2, $3, $4, $5, $6, $7, 'queued', $8, $8)",
         params![
             Uuid::now_v7().to_string(),
             customer.to_string(),
@@ -537,7 +537,8 @@ fn follow_up(db: &mut dyn Db, row: &Row, now: Timestamp) -> Result<FollowUp> {
         .collect::<Result<Vec<_>>>()?;
     let notifications = db
         .query(
-            "SELECT id, kind, customer_id, email, subject, body, state, created_at FROM notifications
+            "SELECT id, kind, customer_id, email, subject, body, state, created_at, sent_at, attempts, error
+             FROM notifications
              WHERE follow_up_id = $1 ORDER BY created_at, id",
             params![id.to_string()],
         )?
@@ -554,6 +555,9 @@ fn follow_up(db: &mut dyn Db, row: &Row, now: Timestamp) -> Result<FollowUp> {
                     StorageError::Backend("unknown notification state".into())
                 })?,
                 created_at: time(n.int(7)?)?,
+                sent_at: n.opt_int(8)?.map(time).transpose()?,
+                attempts: u32::try_from(n.int(9)?).unwrap_or(u32::MAX),
+                error: n.opt_text(10)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
