@@ -79,6 +79,10 @@ notifications.body text NOT NULL
 notifications.state text NOT NULL
 notifications.created_at bigint NOT NULL
 notifications.sent_at bigint
+notifications.attempts bigint NOT NULL DEFAULT 0
+notifications.next_at bigint NOT NULL DEFAULT 0
+notifications.lease_until bigint NOT NULL DEFAULT 0
+notifications.error text
 offers.id text NOT NULL
 offers.name text NOT NULL
 offers.retired_at bigint
@@ -284,7 +288,7 @@ CREATE UNIQUE INDEX manager_tokens_pkey ON public.manager_tokens USING btree (to
 CREATE UNIQUE INDEX managers_pkey ON public.managers USING btree (name)
 CREATE INDEX notifications_follow_up ON public.notifications USING btree (follow_up_id)
 CREATE UNIQUE INDEX notifications_pkey ON public.notifications USING btree (id)
-CREATE INDEX notifications_queued ON public.notifications USING btree (created_at) WHERE (state = 'queued'::text)
+CREATE INDEX notifications_queued ON public.notifications USING btree (next_at) WHERE (state = 'queued'::text)
 CREATE UNIQUE INDEX offers_pkey ON public.offers USING btree (id)
 CREATE INDEX orders_event ON public.orders USING btree (event_id, device_id, staff)
 CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)

@@ -20,7 +20,7 @@ CREATE INDEX follow_ups_due ON follow_ups (next_at) WHERE state = 'retrying';
 CREATE INDEX notifications_follow_up ON notifications (follow_up_id);
 
 -- index notifications_queued
-CREATE INDEX notifications_queued ON notifications (created_at) WHERE state = 'queued';
+CREATE INDEX notifications_queued ON notifications (next_at) WHERE state = 'queued';
 
 -- index orders_event
 CREATE INDEX orders_event ON orders (event_id, device_id, staff);
@@ -199,9 +199,17 @@ CREATE TABLE notifications (
     email        TEXT,
     subject      TEXT NOT NULL,
     body         TEXT NOT NULL,
+    -- 'queued' until sent; 'sent'; 'failed' (the mail server refused it for good, or every
+    -- try failed); 'withdrawn' (its follow-up ended before it was sent).
     state        TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
-    sent_at      BIGINT
+    sent_at      BIGINT,
+    -- Tries so far (raised before each one), when to try next, and a sending process's hold
+    -- on it, as for processor jobs; the last try's error.
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_at      BIGINT NOT NULL DEFAULT 0,
+    lease_until  BIGINT NOT NULL DEFAULT 0,
+    error        TEXT
 );
 
 -- table offers
