@@ -11,6 +11,7 @@ pub mod event;
 pub mod filter;
 pub mod ids;
 pub mod ledger;
+pub mod lines;
 pub mod money;
 pub mod offer;
 pub mod order;

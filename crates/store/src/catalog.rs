@@ -350,13 +350,39 @@ impl Till {
     pub fn import_products<R: std::io::Read>(&mut self, input: R) -> Result<u64> {
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_reader(input);
+            .from_reader(fairtill_core::lines::Lines::new(input));
+        let headers = reader.headers().cloned().map_err(|e| {
+            StoreError::Import(crate::import::ImportErrors {
+                rows: vec![crate::import::RowError {
+                    line: 1,
+                    reason: format!("the header is not readable: {e}"),
+                }],
+            })
+        })?;
         let mut products = Vec::new();
         let mut errors = Vec::new();
         let mut barcodes: std::collections::BTreeMap<String, u64> = Default::default();
-        for (i, row) in reader.deserialize::<ProductRow>().enumerate() {
-            let line = i as u64 + 2;
-            match row.map_err(|e| e.to_string()).and_then(product_of) {
+        let mut record = csv::StringRecord::new();
+        loop {
+            // Each row by the line it starts on (a quoted field may hold a line break; blank
+            // lines are skipped).
+            let (line, row) = match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => (
+                    record
+                        .position()
+                        .map_or(0, |p| reader.get_mut().line_at(p.byte())),
+                    record
+                        .deserialize::<ProductRow>(Some(&headers))
+                        .map_err(|e| e.to_string()),
+                ),
+                Err(e) => (
+                    e.position()
+                        .map_or(0, |p| reader.get_mut().line_at(p.byte())),
+                    Err(e.to_string()),
+                ),
+            };
+            match row.and_then(product_of) {
                 Ok(p) => {
                     if let Some(code) = &p.barcode {
                         if let Some(first) = barcodes.insert(code.clone(), line) {

@@ -19,6 +19,7 @@ use fairtill_core::ledger::reference::logged_reference;
 use fairtill_core::ledger::{
     Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxKind, TxResult,
 };
+use fairtill_core::lines::Lines;
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::{Order, OrderDraft, OrderLine};
 use fairtill_core::tax::{TaxCategory, TaxPolicy};
@@ -197,7 +198,7 @@ impl Till {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .trim(csv::Trim::All)
-            .from_reader(input);
+            .from_reader(Lines::new(input));
         let headers: BTreeMap<String, usize> = reader
             .headers()
             .map_err(|e| {
@@ -230,19 +231,32 @@ impl Till {
         let mut rows = Vec::new();
         let mut errors = Vec::new();
         let mut seen_refs: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for record in reader.records() {
-            let record = match record {
-                Ok(r) => r,
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e
+                        .position()
+                        .map_or(0, |p| reader.get_mut().line_at(p.byte()));
                     errors.push(RowError {
                         line,
                         reason: format!("not a valid CSV row: {e}"),
                     });
+                    // A row the reader cannot take ends what it can read of the file.
+                    if !matches!(
+                        e.kind(),
+                        csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                    ) {
+                        break;
+                    }
                     continue;
                 }
-            };
-            let line = record.position().map_or(0, |p| p.line());
+            }
+            let line = record
+                .position()
+                .map_or(0, |p| reader.get_mut().line_at(p.byte()));
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }

@@ -411,6 +411,42 @@ fn csv_export_streams_every_row_and_quotes_properly() {
     assert_eq!(till.export_csv(&external, &mut only).unwrap(), 1);
 }
 
+/// Excel on Windows writes CRLF (as RFC 4180 does), and files pass through tools that mix
+/// line endings: a bad row is named by the line it is on in an editor, whatever the endings,
+/// also after a quoted field that holds a line break.
+#[test]
+fn csv_import_names_the_line_a_bad_row_is_on_whatever_the_line_endings() {
+    let db = temp_db();
+    let mut till = open(&db);
+    let header =
+        "created_at,amount,currency,method,external_system,external_reference,customer_name";
+    let rows = [
+        "2026-05-01T10:00:00Z,12.50,USD,cash,,,\"Ana\nSilva\"",
+        "2026-05-01T11:00:00Z,5,USD,cash,,,",
+        "yesterday,5,USD,cash,,,",
+        "2026-05-01T12:00:00Z,5,XYZ,cash,,,",
+    ];
+    for (name, ending) in [("LF", "\n"), ("CRLF", "\r\n")] {
+        let file = format!("{header}{ending}{}{ending}", rows.join(ending));
+        let err = till.import_csv(file.as_bytes()).unwrap_err();
+        let StoreError::Import(errors) = err else {
+            panic!("{name}: expected import errors, got {err}")
+        };
+        let lines: Vec<u64> = errors.rows.iter().map(|r| r.line).collect();
+        // The header is line 1; the quoted name spans lines 2 and 3.
+        assert_eq!(lines, vec![5, 6], "{name}: {errors}");
+    }
+    let mixed = format!(
+        "{header}\r\n{}\n{}\r\n{}\n{}\r\n",
+        rows[0], rows[1], rows[2], rows[3]
+    );
+    let StoreError::Import(errors) = till.import_csv(mixed.as_bytes()).unwrap_err() else {
+        panic!("expected import errors")
+    };
+    let lines: Vec<u64> = errors.rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![5, 6], "mixed: {errors}");
+}
+
 #[test]
 fn csv_import_is_all_or_nothing_with_line_numbers() {
     let db = temp_db();

@@ -146,6 +146,20 @@ fn product_import_is_all_or_nothing_and_finds_by_barcode() {
     let lines: Vec<u64> = errors.rows.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![3, 4, 5]);
     assert_eq!(till.product_count().unwrap(), 0);
+    // The same file as Excel saves it (CRLF), with a blank line and a name in quotes that holds
+    // a line break: the bad rows are named by the lines they are on.
+    let excel = "sku,name,price,currency,tax_category,barcode,favourite\r\n\
+                 MUG,\"Mug\r\nlarge\",12.50,EUR,standard,4006381333931,yes\r\n\
+                 \r\n\
+                 PEN,Pen,1.234,EUR,standard,,no\r\n\
+                 CAP,Cap,9.00,EUR,luxury,,\r\n\
+                 BAG,Bag,5.00,EUR,,4006381333931,\r\n";
+    let StoreError::Import(errors) = till.import_products(excel.as_bytes()).unwrap_err() else {
+        panic!("an import error")
+    };
+    let lines: Vec<u64> = errors.rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![5, 6, 7], "{errors}");
+    assert!(errors.rows[2].reason.contains("also on line 2"), "{errors}");
 
     let good = "sku,name,price,currency,tax_category,barcode,favourite\n\
                 MUG,Mug,12.50,EUR,standard,4006381333931,yes\n\

@@ -12,6 +12,7 @@ use fairtill_protocol::{ColumnMapping, SettlementKind, SettlementRow};
 use jiff::civil;
 
 use super::formats::find;
+use fairtill_core::lines::Lines;
 
 /// A bad row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,16 +65,16 @@ fn delimiter(bytes: &[u8]) -> u8 {
 
 /// A CSV reader over `bytes`: byte-order mark dropped, rows of any length, the delimiter the
 /// header line uses.
-fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+fn reader(bytes: &[u8]) -> csv::Reader<Lines<&[u8]>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter(bytes))
-        .from_reader(bytes)
+        .from_reader(Lines::new(bytes))
 }
 
 /// The reader's header, trimmed.
-fn header_of(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, ReadError> {
+fn header_of(reader: &mut csv::Reader<Lines<&[u8]>>) -> Result<Vec<String>, ReadError> {
     let header: Vec<String> = reader
         .headers()
         .map_err(|_| {
@@ -135,19 +136,25 @@ pub fn read(
         skipped: 0,
     };
     let mut errors = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e
+                    .position()
+                    .map_or(0, |p| reader.get_mut().line_at(p.byte()));
                 errors.push(RowError {
                     line,
                     message: "the row is not readable text".into(),
                 });
                 continue;
             }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        }
+        let line = record
+            .position()
+            .map_or(0, |p| reader.get_mut().line_at(p.byte()));
         let cell = |i: usize| record.get(i).unwrap_or("").trim();
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -337,6 +344,38 @@ pub fn parse_time(date: &str, time: Option<&str>, day_first: bool) -> Option<Tim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A bad row is named by the line it is on, with LF, CRLF (Excel's) or both, also after a
+    /// quoted field that holds a line break; good rows keep their lines too.
+    #[test]
+    fn a_bad_row_is_named_by_its_line_whatever_the_line_endings() {
+        let mapping = super::super::formats::named("Stripe payments").unwrap();
+        let header = "id,Created date (UTC),Amount,Currency,Description";
+        let rows = [
+            "pi_1,2026-05-01 10:00:00,12.50,usd,\"two\nlines\"",
+            "pi_2,2026-05-01 11:00:00,5.00,usd,",
+            "pi_3,2026-05-01 12:00:00,lots,usd,",
+        ];
+        for (name, ending) in [("LF", "\n"), ("CRLF", "\r\n")] {
+            let file = format!("{header}{ending}{}{ending}", rows.join(ending));
+            let good = format!("{header}{ending}{}{ending}", rows[..2].join(ending));
+            let read_good = read(good.as_bytes(), &mapping, None).unwrap();
+            let lines: Vec<u64> = read_good.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 4], "{name}");
+            match read(file.as_bytes(), &mapping, None) {
+                Err(ReadError::Rows(errors)) => {
+                    assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+                    assert_eq!(errors[0].line, 5, "{name}: {errors:?}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let mixed = format!("{header}\r\n{}\n{}\r\n{}\n", rows[0], rows[1], rows[2]);
+        match read(mixed.as_bytes(), &mapping, None) {
+            Err(ReadError::Rows(errors)) => assert_eq!(errors[0].line, 5, "mixed: {errors:?}"),
+            other => panic!("mixed: {other:?}"),
+        }
+    }
 
     #[test]
     fn amounts_read_as_exports_write_them() {

@@ -1,0 +1,100 @@
+//! Line numbers of CSV records, counted exactly: wrap the input in [`Lines`] and ask which line
+//! the record the csv crate read starts on. Importers name a bad row's line with it.
+//!
+//! The `csv` crate's own record lines count a file with CRLF line endings (what Excel on
+//! Windows writes, and RFC 4180's own) one line short, and a file that mixes both somewhere in
+//! between; its byte offset for a record is where it resumed reading, before the line break and
+//! any blank lines it skipped, so the line is counted from the first byte after those.
+
+use std::collections::VecDeque;
+use std::io::Read;
+
+/// A reader that keeps what it passed on since the last offset asked about, so the line of a
+/// record's first byte can be told.
+#[derive(Debug)]
+pub struct Lines<R> {
+    inner: R,
+    /// Bytes passed on and not yet looked past, from offset `kept_from`.
+    kept: VecDeque<u8>,
+    kept_from: u64,
+    /// The line `kept_from` is on (1 for the first).
+    line: u64,
+}
+
+impl<R> Lines<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Lines<R> {
+        Lines {
+            inner,
+            kept: VecDeque::new(),
+            kept_from: 0,
+            line: 1,
+        }
+    }
+
+    /// The line (1 for the first) of the first byte at or after `offset` that is not a line
+    /// break: where a record the csv crate says starts at `offset` really starts. (With CRLF it
+    /// gives the offset of the `\n` that ends the line before, and before any blank lines it
+    /// skipped.) Offsets must not go backwards between calls and must be within what was read.
+    pub fn line_at(&mut self, offset: u64) -> u64 {
+        while self.kept_from < offset {
+            match self.kept.pop_front() {
+                Some(b'\n') => self.line += 1,
+                Some(_) => {}
+                None => break,
+            }
+            self.kept_from += 1;
+        }
+        let breaks = self
+            .kept
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .filter(|b| **b == b'\n')
+            .count();
+        self.line + breaks as u64
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept.extend(&buf[..n]);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of each record after the header, read with the csv crate's offsets.
+    fn lines_of(text: &str) -> Vec<u64> {
+        let mut reader = csv::ReaderBuilder::new().from_reader(Lines::new(text.as_bytes()));
+        reader.headers().unwrap();
+        let mut record = csv::StringRecord::new();
+        let mut out = Vec::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {
+                    let at = record.position().unwrap().byte();
+                    out.push(reader.get_mut().line_at(at));
+                }
+                Ok(false) => return out,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_is_on_the_line_it_starts_on_whatever_the_line_endings() {
+        assert_eq!(lines_of("a,b\n1,2\n3,x\n"), [2, 3]);
+        assert_eq!(lines_of("a,b\r\n1,2\r\n3,x\r\n"), [2, 3]);
+        assert_eq!(lines_of("a,b\r\n1,2\n3,x\r\n"), [2, 3]);
+        // A quoted field that holds a newline: the next record starts two lines on.
+        assert_eq!(lines_of("a,b\r\n\"1\r\nz\",2\r\n3,x\r\n"), [2, 4]);
+        assert_eq!(lines_of("a,b\n\"1\nz\",2\n3,x"), [2, 4]);
+        // Blank lines, which the reader skips.
+        assert_eq!(lines_of("a,b\r\n1,2\r\n\r\n\r\n3,x\r\n"), [2, 5]);
+        assert_eq!(lines_of("a,b\n1,2\n\n3,x\n"), [2, 4]);
+    }
+}
