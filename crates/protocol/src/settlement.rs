@@ -114,7 +114,8 @@ pub struct SettlementRow {
     pub line: u64,
     /// Payment or refund.
     pub kind: SettlementKind,
-    /// The processor's reference.
+    /// The processor's reference (empty when the file's id columns were empty: such a row is
+    /// matched by amount, currency and time).
     pub reference: String,
     /// The amount, always positive (`kind` says which way it went).
     pub amount: Money,

@@ -381,7 +381,7 @@ async fn settlements_match(kind: Kind) {
         "{SQUARE_HEADER}\n{}\n{}\n{}\n",
         square_row(at(card_500), "$9.00", "PAY-7", "", "Payment"),
         square_row(at(card_500), "lots", "PAY-8", "", "Payment"),
-        square_row(at(card_500), "$9.00", "", "", "Payment"),
+        square_row(at(card_500), "", "PAY-9", "", "Payment"),
     );
     let (status, v) = manager.upload("currency=USD", bad.into_bytes()).await;
     assert_eq!(status, 400);
@@ -392,7 +392,7 @@ async fn settlements_match(kind: Kind) {
         "{message}"
     );
     assert!(
-        message.contains("line 4: the row has no reference"),
+        message.contains("line 4: the amount \"\" is not a number"),
         "{message}"
     );
     let (status, v) = manager
@@ -465,6 +465,66 @@ async fn settlements_match(kind: Kind) {
     // Only managers.
     let (status, _) = api.get("/v1/manager/settlements", Some(&token_a)).await;
     assert_eq!(status, 403);
+}
+
+/// An export re-saved by a spreadsheet with its id columns emptied: the rows are read and
+/// suggested by amount, currency and time, with no reference; a row with no amount or no date
+/// is still refused by its line.
+#[tokio::test]
+async fn rows_without_a_reference_are_matched_by_amount_and_time() {
+    let server = with_manager(Kind::Sqlite, &["Booth 1"]);
+    let api = &server.api;
+    let event = EventId(Uuid::now_v7());
+    let mut till = Till::new(event);
+    let token = api.enroll(&server.codes[0], till.device).await;
+    let mut records = Vec::new();
+    let (r, first) = till.sale_with(usd("22.50"), card("1111"), TxResult::Approved, |_| {});
+    records.extend(r);
+    let (r, second) = till.sale_with(usd("8.00"), card("4444"), TxResult::Approved, |_| {});
+    records.extend(r);
+    api.push(&token, &records).await;
+    let manager = Manager {
+        api,
+        token: api.login("alex", PASSWORD).await,
+    };
+    let no_ids = |row: String| row.replace(",T-,,", ",,,");
+    let rows = [
+        no_ids(square_row(
+            time_of(&records, first),
+            "$22.50",
+            "",
+            "1111",
+            "Payment",
+        )),
+        no_ids(square_row(
+            time_of(&records, second),
+            "$8.00",
+            "",
+            "4444",
+            "Payment",
+        )),
+    ];
+    // Excel's line endings, and a row whose amount was lost as well: refused, by its line.
+    let broken = no_ids(square_row(time_of(&records, second), "", "", "", "Payment"));
+    let file = format!("{SQUARE_HEADER}\r\n{}\r\n{broken}\r\n", rows.join("\r\n"));
+    let (status, v) = manager.upload("currency=USD", file.into_bytes()).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("line 4"), "{v}");
+    let file = format!("{SQUARE_HEADER}\r\n{}\r\n", rows.join("\r\n"));
+    let report = manager.import("currency=USD", file.into_bytes()).await;
+    assert_eq!(report.import.rows, 2);
+    let got: Vec<(String, MatchState, String)> = report
+        .matches
+        .iter()
+        .map(|m| (m.row.reference.clone(), m.state, m.entry.id.to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (String::new(), MatchState::Suggested, first.to_string()),
+            (String::new(), MatchState::Suggested, second.to_string()),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -15,7 +15,8 @@ line: number,
  */
 kind: SettlementKind, 
 /**
- * The processor's reference.
+ * The processor's reference (empty when the file's id columns were empty: such a row is
+ * matched by amount, currency and time).
  */
 reference: string, 
 /**

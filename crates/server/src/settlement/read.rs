@@ -220,11 +220,9 @@ pub fn read(
                 continue;
             }
         };
+        // A spreadsheet that re-saved an export may have emptied its id columns: the row is
+        // still money that moved, matched by amount, currency and time instead.
         let reference_text = cell(reference);
-        if reference_text.is_empty() {
-            fail("the row has no reference".into());
-            continue;
-        }
         let Some(at) = parse_time(cell(date), time.map(cell), mapping.day_first) else {
             fail(format!(
                 "the date {:?} is not a date this reader knows (e.g. 2026-11-22 14:05:00, 22.11.2026, 11/22/2026)",
