@@ -6,12 +6,12 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod catalog;
+pub mod csv_text;
 pub mod customer;
 pub mod event;
 pub mod filter;
 pub mod ids;
 pub mod ledger;
-pub mod lines;
 pub mod money;
 pub mod offer;
 pub mod order;

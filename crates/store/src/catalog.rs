@@ -348,9 +348,20 @@ impl Till {
     /// all or nothing: any bad row refuses the whole file, naming every bad line. Existing SKUs
     /// are updated. Returns how many products were imported.
     pub fn import_products<R: std::io::Read>(&mut self, input: R) -> Result<u64> {
+        // As other systems write it: a byte-order mark, semicolons and decimal commas.
+        let mut input = std::io::BufReader::new(input);
+        let separator = fairtill_core::csv_text::sniff(&mut input).map_err(|e| {
+            StoreError::Import(crate::import::ImportErrors {
+                rows: vec![crate::import::RowError {
+                    line: 1,
+                    reason: format!("the file could not be read: {e}"),
+                }],
+            })
+        })?;
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_reader(fairtill_core::lines::Lines::new(input));
+            .delimiter(separator)
+            .from_reader(fairtill_core::csv_text::Lines::new(input));
         let headers = reader.headers().cloned().map_err(|e| {
             StoreError::Import(crate::import::ImportErrors {
                 rows: vec![crate::import::RowError {
@@ -382,6 +393,13 @@ impl Till {
                     Err(e.to_string()),
                 ),
             };
+            // A file separated by semicolons writes prices with a decimal comma.
+            let row = row.map(|mut r| {
+                if separator == b';' {
+                    r.price = fairtill_core::csv_text::decimal_point(&r.price);
+                }
+                r
+            });
             match row.and_then(product_of) {
                 Ok(p) => {
                     if let Some(code) = &p.barcode {

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 
+use fairtill_core::csv_text::{decimal_point, sniff, Lines};
 use fairtill_core::customer::Customer;
 use fairtill_core::event::SaleContext;
 use fairtill_core::ids::{EventId, OrderId};
@@ -19,7 +20,6 @@ use fairtill_core::ledger::reference::logged_reference;
 use fairtill_core::ledger::{
     Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxKind, TxResult,
 };
-use fairtill_core::lines::Lines;
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::order::{Order, OrderDraft, OrderLine};
 use fairtill_core::tax::{TaxCategory, TaxPolicy};
@@ -95,11 +95,22 @@ fn parse_time(text: &str) -> std::result::Result<Timestamp, String> {
         })
 }
 
-fn parse_row(get: &dyn Fn(&str) -> Option<String>) -> std::result::Result<Row, String> {
+/// One row; `decimal_comma` when the file is separated by semicolons, as files with decimal
+/// commas are.
+fn parse_row(
+    get: &dyn Fn(&str) -> Option<String>,
+    decimal_comma: bool,
+) -> std::result::Result<Row, String> {
     let required = |name: &str| get(name).ok_or_else(|| format!("{name} is empty"));
     let created_at = parse_time(&required("created_at")?)?;
     let currency = Currency::from_code(&required("currency")?).map_err(|e| e.to_string())?;
-    let amount = Money::parse(&required("amount")?, currency).map_err(|e| e.to_string())?;
+    let amount = required("amount")?;
+    let amount = if decimal_comma {
+        decimal_point(&amount)
+    } else {
+        amount
+    };
+    let amount = Money::parse(&amount, currency).map_err(|e| e.to_string())?;
     amount
         .require_positive("amount")
         .map_err(|e| e.to_string())?;
@@ -195,9 +206,20 @@ fn parse_row(get: &dyn Fn(&str) -> Option<String>) -> std::result::Result<Row, S
 impl Till {
     /// Imports sales from CSV: all rows, or none with every bad row reported.
     pub fn import_csv<R: Read>(&mut self, input: R) -> Result<ImportReport> {
+        // As other systems write it: a byte-order mark, semicolons and decimal commas.
+        let mut input = std::io::BufReader::new(input);
+        let separator = sniff(&mut input).map_err(|e| {
+            StoreError::Import(ImportErrors {
+                rows: vec![RowError {
+                    line: 1,
+                    reason: format!("the file could not be read: {e}"),
+                }],
+            })
+        })?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .trim(csv::Trim::All)
+            .delimiter(separator)
             .from_reader(Lines::new(input));
         let headers: BTreeMap<String, usize> = reader
             .headers()
@@ -268,7 +290,7 @@ impl Till {
                     .filter(|v| !v.is_empty())
                     .map(str::to_string)
             };
-            match parse_row(&get) {
+            match parse_row(&get, separator == b';') {
                 Ok(row) => {
                     // Imported payments are logged sales: the rule of one reference, once.
                     if let Some(logged) = logged_reference(TxKind::Sale, &row.payment_method) {

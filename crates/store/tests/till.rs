@@ -436,6 +436,17 @@ fn csv_import_names_the_line_a_bad_row_is_on_whatever_the_line_endings() {
         // The header is line 1; the quoted name spans lines 2 and 3.
         assert_eq!(lines, vec![5, 6], "{name}: {errors}");
     }
+    // A German export: a byte-order mark, semicolons and decimal commas, read as they are.
+    let german = "\u{feff}created_at;amount;currency;method;external_system;external_reference;customer_name\r\n\
+                  2026-05-01T10:00:00Z;12,50;EUR;cash;;;M\u{fc}ller\r\n\
+                  2026-05-01T11:00:00Z;1.234,00;EUR;external;Shopify;#9;\r\n";
+    let mut german_till = open(&temp_db());
+    assert_eq!(
+        german_till.import_csv(german.as_bytes()).unwrap().imported,
+        2
+    );
+    let s = german_till.summary(&TxFilter::default()).unwrap();
+    assert_eq!(s.currencies[0].net.amount_string(), "1246.50", "{s:?}");
     let mixed = format!(
         "{header}\r\n{}\n{}\r\n{}\n{}\r\n",
         rows[0], rows[1], rows[2], rows[3]

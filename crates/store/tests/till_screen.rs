@@ -160,6 +160,17 @@ fn product_import_is_all_or_nothing_and_finds_by_barcode() {
     let lines: Vec<u64> = errors.rows.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![5, 6, 7], "{errors}");
     assert!(errors.rows[2].reason.contains("also on line 2"), "{errors}");
+    // As a German Excel saves it: a byte-order mark, semicolons, decimal commas.
+    let german = "\u{feff}sku;name;price;currency;tax_category;barcode;favourite\r\n\
+                  KAF;Kaffee;2,80;EUR;reduced;;\r\n\
+                  TAS;\"Tasse, groß\";1.012,50;EUR;standard;;\r\n";
+    assert_eq!(till.import_products(german.as_bytes()).unwrap(), 2);
+    let kaf = till.product_by_code("KAF").unwrap().unwrap();
+    assert_eq!(kaf.name, "Kaffee");
+    assert_eq!(kaf.unit_price.amount_string(), "2.80");
+    let tas = till.product_by_code("TAS").unwrap().unwrap();
+    assert_eq!(tas.name, "Tasse, groß");
+    assert_eq!(tas.unit_price.amount_string(), "1012.50");
 
     let good = "sku,name,price,currency,tax_category,barcode,favourite\n\
                 MUG,Mug,12.50,EUR,standard,4006381333931,yes\n\

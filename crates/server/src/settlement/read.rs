@@ -12,7 +12,7 @@ use fairtill_protocol::{ColumnMapping, SettlementKind, SettlementRow};
 use jiff::civil;
 
 use super::formats::find;
-use fairtill_core::lines::Lines;
+use fairtill_core::csv_text::{delimiter, Lines, BOM};
 
 /// A bad row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,19 +54,10 @@ pub struct ReadFile {
     pub skipped: u64,
 }
 
-/// The delimiter the header line uses: comma, semicolon or tab, whichever it has most of.
-fn delimiter(bytes: &[u8]) -> u8 {
-    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.iter().filter(|b| *b == d).count())
-        .unwrap_or(b',')
-}
-
 /// A CSV reader over `bytes`: byte-order mark dropped, rows of any length, the delimiter the
 /// header line uses.
 fn reader(bytes: &[u8]) -> csv::Reader<Lines<&[u8]>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter(bytes))

@@ -1,13 +1,14 @@
-//! Line numbers of CSV records, counted exactly: wrap the input in [`Lines`] and ask which line
-//! the record the csv crate read starts on. Importers name a bad row's line with it.
+//! CSV text as other systems write it: the separator a file uses (comma, semicolon or tab),
+//! a byte-order mark, a decimal comma, and each record's line counted exactly.
 //!
-//! The `csv` crate's own record lines count a file with CRLF line endings (what Excel on
-//! Windows writes, and RFC 4180's own) one line short, and a file that mixes both somewhere in
-//! between; its byte offset for a record is where it resumed reading, before the line break and
-//! any blank lines it skipped, so the line is counted from the first byte after those.
+//! The line: wrap the input in [`Lines`] and ask which line the record the csv crate read
+//! starts on. The `csv` crate's own record lines count a file with CRLF line endings (what Excel
+//! on Windows writes, and RFC 4180's own) one line short, and a file that mixes both somewhere
+//! in between; its byte offset for a record is where it resumed reading, before the line break
+//! and any blank lines it skipped, so the line is counted from the first byte after those.
 
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 /// A reader that keeps what it passed on since the last offset asked about, so the line of a
 /// record's first byte can be told.
@@ -55,6 +56,44 @@ impl<R> Lines<R> {
     }
 }
 
+/// The UTF-8 byte-order mark Excel writes at the start of a "CSV UTF-8" file.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The separator the header line uses: comma, semicolon or tab, whichever it has most of
+/// (comma when it has none).
+pub fn delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first.iter().filter(|b| *b == d).count())
+        .filter(|d| first.contains(d))
+        .unwrap_or(b',')
+}
+
+/// Drops a byte-order mark at the start of `input` and tells the separator its header line
+/// uses, from what is buffered (a header longer than the buffer is read as comma-separated).
+pub fn sniff<R: BufRead>(input: &mut R) -> std::io::Result<u8> {
+    if input.fill_buf()?.starts_with(BOM) {
+        input.consume(BOM.len());
+    }
+    Ok(delimiter(input.fill_buf()?))
+}
+
+/// An amount written with a decimal comma (`12,50`, `1.234,50`), as files separated by
+/// semicolons write them, in the decimal point form (`12.50`, `1234.50`); other text as it is.
+pub fn decimal_point(text: &str) -> String {
+    if !text.contains(',') {
+        return text.to_string();
+    }
+    text.chars()
+        .filter_map(|c| match c {
+            '.' => None,
+            ',' => Some('.'),
+            c => Some(c),
+        })
+        .collect()
+}
+
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
@@ -83,6 +122,23 @@ mod tests {
                 Err(e) => panic!("{e}"),
             }
         }
+    }
+
+    #[test]
+    fn separators_marks_and_decimal_commas_are_told() {
+        assert_eq!(delimiter(b"a,b;c,d\n1;2"), b',');
+        assert_eq!(delimiter(b"sku;name;price\r\n"), b';');
+        assert_eq!(delimiter(b"sku\tname\n"), b'\t');
+        assert_eq!(delimiter(b"sku\n"), b',');
+        let mut input = std::io::BufReader::new(&b"\xEF\xBB\xBFsku;price\r\nA;1,20\r\n"[..]);
+        assert_eq!(sniff(&mut input).unwrap(), b';');
+        let mut rest = String::new();
+        input.read_to_string(&mut rest).unwrap();
+        assert!(rest.starts_with("sku;"), "{rest:?}");
+        assert_eq!(decimal_point("12,50"), "12.50");
+        assert_eq!(decimal_point("1.234,50"), "1234.50");
+        assert_eq!(decimal_point("-3,5"), "-3.5");
+        assert_eq!(decimal_point("12.50"), "12.50");
     }
 
     #[test]
