@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::processor::{apply_changes, customer, on_file, progress, save_card, setup};
+use common::processor::{apply_changes, customer, on_file, progress, save_card, setup, Setup};
 use common::*;
 use fairtill_core::ids::{EventId, TxId};
 use fairtill_core::ledger::{Command, RefundProgress, RefundStrategy, TxResult};
@@ -22,6 +22,17 @@ fn tx_of(records: &[Record]) -> TxId {
             _ => None,
         })
         .unwrap()
+}
+
+/// Fetches what the processor settled, as the manager: the answer's status and body.
+async fn fetch(s: &Setup, query: &str) -> (u16, Value) {
+    s.api
+        .post(
+            &format!("/v1/manager/settlements/processor{query}"),
+            Some(&s.manager),
+            json!({}),
+        )
+        .await
 }
 
 /// (state, kind, reference, amount, transaction) of each match.
@@ -88,14 +99,7 @@ async fn settles(kind: Kind) {
     s.api.push(&s.token, &refund).await;
     assert_eq!(progress(&s, refund_tx).await["result"], "approved");
 
-    let (status, report) = s
-        .api
-        .post(
-            "/v1/manager/settlements/processor",
-            Some(&s.manager),
-            json!({}),
-        )
-        .await;
+    let (status, report) = fetch(&s, "").await;
     assert_eq!(status, 200, "{report}");
     assert!(report["import"]["file_name"]
         .as_str()
@@ -143,14 +147,7 @@ async fn settles(kind: Kind) {
     assert!(report["unmatched_rows"].as_array().unwrap().is_empty());
 
     // Nothing new: said, and nothing imported.
-    let (status, body) = s
-        .api
-        .post(
-            "/v1/manager/settlements/processor",
-            Some(&s.manager),
-            json!({}),
-        )
-        .await;
+    let (status, body) = fetch(&s, "").await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["message"].as_str().unwrap().contains("nothing new"),
@@ -161,14 +158,7 @@ async fn settles(kind: Kind) {
     let (records, later) = till.sale_with(usd("7.50"), on_file(&card), TxResult::Unknown, |_| {});
     s.api.push(&s.token, &records).await;
     assert_eq!(progress(&s, later).await["result"], "approved");
-    let (status, report) = s
-        .api
-        .post(
-            "/v1/manager/settlements/processor?window_hours=24",
-            Some(&s.manager),
-            json!({}),
-        )
-        .await;
+    let (status, report) = fetch(&s, "?window_hours=24").await;
     assert_eq!(status, 200, "{report}");
     let got = matches(&report);
     assert_eq!(got.len(), 1, "{report:#}");
@@ -178,14 +168,7 @@ async fn settles(kind: Kind) {
     );
     let imports = s.api.get_json("/v1/manager/settlements", &s.manager).await;
     assert_eq!(imports.as_array().unwrap().len(), 2);
-    let (status, _) = s
-        .api
-        .post(
-            "/v1/manager/settlements/processor?window_hours=0",
-            Some(&s.manager),
-            json!({}),
-        )
-        .await;
+    let (status, _) = fetch(&s, "?window_hours=0").await;
     assert_eq!(status, 400);
     // The processor's payouts to the bank, as it lists them (localstripe makes them only by
     // hand, in euros).

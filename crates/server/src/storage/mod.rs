@@ -326,6 +326,16 @@ pub(crate) fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
+/// The time a query of one nullable millisecond value (a `min` or `max`) answers, if any.
+pub(crate) fn time_of(db: &mut dyn Db, sql: &str) -> Result<Option<Timestamp>> {
+    query_one(db, sql, &[])?
+        .map(|r| r.opt_int(0))
+        .transpose()
+        .map(Option::flatten)?
+        .map(time)
+        .transpose()
+}
+
 /// A stored millisecond time.
 pub(crate) fn time(v: i64) -> Result<Timestamp> {
     Timestamp::from_millisecond(v).map_err(|e| StorageError::Backend(e.to_string()))

@@ -331,16 +331,10 @@ impl Storage {
     /// When the next job falls due, if any waits.
     pub async fn next_job_at(&self) -> Result<Option<Timestamp>> {
         self.transact(|db| {
-            query_one(
+            super::time_of(
                 db,
                 "SELECT min(due_at) FROM processor_jobs WHERE state <> 'done'",
-                &[],
-            )?
-            .map(|r| r.opt_int(0))
-            .transpose()
-            .map(Option::flatten)?
-            .map(time)
-            .transpose()
+            )
         })
         .await
     }

@@ -568,15 +568,8 @@ impl Storage {
     /// When the newest balance entry imported from the processor was recorded: a fetch need
     /// look no further back than shortly before it.
     pub async fn last_settled_at(&self) -> Result<Option<Timestamp>> {
-        self.transact(|db| {
-            query_one(db, "SELECT max(at) FROM processor_settled", &[])?
-                .map(|r| r.opt_int(0))
-                .transpose()
-                .map(Option::flatten)?
-                .map(time)
-                .transpose()
-        })
-        .await
+        self.transact(|db| super::time_of(db, "SELECT max(at) FROM processor_settled"))
+            .await
     }
 
     /// Imports the processor's balance entries that are new, and matches them like a file's
