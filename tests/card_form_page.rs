@@ -21,12 +21,27 @@ use fairtill_core::ids::{CustomerId, DeviceId};
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::Record;
 use fairtill_sync::SyncClient;
-use fairtill_testkit::{Localstripe, TEST_KEY};
+use fairtill_testkit::Localstripe;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(15);
+
+/// Debian's chromedriver on a free port and a headless chromium it drives (the driver stops
+/// when the first value is dropped).
+async fn chromium() -> (Killed, Client) {
+    let port = free_port();
+    let driver = Killed(
+        grouped("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver) must be installed"),
+    );
+    (driver, browser(port).await)
+}
 
 async fn browser(port: u16) -> Client {
     let mut caps = serde_json::Map::new();
@@ -99,17 +114,7 @@ fn shot_dir() -> std::path::PathBuf {
 async fn a_customer_saves_a_card_in_the_card_form_page() {
     let dir = tempfile::tempdir().unwrap();
     let ls = Localstripe::start();
-    let js = format!("{}/js.stripe.com/v3/", ls.url);
-    let server = Server::start_with(
-        dir.path(),
-        "127.0.0.1:0",
-        &[
-            ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY),
-            ("FAIRTILL_STRIPE_API", &ls.url),
-            ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill"),
-            ("FAIRTILL_STRIPE_JS", &js),
-        ],
-    );
+    let server = Server::charging(dir.path(), "127.0.0.1:0", &ls, &[]);
     let device = DeviceId(Uuid::now_v7());
     let (client, _) = SyncClient::new(&server.url, None, None)
         .unwrap()
@@ -134,16 +139,7 @@ async fn a_customer_saves_a_card_in_the_card_form_page() {
         .await
         .unwrap();
 
-    let port = free_port();
-    let _driver = Killed(
-        grouped("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian's chromium-driver) must be installed"),
-    );
-    let c = browser(port).await;
+    let (_driver, c) = chromium().await;
 
     // A card the bank refuses: said on the page, nothing recorded.
     let refused = client.start_card_setup(customer).await.unwrap();
@@ -242,18 +238,11 @@ async fn a_declined_customer_updates_their_card_from_the_link() {
 
     let dir = tempfile::tempdir().unwrap();
     let ls = Localstripe::start();
-    let js = format!("{}/js.stripe.com/v3/", ls.url);
-    let server = Server::start_with(
+    let server = Server::charging(
         dir.path(),
         "127.0.0.1:0",
-        &[
-            ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY),
-            ("FAIRTILL_STRIPE_API", &ls.url),
-            ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill"),
-            ("FAIRTILL_STRIPE_JS", &js),
-            ("FAIRTILL_PROCESSOR_POLL_SECS", "1"),
-            ("FAIRTILL_RETRY_SCHEDULE", "1h"),
-        ],
+        &ls,
+        &[("FAIRTILL_RETRY_SCHEDULE", "1h")],
     );
     let device = DeviceId(Uuid::now_v7());
     let (client, _) = SyncClient::new(&server.url, None, None)
@@ -329,16 +318,7 @@ async fn a_declined_customer_updates_their_card_from_the_link() {
     let at = body.find("/update-card/").unwrap();
     let path: String = body[at..].split_whitespace().next().unwrap().to_string();
 
-    let port = free_port();
-    let _driver = Killed(
-        grouped("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian's chromium-driver) must be installed"),
-    );
-    let c = browser(port).await;
+    let (_driver, c) = chromium().await;
     c.goto(&format!("{}{path}", server.url)).await.unwrap();
     wait_text(&c, "h1", "Update your card").await;
     wait_text(&c, "body", "48.00").await;

@@ -27,23 +27,8 @@ PRINT,Art print,25.00,EUR,standard,,yes\n";
 
 const CARDS: [&str; 3] = ["4242424242424242", "4000000000000341", "4000000000003220"];
 
-fn processor_env(ls: &Localstripe) -> Vec<(&'static str, String)> {
-    vec![
-        ("FAIRTILL_STRIPE_SECRET_KEY", TEST_KEY.to_string()),
-        ("FAIRTILL_STRIPE_API", ls.url.clone()),
-        ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill".into()),
-        (
-            "FAIRTILL_STRIPE_JS",
-            format!("{}/js.stripe.com/v3/", ls.url),
-        ),
-        ("FAIRTILL_PROCESSOR_POLL_SECS", "1".into()),
-    ]
-}
-
 fn serve(dir: &std::path::Path, bind: &str, ls: &Localstripe) -> Server {
-    let env = processor_env(ls);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Server::start_with(dir, bind, &env)
+    Server::charging(dir, bind, ls, &[])
 }
 
 /// What the processor's card form script does with the card the customer types: posts it to

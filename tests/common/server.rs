@@ -52,6 +52,26 @@ impl Server {
         }
     }
 
+    /// Serves the database in `dir` at `bind`, charging through localstripe at `ls` (its card
+    /// form too, and a look at what waits every second), with `extra` set as well.
+    pub fn charging(
+        dir: &std::path::Path,
+        bind: &str,
+        ls: &fairtill_testkit::Localstripe,
+        extra: &[(&str, &str)],
+    ) -> Server {
+        let js = format!("{}/js.stripe.com/v3/", ls.url);
+        let mut env = vec![
+            ("FAIRTILL_STRIPE_SECRET_KEY", fairtill_testkit::TEST_KEY),
+            ("FAIRTILL_STRIPE_API", ls.url.as_str()),
+            ("FAIRTILL_STRIPE_PUBLISHABLE_KEY", "pk_test_fairtill"),
+            ("FAIRTILL_STRIPE_JS", js.as_str()),
+            ("FAIRTILL_PROCESSOR_POLL_SECS", "1"),
+        ];
+        env.extend_from_slice(extra);
+        Server::start_with(dir, bind, &env)
+    }
+
     /// A one-time enrollment code for a till named `name`.
     pub fn code(&self, name: &str) -> String {
         self.db.new_code(name)

@@ -131,6 +131,17 @@ pub enum FollowUpState {
 }
 
 impl FollowUpState {
+    /// Every state.
+    pub const ALL: [FollowUpState; 7] = [
+        FollowUpState::Retrying,
+        FollowUpState::Charging,
+        FollowUpState::Recovered,
+        FollowUpState::Paid,
+        FollowUpState::HardDecline,
+        FollowUpState::Exhausted,
+        FollowUpState::Ended,
+    ];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {

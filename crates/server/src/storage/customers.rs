@@ -82,11 +82,14 @@ impl Storage {
     pub async fn find_customers(&self, text: String) -> Result<Vec<CustomerMatch>> {
         self.transact(move |db| {
             let text = text.trim().to_string();
-            let select = "SELECT c.id, c.name, c.email, c.phone,
+            let select = format!(
+                "SELECT c.id, c.name, c.email, c.phone,
                  (SELECT count(*) FROM saved_cards s WHERE s.customer_id = c.id AND s.removed_at IS NULL),
                  (SELECT count(*) FROM follow_ups f WHERE f.customer_id = c.id
-                      AND f.state IN ('retrying', 'charging', 'hard_decline', 'exhausted'))
-                 FROM customers c";
+                      AND f.state IN ({}))
+                 FROM customers c",
+                super::follow_up::open_states()
+            );
             let rows = if text.is_empty() {
                 db.query(
                     &format!("{select} ORDER BY c.updated_at DESC, c.id LIMIT $1"),

@@ -86,6 +86,16 @@ impl FollowUpPolicy {
 const SCHEDULED_STAFF: &str = "scheduled charge";
 const FOLLOW_UP_STAFF: &str = "follow-up of a declined payment";
 
+/// The open states as an SQL list for `state IN (…)` (from [`FollowUpState::is_open`]).
+pub(crate) fn open_states() -> String {
+    fairtill_core::filter::sql_names(
+        FollowUpState::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str()),
+    )
+}
+
 fn uuid(row: &Row, i: usize) -> Result<Uuid> {
     row.text(i)?
         .parse()
@@ -351,7 +361,10 @@ pub(crate) fn after_charge(
     }
     let open = query_one(
         db,
-        "SELECT 1 FROM follow_ups WHERE order_id = $1 AND state IN ('retrying', 'charging', 'hard_decline', 'exhausted')",
+        &format!(
+            "SELECT 1 FROM follow_ups WHERE order_id = $1 AND state IN ({})",
+            open_states()
+        ),
         params![order.to_string()],
     )?;
     if open.is_some() {
@@ -384,7 +397,14 @@ pub(crate) fn after_charge(
         "INSERT INTO follow_up_attempts (follow_up_id, n, tx_id, made_at) VALUES ($1, 0, $2, $3)",
         params![follow_up.as_str(), id.as_str(), ms(tx.created_at)],
     )?;
-    let receipt = order_now(db, order, now)?.receipt;
+    let receipt = query_one(
+        db,
+        "SELECT receipt FROM orders WHERE id = $1",
+        params![order.to_string()],
+    )?
+    .map(|r| r.text(0))
+    .transpose()?
+    .unwrap_or_default();
     queue_declined_notice(
         db, &follow_up, *customer, order, &receipt, tx.amount, &token, next, policy, now,
     )
@@ -626,6 +646,20 @@ impl Storage {
     /// Makes the charges due at `now` (scheduled charges and follow-up attempts), each queued
     /// for the processor; how many.
     pub async fn make_due_charges(&self, now: Timestamp) -> Result<usize> {
+        // Every look of the runner asks; the push lock is taken only when something is due.
+        let due = self
+            .transact(move |db| {
+                query_one(
+                    db,
+                    "SELECT 1 FROM scheduled_charges WHERE state = 'scheduled' AND charge_at <= $1
+                     UNION ALL SELECT 1 FROM follow_ups WHERE state = 'retrying' AND next_at <= $1",
+                    params![ms(now)],
+                )
+            })
+            .await?;
+        if due.is_none() {
+            return Ok(0);
+        }
         self.transact_push(move |db| {
             db.lock_pushes()?;
             make_due_charges(db, now)
@@ -774,9 +808,9 @@ impl Storage {
     pub async fn follow_ups(&self, all: bool, now: Timestamp) -> Result<Vec<FollowUp>> {
         self.transact(move |db| {
             let filter = if all {
-                ""
+                String::new()
             } else {
-                " WHERE f.state IN ('retrying', 'charging', 'hard_decline', 'exhausted')"
+                format!(" WHERE f.state IN ({})", open_states())
             };
             let rows = db.query(
                 &format!(
@@ -844,8 +878,11 @@ impl Storage {
         self.transact(move |db| {
             let Some(row) = query_one(
                 db,
-                "SELECT id, customer_id, order_id, started_at FROM follow_ups WHERE card_token = $1
-                 AND state IN ('retrying', 'charging', 'hard_decline', 'exhausted')",
+                &format!(
+                    "SELECT id, customer_id, order_id, started_at FROM follow_ups WHERE card_token = $1
+                     AND state IN ({})",
+                    open_states()
+                ),
                 params![token.as_str()],
             )?
             else {
