@@ -11,12 +11,13 @@ if command -v pg_lsclusters >/dev/null 2>&1 && ! pg_lsclusters -h 2>/dev/null | 
 fi
 bash scripts/build-ui.sh
 # Test services from PyPI, in a virtual environment outside the checkout: localstripe, the
-# Stripe emulator the processor tests charge, and aiosmtpd, the SMTP server the mail tests send
-# through.
+# Stripe emulator the processor tests charge; aiosmtpd, the SMTP server the mail tests send
+# through; and standardwebhooks, the Standard Webhooks project's Python library, with which the
+# tests' webhook receiver checks the server's signatures independently of its own code.
 venv="${FAIRTILL_TEST_VENV:-$HOME/.cache/fairtill/test-venv}"
-if [ ! -x "$venv/bin/localstripe" ] || ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+if [ ! -x "$venv/bin/localstripe" ] || ! "$venv/bin/python" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || { apt-get install -y -qq python3-venv && python3 -m venv "$venv"; }
-  "$venv/bin/pip" install -q --disable-pip-version-check 'localstripe==1.15.10' 'aiosmtpd==1.4.6'
+  "$venv/bin/pip" install -q --disable-pip-version-check 'localstripe==1.15.10' 'aiosmtpd==1.4.6' 'standardwebhooks==1.1.0'
 fi
 export PATH="$venv/bin:$PATH"
 (cd ui && npm run check && npm test)

@@ -1,8 +1,8 @@
 //! The Manager workspace end to end in the real app window: two tills sell at one event and
 //! sync to a real server (both refunding one sale while offline: a conflict); a manager signs
 //! in, sees both tills' sales, opens the order across tills, resolves the conflict, imports a
-//! card terminal's export and confirms a suggested match, and looks at the close-out and the
-//! charts. Saves a screenshot of each manager screen to `docs/screenshots/`.
+//! card terminal's export and confirms a suggested match, looks at the close-out and the
+//! charts, and registers a webhook endpoint that then receives a third till's sale. Saves a screenshot of each manager screen to `docs/screenshots/`.
 //!
 //! Needs what `tests/e2e.rs` needs, and the system keyring (the manager's token is kept there).
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -313,6 +313,72 @@ async fn a_manager_reconciles() {
         .await;
     ui.wait_text("[data-testid=settlement-matches]", "Confirmed")
         .await;
+
+    step("A webhook endpoint: a plain-HTTP address elsewhere is refused; a receiver is added and hears of a sale that syncs.");
+    let rx = fairtill_testkit::WebhookReceiver::start();
+    ui.click("[data-testid=manager-tab-webhooks]").await;
+    ui.el("[data-testid=no-webhooks]").await;
+    ui.set("[data-testid=webhook-url]", "http://shop.example.org/hooks")
+        .await;
+    ui.click("[data-testid=webhook-add]").await;
+    ui.wait_text("[data-testid=webhooks-problem]", "not HTTPS")
+        .await;
+    ui.set("[data-testid=webhook-url]", &rx.url("/fulfilment"))
+        .await;
+    ui.set("[data-testid=webhook-description]", "Fulfilment")
+        .await;
+    ui.click("[data-testid='webhook-event-payment.declined']")
+        .await;
+    ui.click("[data-testid=webhook-add]").await;
+    ui.wait_text("[data-testid=webhook-secret]", "not shown again")
+        .await;
+    let secret = ui
+        .el("[data-testid=webhook-secret-value]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    rx.trust(&secret);
+    ui.shot("manager-webhook-secret").await;
+    ui.click("[data-testid=webhook-secret-close]").await;
+    // A third till sells and syncs: the sale and its payment are delivered, signed.
+    let c = till(&dir.path().join("booth-c.db"), "C");
+    {
+        let mut c = c.lock().unwrap();
+        c.save_event(&event).unwrap();
+        c.set_settings(Some(event.id), "Cleo").unwrap();
+        let cleo = Actor {
+            staff: "Cleo".into(),
+            event_id,
+        };
+        c.record_sale(
+            &cleo,
+            draft("Candle", "12.00", tax),
+            tender(PaymentMethod::Cash),
+        )
+        .unwrap();
+    }
+    let client_c = enroll(&c, "Booth C").await;
+    sync_once(&c, &client_c, event_id, &no_progress)
+        .await
+        .unwrap();
+    let got = rx.wait_until(std::time::Duration::from_secs(20), |g| g.len() >= 2);
+    let mut kinds: Vec<&str> = got.iter().map(fairtill_testkit::Delivery::event).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["payment.approved", "sale.recorded"]);
+    assert!(got.iter().all(|d| d.verified == [true]), "{got:?}");
+    ui.wait_text("[data-testid=webhook-counts]", "2 delivered")
+        .await;
+    ui.wait_count("[data-testid=webhook-delivery]", 2).await;
+    ui.wait_text("[data-testid=webhook-deliveries]", "Delivered")
+        .await;
+    ui.shot("manager-webhooks").await;
+    ui.click("[data-testid=webhook-resend]").await;
+    ui.wait_text("[data-testid=webhooks-done]", "Sending it again")
+        .await;
+    rx.wait_until(std::time::Duration::from_secs(20), |g| g.len() >= 3);
 
     step("The server goes away: the workspace says it is offline and stays signed in.");
     drop(server);

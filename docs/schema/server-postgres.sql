@@ -221,6 +221,38 @@ transactions.approval_code text
 transactions.captured_minor bigint NOT NULL DEFAULT 0
 transactions.voided integer NOT NULL DEFAULT 0
 transactions.customer_id text
+webhook_attempts.delivery_id text NOT NULL
+webhook_attempts.n bigint NOT NULL
+webhook_attempts.at bigint NOT NULL
+webhook_attempts.status bigint
+webhook_attempts.error text
+webhook_attempts.took_ms bigint NOT NULL
+webhook_deliveries.id text NOT NULL
+webhook_deliveries.message_id text NOT NULL
+webhook_deliveries.endpoint_id text NOT NULL
+webhook_deliveries.state text NOT NULL
+webhook_deliveries.attempts bigint NOT NULL DEFAULT 0
+webhook_deliveries.round_start bigint NOT NULL DEFAULT 0
+webhook_deliveries.next_at bigint NOT NULL
+webhook_deliveries.lease_until bigint NOT NULL DEFAULT 0
+webhook_deliveries.created_at bigint NOT NULL
+webhook_deliveries.delivered_at bigint
+webhook_endpoints.id text NOT NULL
+webhook_endpoints.url text NOT NULL
+webhook_endpoints.description text NOT NULL
+webhook_endpoints.events text NOT NULL
+webhook_endpoints.secret text NOT NULL
+webhook_endpoints.previous_secret text
+webhook_endpoints.previous_until bigint
+webhook_endpoints.enabled bigint NOT NULL
+webhook_endpoints.disabled_reason text
+webhook_endpoints.created_by text NOT NULL
+webhook_endpoints.created_at bigint NOT NULL
+webhook_messages.id text NOT NULL
+webhook_messages.event text NOT NULL
+webhook_messages.subject text NOT NULL
+webhook_messages.payload text NOT NULL
+webhook_messages.created_at bigint NOT NULL
 
 -- constraints
 audit_log audit_log_pkey PRIMARY KEY (id)
@@ -264,6 +296,15 @@ till_closes till_closes_pkey PRIMARY KEY (session_id)
 till_sessions till_sessions_pkey PRIMARY KEY (id)
 transaction_totals transaction_totals_pkey PRIMARY KEY (event_id, device_id, staff, method, currency, kind, parent_kind, result)
 transactions transactions_pkey PRIMARY KEY (id)
+webhook_attempts webhook_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES webhook_deliveries(id)
+webhook_attempts webhook_attempts_pkey PRIMARY KEY (delivery_id, n)
+webhook_deliveries webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints(id)
+webhook_deliveries webhook_deliveries_message_id_endpoint_id_key UNIQUE (message_id, endpoint_id)
+webhook_deliveries webhook_deliveries_message_id_fkey FOREIGN KEY (message_id) REFERENCES webhook_messages(id)
+webhook_deliveries webhook_deliveries_pkey PRIMARY KEY (id)
+webhook_endpoints webhook_endpoints_pkey PRIMARY KEY (id)
+webhook_messages webhook_messages_event_subject_key UNIQUE (event, subject)
+webhook_messages webhook_messages_pkey PRIMARY KEY (id)
 
 -- indexs
 CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id)
@@ -328,6 +369,14 @@ CREATE INDEX transactions_order ON public.transactions USING btree (order_id)
 CREATE INDEX transactions_parent ON public.transactions USING btree (parent_id) WHERE (parent_id IS NOT NULL)
 CREATE UNIQUE INDEX transactions_pkey ON public.transactions USING btree (id)
 CREATE INDEX transactions_reference_text ON public.transactions USING gin (lower(external_reference) gin_trgm_ops) WHERE (external_reference IS NOT NULL)
+CREATE UNIQUE INDEX webhook_attempts_pkey ON public.webhook_attempts USING btree (delivery_id, n)
+CREATE INDEX webhook_deliveries_due ON public.webhook_deliveries USING btree (next_at) WHERE (state = 'pending'::text)
+CREATE INDEX webhook_deliveries_endpoint ON public.webhook_deliveries USING btree (endpoint_id, created_at)
+CREATE UNIQUE INDEX webhook_deliveries_message_id_endpoint_id_key ON public.webhook_deliveries USING btree (message_id, endpoint_id)
+CREATE UNIQUE INDEX webhook_deliveries_pkey ON public.webhook_deliveries USING btree (id)
+CREATE UNIQUE INDEX webhook_endpoints_pkey ON public.webhook_endpoints USING btree (id)
+CREATE UNIQUE INDEX webhook_messages_event_subject_key ON public.webhook_messages USING btree (event, subject)
+CREATE UNIQUE INDEX webhook_messages_pkey ON public.webhook_messages USING btree (id)
 
 -- functions
 CREATE OR REPLACE FUNCTION public.audit_log_append_only()

@@ -1,4 +1,4 @@
--- The server's SQLite schema at version 7, as a fresh database has it.
+-- The server's SQLite schema at version 8, as a fresh database has it.
 -- Written by crates/server/tests/schema.rs; do not edit.
 
 -- index conflict_devices_device
@@ -73,6 +73,12 @@ CREATE INDEX transactions_order ON transactions (order_id);
 
 -- index transactions_parent
 CREATE INDEX transactions_parent ON transactions (parent_id) WHERE parent_id IS NOT NULL;
+
+-- index webhook_deliveries_due
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at) WHERE state = 'pending';
+
+-- index webhook_deliveries_endpoint
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
 
 -- table audit_log
 CREATE TABLE audit_log (
@@ -460,6 +466,58 @@ CREATE TABLE 'transactions_reference_text_docsize'(id INTEGER PRIMARY KEY, sz BL
 
 -- table transactions_reference_text_idx
 CREATE TABLE 'transactions_reference_text_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- table webhook_attempts
+CREATE TABLE webhook_attempts (
+    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id),
+    n           BIGINT NOT NULL,
+    at          BIGINT NOT NULL,
+    status      BIGINT,
+    error       TEXT,
+    took_ms     BIGINT NOT NULL,
+    PRIMARY KEY (delivery_id, n)
+);
+
+-- table webhook_deliveries
+CREATE TABLE webhook_deliveries (
+    id           TEXT PRIMARY KEY,
+    message_id   TEXT NOT NULL REFERENCES webhook_messages (id),
+    endpoint_id  TEXT NOT NULL REFERENCES webhook_endpoints (id),
+    state        TEXT NOT NULL,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    round_start  BIGINT NOT NULL DEFAULT 0,
+    next_at      BIGINT NOT NULL,
+    lease_until  BIGINT NOT NULL DEFAULT 0,
+    created_at   BIGINT NOT NULL,
+    delivered_at BIGINT,
+    UNIQUE (message_id, endpoint_id)
+);
+
+-- table webhook_endpoints
+CREATE TABLE webhook_endpoints (
+    id              TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    events          TEXT NOT NULL,
+    secret          TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_until  BIGINT,
+    -- 1 while deliveries are sent; 0 once a manager turned it off or it answered 410 Gone.
+    enabled         BIGINT NOT NULL,
+    disabled_reason TEXT,
+    created_by      TEXT NOT NULL,
+    created_at      BIGINT NOT NULL
+);
+
+-- table webhook_messages
+CREATE TABLE webhook_messages (
+    id         TEXT PRIMARY KEY,
+    event      TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (event, subject)
+);
 
 -- trigger audit_log_no_delete
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;

@@ -11,8 +11,9 @@ use fairtill_core::ledger::Summary;
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::{
     CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary,
-    FollowUp, HourlySales, ManagerOrder, Payout, ScheduleRequest, ScheduledCharge,
-    SettlementImport, SettlementReport,
+    FollowUp, HourlySales, ManagerOrder, NewWebhookEndpoint, Payout, ScheduleRequest,
+    ScheduledCharge, SettlementImport, SettlementReport, WebhookDelivery, WebhookEndpoint,
+    WebhookEndpointChange, WebhookSecret,
 };
 use fairtill_sync::{ClientError, CloseOutScope, Credential, ImportOptions, ManagerClient};
 use serde::Serialize;
@@ -316,6 +317,76 @@ pub async fn manager_end_follow_up(
     let id: Uuid = parse(&follow_up_id, "a follow-up id")?;
     let c = client(&state)?;
     answer(&state, c.end_follow_up(id).await)
+}
+
+/// Every webhook endpoint.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_webhooks(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<WebhookEndpoint>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.webhooks().await)
+}
+
+/// Registers a webhook endpoint; its secret is in the answer, shown once.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_add_webhook(
+    state: tauri::State<'_, AppState>,
+    endpoint: NewWebhookEndpoint,
+) -> Result<WebhookSecret, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.add_webhook(&endpoint).await)
+}
+
+/// Changes a webhook endpoint, or turns it off or on.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_change_webhook(
+    state: tauri::State<'_, AppState>,
+    endpoint_id: String,
+    change: WebhookEndpointChange,
+) -> Result<WebhookEndpoint, ApiError> {
+    let id: Uuid = parse(&endpoint_id, "a webhook endpoint id")?;
+    let c = client(&state)?;
+    answer(&state, c.change_webhook(id, &change).await)
+}
+
+/// Gives a webhook endpoint a new secret.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_rotate_webhook_secret(
+    state: tauri::State<'_, AppState>,
+    endpoint_id: String,
+) -> Result<WebhookSecret, ApiError> {
+    let id: Uuid = parse(&endpoint_id, "a webhook endpoint id")?;
+    let c = client(&state)?;
+    answer(&state, c.rotate_webhook_secret(id).await)
+}
+
+/// A webhook endpoint's latest deliveries.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_webhook_deliveries(
+    state: tauri::State<'_, AppState>,
+    endpoint_id: String,
+) -> Result<Vec<WebhookDelivery>, ApiError> {
+    let id: Uuid = parse(&endpoint_id, "a webhook endpoint id")?;
+    let c = client(&state)?;
+    answer(&state, c.webhook_deliveries(id).await)
+}
+
+/// Sends a webhook delivery again.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_resend_webhook(
+    state: tauri::State<'_, AppState>,
+    delivery_id: String,
+) -> Result<WebhookDelivery, ApiError> {
+    let id: Uuid = parse(&delivery_id, "a webhook delivery id")?;
+    let c = client(&state)?;
+    answer(&state, c.resend_webhook(id).await)
 }
 
 /// Scheduled charges (with `all`, also those made or canceled).

@@ -16,6 +16,7 @@ mod payments;
 mod record;
 mod settlement;
 mod version;
+mod webhooks;
 
 pub use customers::{CustomerMatch, CustomerRecord};
 pub use follow_up::{
@@ -40,4 +41,8 @@ pub use settlement::{
 };
 pub use version::{
     check_client_version, VersionError, API_VERSION, API_VERSION_HEADER, MAX_BATCH, MAX_BODY_BYTES,
+};
+pub use webhooks::{
+    DeliveryState, NewWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookEndpoint,
+    WebhookEndpointChange, WebhookEvent, WebhookSecret,
 };

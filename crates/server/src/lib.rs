@@ -13,3 +13,4 @@ pub mod mail;
 pub mod processor;
 pub mod settlement;
 pub mod storage;
+pub mod webhooks;

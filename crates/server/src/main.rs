@@ -14,6 +14,7 @@ use fairtill_server::logging::{self, LogFormat};
 use fairtill_server::mail::{MailConfig, Mailer, SmtpSecurity};
 use fairtill_server::processor::stripe;
 use fairtill_server::storage::{FollowUpPolicy, Storage};
+use fairtill_server::webhooks;
 use jiff::{SignedDuration, Timestamp};
 
 /// Fairtill's central server.
@@ -62,6 +63,9 @@ enum Cmd {
         /// The mail server the server sends customers' messages through.
         #[command(flatten)]
         mail: Box<MailArgs>,
+        /// How webhooks to other systems are sent.
+        #[command(flatten)]
+        webhooks: WebhookArgs,
     },
     /// Manage devices.
     #[command(subcommand)]
@@ -163,6 +167,30 @@ struct MailArgs {
     /// Seconds between looks for messages to send.
     #[arg(long, env = "FAIRTILL_MAIL_POLL_SECS", default_value_t = 5)]
     mail_poll_secs: u64,
+}
+
+/// How the webhooks managers register for are sent.
+#[derive(Debug, clap::Args)]
+struct WebhookArgs {
+    /// The wait before each attempt after the first, comma-separated (Svix's schedule by
+    /// default); when they are used up, a delivery fails.
+    #[arg(long, env = "FAIRTILL_WEBHOOK_RETRY_SCHEDULE", default_value = webhooks::DEFAULT_RETRIES)]
+    webhook_retry_schedule: String,
+    /// Seconds a receiver has to answer.
+    #[arg(long, env = "FAIRTILL_WEBHOOK_TIMEOUT_SECS", default_value_t = 15)]
+    webhook_timeout_secs: u64,
+}
+
+/// The webhook deliverer.
+fn deliverer(storage: &Storage, args: &WebhookArgs) -> anyhow::Result<Arc<webhooks::Deliverer>> {
+    let retries = webhooks::parse_waits(&args.webhook_retry_schedule)
+        .map_err(|e| anyhow::anyhow!("--webhook-retry-schedule: {e}"))?;
+    let config = webhooks::WebhookConfig {
+        retries,
+        timeout: std::time::Duration::from_secs(args.webhook_timeout_secs.max(1)),
+        ..webhooks::WebhookConfig::default()
+    };
+    webhooks::Deliverer::new(storage.clone(), config, Timestamp::now).map_err(anyhow::Error::msg)
 }
 
 /// The mailer, if a mail server is set up.
@@ -340,10 +368,13 @@ async fn main() -> anyhow::Result<()> {
             tls_key,
             stripe,
             mail,
+            webhooks,
         } => {
             if let Some(m) = mailer(&storage, &mail)? {
                 m.spawn();
             }
+            let deliverer = deliverer(&storage, &webhooks)?;
+            deliverer.spawn();
             let scheme = if tls_cert.is_some() { "https" } else { "http" };
             let processor = processor_setup(&storage, &stripe, format!("{scheme}://{bind}"))?;
             if let Some(c) = &processor.charging {
@@ -354,6 +385,7 @@ async fn main() -> anyhow::Result<()> {
                 charging: processor.charging,
                 card_form: processor.card_form,
                 webhook_secret: processor.webhook_secret,
+                webhooks: Some(deliverer),
                 now: Timestamp::now,
             });
             let app = router(state);

@@ -8,8 +8,9 @@ use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
     AuditEntry, CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device,
     EventSummary, FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
-    Payout, RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport,
-    SettlementReport,
+    NewWebhookEndpoint, Payout, RescheduleRequest, ScheduleRequest, ScheduledCharge,
+    SettlementImport, SettlementReport, WebhookDelivery, WebhookEndpoint, WebhookEndpointChange,
+    WebhookSecret,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -228,6 +229,51 @@ impl ManagerClient {
     pub async fn end_follow_up(&self, id: Uuid) -> Result<FollowUp, ClientError> {
         self.post(&format!("/follow-ups/{id}/end"), &serde_json::json!({}))
             .await
+    }
+
+    /// Every webhook endpoint, with its deliveries counted.
+    pub async fn webhooks(&self) -> Result<Vec<WebhookEndpoint>, ClientError> {
+        self.get("/webhooks", &()).await
+    }
+
+    /// Registers a webhook endpoint; the answer holds its secret, shown once.
+    pub async fn add_webhook(
+        &self,
+        new: &NewWebhookEndpoint,
+    ) -> Result<WebhookSecret, ClientError> {
+        self.post("/webhooks", new).await
+    }
+
+    /// Changes a webhook endpoint (or turns it off or on).
+    pub async fn change_webhook(
+        &self,
+        id: Uuid,
+        change: &WebhookEndpointChange,
+    ) -> Result<WebhookEndpoint, ClientError> {
+        self.patch(&format!("/webhooks/{id}"), change).await
+    }
+
+    /// Gives a webhook endpoint a new secret, shown once.
+    pub async fn rotate_webhook_secret(&self, id: Uuid) -> Result<WebhookSecret, ClientError> {
+        self.post(
+            &format!("/webhooks/{id}/rotate-secret"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// A webhook endpoint's latest deliveries with their attempts.
+    pub async fn webhook_deliveries(&self, id: Uuid) -> Result<Vec<WebhookDelivery>, ClientError> {
+        self.get(&format!("/webhooks/{id}/deliveries"), &()).await
+    }
+
+    /// Sends a webhook delivery again.
+    pub async fn resend_webhook(&self, delivery: Uuid) -> Result<WebhookDelivery, ClientError> {
+        self.post(
+            &format!("/webhook-deliveries/{delivery}/resend"),
+            &serde_json::json!({}),
+        )
+        .await
     }
 
     /// Scheduled charges (with `all`, also those made or canceled).

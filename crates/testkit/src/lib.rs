@@ -6,6 +6,8 @@
 //! - [`orders`]: fixture order drafts.
 //! - [`Localstripe`]: the Stripe emulator on a loopback port, the processor tests charge.
 //! - [`Smtp`]: a real SMTP server (aiosmtpd) on a loopback port, and what it received.
+//! - [`WebhookReceiver`]: a real HTTP server that checks webhook signatures with the
+//!   Standard Webhooks project's Python library, and what it received.
 //!
 //! A dev-dependency only: nothing that ships links it.
 
@@ -15,9 +17,11 @@ mod localstripe;
 pub mod orders;
 mod server;
 pub mod smtp;
+pub mod webhooks;
 
 pub use localstripe::{Localstripe, TEST_KEY};
 pub use smtp::{Received, Smtp};
+pub use webhooks::{Delivery, WebhookReceiver};
 
 pub use server::{cli, server_bin, Db, Kind, Server, MANAGER_PASSWORD};
 

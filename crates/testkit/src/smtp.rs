@@ -46,7 +46,7 @@ pub fn free_port() -> u16 {
 }
 
 /// The test venv's Python (beside `localstripe` on `PATH`), else `python3`.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
         .map(|d| d.join("localstripe"))
         .find(|p| p.exists())

@@ -17,6 +17,11 @@ import type { Device } from '../bindings/Device';
 import type { Event } from '../bindings/Event';
 import type { EventSummary } from '../bindings/EventSummary';
 import type { FollowUp } from '../bindings/FollowUp';
+import type { NewWebhookEndpoint } from '../bindings/NewWebhookEndpoint';
+import type { WebhookDelivery } from '../bindings/WebhookDelivery';
+import type { WebhookEndpoint } from '../bindings/WebhookEndpoint';
+import type { WebhookEndpointChange } from '../bindings/WebhookEndpointChange';
+import type { WebhookSecret } from '../bindings/WebhookSecret';
 import type { HourlySales } from '../bindings/HourlySales';
 import type { ManagerOrder } from '../bindings/ManagerOrder';
 import type { ManagerView } from '../bindings/ManagerView';
@@ -172,6 +177,17 @@ export const managerCustomers = (text: string) => call<CustomerMatch[]>('manager
 export const managerCustomer = (customerId: string) => call<CustomerRecord>('manager_customer', { customerId });
 export const managerFollowUps = (all: boolean) => call<FollowUp[]>('manager_follow_ups', { all });
 export const managerEndFollowUp = (followUpId: string) => call<FollowUp>('manager_end_follow_up', { followUpId });
+export const managerWebhooks = () => call<WebhookEndpoint[]>('manager_webhooks');
+export const managerAddWebhook = (endpoint: NewWebhookEndpoint) =>
+  call<WebhookSecret>('manager_add_webhook', { endpoint });
+export const managerChangeWebhook = (endpointId: string, change: WebhookEndpointChange) =>
+  call<WebhookEndpoint>('manager_change_webhook', { endpointId, change });
+export const managerRotateWebhookSecret = (endpointId: string) =>
+  call<WebhookSecret>('manager_rotate_webhook_secret', { endpointId });
+export const managerWebhookDeliveries = (endpointId: string) =>
+  call<WebhookDelivery[]>('manager_webhook_deliveries', { endpointId });
+export const managerResendWebhook = (deliveryId: string) =>
+  call<WebhookDelivery>('manager_resend_webhook', { deliveryId });
 export const managerScheduledCharges = (all: boolean) =>
   call<ScheduledCharge[]>('manager_scheduled_charges', { all });
 export const managerScheduleCharge = (orderId: string, customerId: string, chargeAt: string) =>

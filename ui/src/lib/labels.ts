@@ -1,9 +1,11 @@
 // Words for the ledger's codes, for people.
 
+import type { DeliveryState } from '../bindings/DeliveryState';
 import type { OrderStatus } from '../bindings/OrderStatus';
 import type { PaymentMethod } from '../bindings/PaymentMethod';
 import type { TxKind } from '../bindings/TxKind';
 import type { TxResult } from '../bindings/TxResult';
+import type { WebhookEvent } from '../bindings/WebhookEvent';
 
 /** "Card ••4242", "Shopify #1001", "Cash". */
 export function describeMethod(m: PaymentMethod): string {
@@ -72,4 +74,24 @@ export const STATUS_LABELS: Record<OrderStatus, string> = {
   voided: 'Voided',
   expired: 'Expired',
   written_off: 'Written off',
+};
+
+/** What each webhook event is, for the manager choosing which an endpoint receives. */
+export const WEBHOOK_EVENT_LABELS: Record<WebhookEvent, string> = {
+  'sale.recorded': 'Sale recorded',
+  'payment.approved': 'Payment approved',
+  'payment.declined': 'Payment declined',
+  'refund.completed': 'Refund completed',
+  'order.written_off': 'Order written off',
+  'conflict.raised': 'Conflict raised',
+  'follow_up.started': 'Declined-payment follow-up started',
+  'follow_up.ended': 'Declined-payment follow-up ended',
+};
+
+/** Where a webhook delivery stands. */
+export const DELIVERY_STATE_LABELS: Record<DeliveryState, string> = {
+  pending: 'Waiting',
+  delivered: 'Delivered',
+  failed: 'Failed',
+  stopped: 'Stopped (endpoint off)',
 };

@@ -65,6 +65,10 @@ pub async fn push(
     if let Some(charging) = &state.charging {
         charging.wake();
     }
+    // And so are the webhooks it queued.
+    if let Some(webhooks) = &state.webhooks {
+        webhooks.wake();
+    }
     Ok(ApiJson(PushResponse { results }))
 }
 

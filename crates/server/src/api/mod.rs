@@ -13,6 +13,7 @@ mod openapi;
 mod payments;
 mod request;
 mod settlement;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use tracing::Level;
 
 use crate::charging::Charging;
 use crate::storage::Storage;
+use crate::webhooks::Deliverer;
 
 pub use error::ApiError;
 pub use openapi::ApiDoc;
@@ -57,6 +59,8 @@ pub struct AppState {
     pub card_form: Option<CardForm>,
     /// The processor's webhook signing secret, when set up.
     pub webhook_secret: Option<String>,
+    /// Sends the webhooks managers registered for (woken after a push).
+    pub webhooks: Option<Arc<Deliverer>>,
     /// The clock (fixed in some tests).
     pub now: fn() -> jiff::Timestamp,
 }
@@ -135,6 +139,26 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/manager/follow-ups/{id}", get(follow_up::follow_up))
         .route("/v1/manager/follow-ups/{id}/end", post(follow_up::end))
         .route("/update-card/{token}", get(follow_up::update_card))
+        .route(
+            "/v1/manager/webhooks",
+            get(webhooks::list).post(webhooks::add),
+        )
+        .route(
+            "/v1/manager/webhooks/{id}",
+            axum::routing::patch(webhooks::change),
+        )
+        .route(
+            "/v1/manager/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate),
+        )
+        .route(
+            "/v1/manager/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/v1/manager/webhook-deliveries/{id}/resend",
+            post(webhooks::resend),
+        )
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(

@@ -47,6 +47,12 @@ use utoipa::{Modify, OpenApi};
         super::follow_up::follow_ups,
         super::follow_up::follow_up,
         super::follow_up::end,
+        super::webhooks::list,
+        super::webhooks::add,
+        super::webhooks::change,
+        super::webhooks::rotate,
+        super::webhooks::deliveries,
+        super::webhooks::resend,
     ),
     modifiers(&Tokens),
     tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"))

@@ -23,7 +23,7 @@ use fairtill_core::money::{Currency, Money};
 use fairtill_core::{SignedDuration, Timestamp};
 use fairtill_protocol::{
     FollowUp, FollowUpAttempt, FollowUpState, Notification, NotificationState, Record,
-    ScheduleState, ScheduledCharge,
+    ScheduleState, ScheduledCharge, WebhookEvent,
 };
 use uuid::Uuid;
 
@@ -281,7 +281,35 @@ fn end(
         "UPDATE notifications SET state = 'withdrawn' WHERE follow_up_id = $1 AND state = 'queued'",
         params![id],
     )?;
-    Ok(())
+    announce(db, id, WebhookEvent::FollowUpEnded, now)
+}
+
+/// Tells the webhook endpoints that follow-up `id` began or stopped trying, as it stands now.
+/// A follow-up brought back by a new card can stop again: each stop is its own event.
+fn announce(db: &mut dyn Db, id: &str, event: WebhookEvent, now: Timestamp) -> Result<()> {
+    let Some(r) = query_one(
+        db,
+        "SELECT order_id, customer_id, first_tx, state, last_reason, started_at, ended_by FROM follow_ups WHERE id = $1",
+        params![id],
+    )?
+    else {
+        return Ok(());
+    };
+    let data = serde_json::json!({
+        "id": id,
+        "order_id": r.text(0)?,
+        "customer_id": r.text(1)?,
+        "first_transaction_id": r.text(2)?,
+        "state": r.text(3)?,
+        "last_reason": r.opt_text(4)?,
+        "started_at": r.time(5)?.to_string(),
+        "ended_by": r.opt_text(6)?,
+    });
+    let subject = match event {
+        WebhookEvent::FollowUpEnded => format!("{id}@{}", ms(now)),
+        _ => id.to_string(),
+    };
+    super::webhooks::emit_now(db, event, &subject, data, now)
 }
 
 /// What the processor said of a card-on-file sale, for the follow-up of its order.
@@ -341,6 +369,9 @@ pub(crate) fn after_charge(
             "UPDATE follow_ups SET state = $1, next_at = $2, last_reason = $3 WHERE id = $4",
             params![state.as_str(), next_at, answer.note, follow_up.as_str()],
         )?;
+        if state != FollowUpState::Retrying {
+            announce(db, &follow_up, WebhookEvent::FollowUpEnded, now)?;
+        }
         return Ok(());
     }
     if !declined {
@@ -397,6 +428,10 @@ pub(crate) fn after_charge(
         "INSERT INTO follow_up_attempts (follow_up_id, n, tx_id, made_at) VALUES ($1, 0, $2, $3)",
         params![follow_up.as_str(), id.as_str(), ms(tx.created_at)],
     )?;
+    announce(db, &follow_up, WebhookEvent::FollowUpStarted, now)?;
+    if state != FollowUpState::Retrying {
+        announce(db, &follow_up, WebhookEvent::FollowUpEnded, now)?;
+    }
     let receipt = query_one(
         db,
         "SELECT receipt FROM orders WHERE id = $1",

@@ -23,6 +23,7 @@ mod queries;
 mod settlement;
 pub mod sqlite;
 mod text;
+mod webhooks;
 
 use fairtill_core::Timestamp;
 use fairtill_protocol::Record;
@@ -35,6 +36,7 @@ pub use notifications::{MailOutcome, OutgoingMail};
 pub use payments::{Approval, CustomerAccount, Job, JobKind, JobOutcome, JobState};
 pub use queries::ServerFilter;
 pub use settlement::{Decision, NewImport};
+pub use webhooks::{AttemptResult, NewEndpoint, OutgoingWebhook, WebhookOutcome};
 
 /// A statement parameter. Nulls are typed, because PostgreSQL checks parameter types.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,9 +9,12 @@ use fairtill_core::order::Order;
 use fairtill_core::Timestamp;
 use std::collections::{BTreeMap, HashSet};
 
-use fairtill_protocol::{ConflictKind, PushOutcome, PushResult, Record, RecordKey, RecordType};
+use fairtill_protocol::{
+    ConflictKind, PushOutcome, PushResult, Record, RecordKey, RecordType, WebhookEvent,
+};
 use uuid::Uuid;
 
+use super::webhooks::Subscribers;
 use super::{ms, query_one, Db, Param, Result, Storage, StorageError};
 use crate::params;
 
@@ -473,6 +476,7 @@ fn insert_record(
     if let Record::Transaction { transaction } = record {
         super::payments::queue_job(db, transaction, now)?;
     }
+    super::webhooks::record_stored(db, &batch.subscribers, record, super::time(now)?)?;
     Ok(())
 }
 
@@ -480,7 +484,11 @@ fn insert_record(
 /// the open transaction; call it under the push lock.
 pub(crate) fn store_server_record(db: &mut dyn Db, record: &Record, now: Timestamp) -> Result<()> {
     let seq = next_seq(db)?;
-    insert_record(db, None, record, &Batch::default(), seq, ms(now))
+    let batch = Batch {
+        subscribers: Subscribers::load(db)?,
+        ..Batch::default()
+    };
+    insert_record(db, None, record, &batch, seq, ms(now))
 }
 
 /// What the records of one batch need to know about each other and about what is stored,
@@ -497,6 +505,8 @@ struct Batch {
     /// Transactions the processor decides (paid with a card on file), among those the batch's
     /// result changes name and those stored so far in it.
     processor_txs: HashSet<String>,
+    /// The webhook endpoints and the events they receive.
+    subscribers: Subscribers,
 }
 
 /// The values among `ids` that `select` finds. `select` has `{ids}` where the `IN` list goes,
@@ -586,6 +596,7 @@ impl Batch {
             )?,
             known,
             processor_txs,
+            subscribers: Subscribers::load(db)?,
         })
     }
 }
@@ -743,6 +754,23 @@ fn store_one(
                 params![id.to_string(), d.as_str()],
             )?;
         }
+        let data = serde_json::json!({
+            "id": id,
+            "kind": c.kind.as_str(),
+            "record_type": type_name(key.record_type),
+            "record_id": key.id,
+            "others": c.others,
+            "reason": c.reason,
+            "device_id": device,
+        });
+        super::webhooks::emit(
+            db,
+            &batch.subscribers,
+            WebhookEvent::ConflictRaised,
+            &id.to_string(),
+            data,
+            super::time(now)?,
+        )?;
     }
     Ok(PushOutcome::StoredWithConflict {
         conflict_id: first_id.unwrap_or_else(Uuid::now_v7),

@@ -1,0 +1,335 @@
+//! Webhook deliveries, from a real `fairtill-server` release process to a receiver on
+//! loopback, beside a bare HTTP POST loop to the same receiver in the same run:
+//!
+//! 1. **Bare POST loop**: 10,000 POSTs of a delivery-sized body, 64 at a time (as many as the
+//!    deliverer sends at once), straight to the receiver: what the network and the receiver
+//!    allow.
+//! 2. **Push cost of the outbox**: 10,000 sales pushed in batches of 500 with no endpoint, then
+//!    10,000 with one endpoint receiving `sale.recorded` (each sale then writes its event and
+//!    delivery in the push's commit).
+//! 3. **Deliveries**: those 10,000 events delivered, signed; throughput from the first push to
+//!    the last arrival, and each one's delay from the end of the push that stored it (its
+//!    sync) to its arrival.
+//!
+//! `cargo bench -p fairtill-server --bench webhooks [-- --quick]` (`--quick`: 2,000 sales).
+
+#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::Router;
+use fairtill_core::event::SaleContext;
+use fairtill_core::ids::{DeviceId, OrderId};
+use fairtill_core::ledger::{
+    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxResult,
+};
+use fairtill_core::order::Order;
+use fairtill_core::Timestamp;
+use fairtill_protocol::{Record, API_VERSION_HEADER};
+use fairtill_testkit::{Db, Kind, Server, MANAGER_PASSWORD};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const BATCH: usize = 500;
+const AT_ONCE: usize = 64;
+
+/// What the receiver saw: order id → arrival, and the webhook-ids.
+#[derive(Default)]
+struct Seen {
+    orders: HashMap<String, Instant>,
+    ids: HashMap<String, usize>,
+}
+
+async fn receive(
+    State(seen): State<Arc<Mutex<Seen>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> &'static str {
+    let at = Instant::now();
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut seen = seen.lock().unwrap();
+    if let Some(order) = v["data"]["id"].as_str() {
+        seen.orders.entry(order.to_string()).or_insert(at);
+    }
+    if let Some(id) = headers.get("webhook-id").and_then(|h| h.to_str().ok()) {
+        *seen.ids.entry(id.to_string()).or_insert(0) += 1;
+    }
+    "ok"
+}
+
+fn sale(device: DeviceId, n: usize) -> (Vec<Record>, String) {
+    let now = Timestamp::now();
+    let context = SaleContext {
+        device_id: device,
+        event_id: None,
+        staff: "ana".into(),
+    };
+    let order = Order::place(
+        OrderId(Uuid::now_v7()),
+        format!("B1-{n:06}"),
+        context.clone(),
+        now,
+        fairtill_testkit::orders::one_line("PRINT", fairtill_testkit::orders::usd("10.00")),
+    )
+    .unwrap();
+    let mut ledger = Ledger::new();
+    let stamp = |id| Stamp {
+        id,
+        at: now,
+        context: context.clone(),
+    };
+    ledger
+        .execute(
+            &Command::PlaceOrder {
+                order: Box::new(order.clone()),
+            },
+            &stamp(order.id.0),
+        )
+        .unwrap();
+    let facts = ledger
+        .execute(
+            &Command::Pay(Payment {
+                kind: PaymentKind::Sale,
+                order_ids: vec![order.id],
+                amount: fairtill_testkit::orders::usd("10.00"),
+                method: PaymentMethod::Cash,
+                result: TxResult::Approved,
+                replaces: None,
+            }),
+            &stamp(Uuid::now_v7()),
+        )
+        .unwrap();
+    let Some(Fact::Recorded { tx }) = facts.into_iter().next() else {
+        panic!("no sale recorded")
+    };
+    let id = order.id.to_string();
+    (
+        vec![
+            Record::Order {
+                order: Box::new(order),
+            },
+            Record::Transaction { transaction: tx },
+        ],
+        id,
+    )
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Api {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, token: &str, body: Value) -> Value {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header(
+                API_VERSION_HEADER,
+                fairtill_protocol::API_VERSION.to_string(),
+            )
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.unwrap()
+    }
+
+    /// Pushes `n` sales in batches; each order's push end, and the time it all took.
+    async fn push_sales(
+        &self,
+        token: &str,
+        device: DeviceId,
+        n: usize,
+    ) -> (HashMap<String, Instant>, Duration) {
+        let mut ends = HashMap::new();
+        let started = Instant::now();
+        let mut made = 0;
+        while made < n {
+            let mut records = Vec::new();
+            let mut ids = Vec::new();
+            for _ in 0..BATCH.min(n - made) {
+                let (r, id) = sale(device, made);
+                records.extend(r);
+                ids.push(id);
+                made += 1;
+            }
+            self.post("/v1/push", token, json!({ "records": records }))
+                .await;
+            let end = Instant::now();
+            for id in ids {
+                ends.insert(id, end);
+            }
+        }
+        (ends, started.elapsed())
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let n: usize = if quick { 2_000 } else { 10_000 };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    // The receiver, in this process.
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let app = Router::new()
+        .route("/hooks", post(receive))
+        .route("/bare", post(|| async { "ok" }))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let db = Db::new(Kind::Sqlite);
+    let code = db.new_code("Bench till");
+    db.add_manager("alex");
+    let server = Server::start_with(&db, "127.0.0.1:0", Stdio::inherit(), &[]);
+    let http = reqwest::Client::new();
+    let api = Api {
+        http: http.clone(),
+        url: server.url.clone(),
+    };
+    let device = DeviceId(Uuid::now_v7());
+    let enrolled: Value = http
+        .post(format!("{}/v1/enroll", server.url))
+        .header(
+            API_VERSION_HEADER,
+            fairtill_protocol::API_VERSION.to_string(),
+        )
+        .json(&json!({ "code": code, "device_id": device, "device_code": "B1" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = enrolled["token"].as_str().unwrap().to_string();
+    let login: Value = http
+        .post(format!("{}/v1/manager/login", server.url))
+        .header(
+            API_VERSION_HEADER,
+            fairtill_protocol::API_VERSION.to_string(),
+        )
+        .json(&json!({ "name": "alex", "password": MANAGER_PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let manager = login["token"].as_str().unwrap().to_string();
+
+    // 1. The bare POST loop: a delivery-sized body, AT_ONCE in flight.
+    let (sample, _) = sale(device, 0);
+    let body = json!({ "type": "sale.recorded", "timestamp": Timestamp::now().to_string(), "data": sample[0] }).to_string();
+    let bare_started = Instant::now();
+    let mut flights = tokio::task::JoinSet::new();
+    let per = n / AT_ONCE + 1;
+    for _ in 0..AT_ONCE {
+        let http = http.clone();
+        let body = body.clone();
+        let url = format!("http://{addr}/bare");
+        flights.spawn(async move {
+            for _ in 0..per {
+                let res = http.post(&url).body(body.clone()).send().await.unwrap();
+                let _ = res.bytes().await.unwrap();
+            }
+        });
+    }
+    while flights.join_next().await.is_some() {}
+    let bare = bare_started.elapsed();
+    let bare_rate = (per * AT_ONCE) as f64 / bare.as_secs_f64();
+
+    // 2. Pushes with no endpoint.
+    let (_, plain) = api.push_sales(&token, device, n).await;
+
+    // 3. With one endpoint: pushes, then every delivery.
+    let made = api
+        .post(
+            "/v1/manager/webhooks",
+            &manager,
+            json!({ "url": format!("http://{addr}/hooks"), "events": ["sale.recorded"] }),
+        )
+        .await;
+    assert!(made["secret"].as_str().unwrap().starts_with("whsec_"));
+    let first_push = Instant::now();
+    let (ends, with_outbox) = api.push_sales(&token, device, n).await;
+    let waited = Instant::now();
+    loop {
+        if seen.lock().unwrap().orders.len() >= n {
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(600),
+            "deliveries stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seen = seen.lock().unwrap();
+    let last = seen.orders.values().max().copied().unwrap();
+    let all = last.duration_since(first_push);
+    let mut delays: Vec<f64> = ends
+        .iter()
+        .map(|(order, end)| {
+            seen.orders[order]
+                .saturating_duration_since(*end)
+                .as_secs_f64()
+                * 1000.0
+        })
+        .collect();
+    delays.sort_by(f64::total_cmp);
+    let repeats = seen.ids.values().filter(|c| **c > 1).count();
+
+    println!("webhook deliveries, {n} sales, SQLite, release server, receiver on loopback");
+    println!(
+        "bare POST loop ({AT_ONCE} at a time): {} POSTs in {:.2} s = {:.0}/s",
+        per * AT_ONCE,
+        bare.as_secs_f64(),
+        bare_rate
+    );
+    println!(
+        "push {n} sales, no endpoint: {:.2} s = {:.0} sales/s",
+        plain.as_secs_f64(),
+        n as f64 / plain.as_secs_f64()
+    );
+    println!(
+        "push {n} sales, one endpoint: {:.2} s = {:.0} sales/s ({:.2}x the time)",
+        with_outbox.as_secs_f64(),
+        n as f64 / with_outbox.as_secs_f64(),
+        with_outbox.as_secs_f64() / plain.as_secs_f64()
+    );
+    println!(
+        "delivered {} in {:.2} s from the first push = {:.0}/s ({:.0}% of the bare loop)",
+        seen.orders.len(),
+        all.as_secs_f64(),
+        n as f64 / all.as_secs_f64(),
+        100.0 * (n as f64 / all.as_secs_f64()) / bare_rate
+    );
+    println!(
+        "delay from its push's end to arrival: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        percentile(&delays, 0.5),
+        percentile(&delays, 0.99),
+        percentile(&delays, 1.0)
+    );
+    println!("webhook-ids received more than once: {repeats}");
+    drop(server);
+}
