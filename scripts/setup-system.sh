@@ -5,7 +5,8 @@ set -euo pipefail
 want=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev libdbus-1-dev)
 if [ "${1:-app}" = test ]; then
   # chromium and its driver: the server's customer-facing card form page in a real browser.
-  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver)
+  # poppler-utils: pdftotext, with which the mail tests read the receipt PDFs the server sends.
+  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver poppler-utils)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -138,6 +138,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         manager::manager_fetch_settlement,
         manager::manager_payouts,
         manager::manager_end_follow_up,
+        manager::manager_email_receipt,
         manager::manager_webhooks,
         manager::manager_add_webhook,
         manager::manager_change_webhook,

@@ -380,6 +380,23 @@ async fn a_manager_reconciles() {
         .await;
     rx.wait_until(std::time::Duration::from_secs(20), |g| g.len() >= 3);
 
+    step("The quilt's receipt by email from its order: queued (this server has no mail server yet), in the order's message log.");
+    ui.click("[data-testid=manager-tab-transactions]").await;
+    open_manager_row(&ui, "A-000001", "Sale").await;
+    ui.wait_text("[data-testid=manager-order]", "Messages")
+        .await;
+    ui.set("[data-testid=receipt-email]", "quilt.buyer@example.org")
+        .await;
+    ui.click("[data-testid=receipt-email-send]").await;
+    ui.wait_text(
+        "[data-testid=receipt-email-done]",
+        "quilt.buyer@example.org",
+    )
+    .await;
+    ui.wait_text("[data-testid=order-message-state]", "Waiting to send")
+        .await;
+    ui.shot("manager-order-receipt").await;
+
     step("The server goes away: the workspace says it is offline and stays signed in.");
     drop(server);
     ui.click("[data-testid=manager-refresh]").await;

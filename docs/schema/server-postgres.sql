@@ -70,7 +70,7 @@ managers.password_hash text NOT NULL
 managers.created_at bigint NOT NULL
 notifications.id text NOT NULL
 notifications.kind text NOT NULL
-notifications.customer_id text NOT NULL
+notifications.customer_id text
 notifications.order_id text
 notifications.follow_up_id text
 notifications.email text
@@ -83,6 +83,10 @@ notifications.attempts bigint NOT NULL DEFAULT 0
 notifications.next_at bigint NOT NULL DEFAULT 0
 notifications.lease_until bigint NOT NULL DEFAULT 0
 notifications.error text
+notifications.html text
+notifications.attachment_name text
+notifications.attachment text
+notifications.requested_by text
 offers.id text NOT NULL
 offers.name text NOT NULL
 offers.retired_at bigint
@@ -328,6 +332,7 @@ CREATE UNIQUE INDEX follow_ups_pkey ON public.follow_ups USING btree (id)
 CREATE UNIQUE INDEX manager_tokens_pkey ON public.manager_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX managers_pkey ON public.managers USING btree (name)
 CREATE INDEX notifications_follow_up ON public.notifications USING btree (follow_up_id)
+CREATE INDEX notifications_order ON public.notifications USING btree (order_id)
 CREATE UNIQUE INDEX notifications_pkey ON public.notifications USING btree (id)
 CREATE INDEX notifications_queued ON public.notifications USING btree (next_at) WHERE (state = 'queued'::text)
 CREATE UNIQUE INDEX offers_pkey ON public.offers USING btree (id)

@@ -19,6 +19,9 @@ CREATE INDEX follow_ups_due ON follow_ups (next_at) WHERE state = 'retrying';
 -- index notifications_follow_up
 CREATE INDEX notifications_follow_up ON notifications (follow_up_id);
 
+-- index notifications_order
+CREATE INDEX notifications_order ON notifications (order_id);
+
 -- index notifications_queued
 CREATE INDEX notifications_queued ON notifications (next_at) WHERE state = 'queued';
 
@@ -195,27 +198,26 @@ CREATE TABLE managers (
 ) STRICT;
 
 -- table notifications
-CREATE TABLE notifications (
-    id           TEXT PRIMARY KEY,
-    kind         TEXT NOT NULL,
-    customer_id  TEXT NOT NULL,
-    order_id     TEXT,
-    follow_up_id TEXT,
-    -- The customer's address when it was queued (none known: it waits for one).
-    email        TEXT,
-    subject      TEXT NOT NULL,
-    body         TEXT NOT NULL,
-    -- 'queued' until sent; 'sent'; 'failed' (the mail server refused it for good, or every
-    -- try failed); 'withdrawn' (its follow-up ended before it was sent).
-    state        TEXT NOT NULL,
-    created_at   BIGINT NOT NULL,
-    sent_at      BIGINT,
-    -- Tries so far (raised before each one), when to try next, and a sending process's hold
-    -- on it, as for processor jobs; the last try's error.
-    attempts     INTEGER NOT NULL DEFAULT 0,
-    next_at      BIGINT NOT NULL DEFAULT 0,
-    lease_until  BIGINT NOT NULL DEFAULT 0,
-    error        TEXT
+CREATE TABLE "notifications" (
+    id              TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    customer_id     TEXT,
+    order_id        TEXT,
+    follow_up_id    TEXT,
+    email           TEXT,
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    sent_at         BIGINT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_at         BIGINT NOT NULL DEFAULT 0,
+    lease_until     BIGINT NOT NULL DEFAULT 0,
+    error           TEXT,
+    html            TEXT,
+    attachment_name TEXT,
+    attachment      TEXT,
+    requested_by    TEXT
 );
 
 -- table offers

@@ -11,7 +11,7 @@ use fairtill_core::ledger::Summary;
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::{
     CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary,
-    FollowUp, HourlySales, ManagerOrder, NewWebhookEndpoint, Payout, ScheduleRequest,
+    FollowUp, HourlySales, ManagerOrder, NewWebhookEndpoint, Notification, Payout, ScheduleRequest,
     ScheduledCharge, SettlementImport, SettlementReport, WebhookDelivery, WebhookEndpoint,
     WebhookEndpointChange, WebhookSecret,
 };
@@ -317,6 +317,22 @@ pub async fn manager_end_follow_up(
     let id: Uuid = parse(&follow_up_id, "a follow-up id")?;
     let c = client(&state)?;
     answer(&state, c.end_follow_up(id).await)
+}
+
+/// Queues an order's receipt by email: to `email`, or the order's customer's address.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_email_receipt(
+    state: tauri::State<'_, AppState>,
+    order_id: String,
+    email: Option<String>,
+) -> Result<Notification, ApiError> {
+    let id: OrderId = parse(&order_id, "an order id")?;
+    let c = client(&state)?;
+    let email = email
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
+    answer(&state, c.email_receipt(id, email).await)
 }
 
 /// Every webhook endpoint.

@@ -238,17 +238,21 @@ pub struct Notification {
     /// Its id.
     #[schema(value_type = String, format = Uuid)]
     pub id: Uuid,
-    /// What it is about (`payment_declined`).
+    /// What it is: `payment_declined` (a follow-up's notice) or `receipt`.
     pub kind: String,
-    /// To whom.
-    #[schema(value_type = String, format = Uuid)]
-    pub customer_id: CustomerId,
+    /// To whom, when they are a customer on file.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub customer_id: Option<CustomerId>,
     /// Their address when it was queued (none known: it waits for one).
     pub email: Option<String>,
     /// Subject.
     pub subject: String,
-    /// Text, with the customer's update-your-card link.
+    /// Text (a declined payment's notice has the customer's update-your-card link).
     pub body: String,
+    /// The attachment's file name (a receipt's PDF), if it has one.
+    pub attachment_name: Option<String>,
+    /// Who asked for it (a receipt: the till's staff member or the manager), if anyone did.
+    pub requested_by: Option<String>,
     /// Where it stands.
     pub state: NotificationState,
     /// When it was queued.

@@ -27,7 +27,7 @@ pub use list::{blank, id_of, ListFilter, ListQuery};
 pub use manager::{
     AuditEntry, CashSession, CloseOut, CloseOutPart, Conflict, ConflictKind, Device, EventSummary,
     HourlySales, LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,
-    EXPIRES_SOON_HOURS, SERVER_DEVICE,
+    ReceiptEmailRequest, EXPIRES_SOON_HOURS, SERVER_DEVICE,
 };
 pub use messages::{
     DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullRequest, PullResponse,

@@ -163,6 +163,9 @@ pub struct ManagerOrder {
     pub device_names: std::collections::BTreeMap<String, String>,
     /// The conflicts raised on its transactions (their ids).
     pub conflicts: Vec<Uuid>,
+    /// The messages sent or waiting about it (receipts by email, a declined payment's notice),
+    /// oldest first.
+    pub messages: Vec<crate::Notification>,
 }
 
 /// A device as the server knows it.
@@ -341,4 +344,13 @@ mod ts_constants {
             std::fs::write(&path, text).unwrap();
         }
     }
+}
+
+/// A receipt to send by email.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReceiptEmailRequest {
+    /// Where to; the order's customer's address when not given.
+    #[serde(default)]
+    pub email: Option<String>,
 }

@@ -4,7 +4,7 @@
 //! 1. **Bare POST loop**: 10,000 POSTs of a delivery-sized body, 64 at a time (as many as the
 //!    deliverer sends at once), straight to the receiver: what the network and the receiver
 //!    allow.
-//! 2. **Push cost of the outbox**: 10,000 sales pushed in batches of 500 with no endpoint, then
+//! 2. **Push cost of the outbox**: 10,000 sales pushed 250 to a batch (500 records) with no endpoint, then
 //!    10,000 with one endpoint receiving `sale.recorded` (each sale then writes its event and
 //!    delivery in the push's commit).
 //! 3. **Deliveries**: those 10,000 events delivered, signed; throughput from the first push to
@@ -42,7 +42,8 @@ use fairtill_testkit::{Db, Kind, Server, MANAGER_PASSWORD};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-const BATCH: usize = 500;
+/// Sales per push: two records each, up to the batch limit.
+const BATCH: usize = fairtill_protocol::MAX_BATCH / 2;
 const AT_ONCE: usize = 64;
 
 /// What the receiver saw: order id → arrival, and the webhook-ids.

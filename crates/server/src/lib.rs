@@ -11,6 +11,7 @@ pub mod charging;
 pub mod logging;
 pub mod mail;
 pub mod processor;
+pub mod receipts;
 pub mod settlement;
 pub mod storage;
 pub mod webhooks;

@@ -1,5 +1,6 @@
 //! The server's mailer: sends the messages queued for customers (a declined payment's notice
-//! with the update-your-card link) over SMTP, with `lettre`.
+//! with the update-your-card link; a receipt with its HTML part and PDF) over SMTP, with
+//! `lettre`.
 //!
 //! A [`Mailer`] runs beside the API in every server process that has a mail server set up. Each
 //! look takes the due messages by a lease (`storage::notifications`), sends each, and records
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fairtill_core::{SignedDuration, Timestamp};
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -49,6 +50,8 @@ pub struct MailConfig {
     pub retry: Duration,
     /// How often to look for due messages.
     pub poll: Duration,
+    /// The operator's logo (PNG), shown in HTML messages (`cid:logo`).
+    pub logo: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -168,13 +171,51 @@ impl Mailer {
                 }
             }
         };
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.config.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .message_id(Some(format!("<{}@fairtill>", mail.id)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone());
+            .message_id(Some(format!("<{}@fairtill>", mail.id)));
+        let message = match (&mail.html, &mail.attachment) {
+            (None, None) => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body.clone()),
+            (html, attachment) => {
+                let text = SinglePart::plain(mail.body.clone());
+                let body = match html {
+                    Some(html) => {
+                        let html_part = SinglePart::html(html.clone());
+                        let html_part = match &self.config.logo {
+                            Some(logo) if html.contains("cid:logo") => {
+                                MultiPart::related().singlepart(html_part).singlepart(
+                                    Attachment::new_inline("logo".into()).body(
+                                        logo.clone(),
+                                        ContentType::parse("image/png")
+                                            .unwrap_or(ContentType::TEXT_PLAIN),
+                                    ),
+                                )
+                            }
+                            _ => MultiPart::related().singlepart(html_part),
+                        };
+                        MultiPart::alternative()
+                            .singlepart(text)
+                            .multipart(html_part)
+                    }
+                    None => MultiPart::mixed().singlepart(text),
+                };
+                let whole = match attachment {
+                    Some((name, bytes)) => MultiPart::mixed().multipart(body).singlepart(
+                        Attachment::new(name.clone()).body(
+                            bytes.clone(),
+                            ContentType::parse("application/pdf")
+                                .unwrap_or(ContentType::TEXT_PLAIN),
+                        ),
+                    ),
+                    None => body,
+                };
+                builder.multipart(whole)
+            }
+        };
         let message = match message {
             Ok(m) => m,
             Err(e) => {

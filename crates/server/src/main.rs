@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use fairtill_server::api::{router, AppState, CardForm};
+use fairtill_server::api::{router, AppState, CardForm, ReceiptSettings};
 use fairtill_server::auth;
 use fairtill_server::charging::{Charging, ChargingConfig};
 use fairtill_server::logging::{self, LogFormat};
 use fairtill_server::mail::{MailConfig, Mailer, SmtpSecurity};
 use fairtill_server::processor::stripe;
+use fairtill_server::receipts::{templates::Templates, Seller};
 use fairtill_server::storage::{FollowUpPolicy, Storage};
 use fairtill_server::webhooks;
 use jiff::{SignedDuration, Timestamp};
@@ -66,6 +67,9 @@ enum Cmd {
         /// How webhooks to other systems are sent.
         #[command(flatten)]
         webhooks: WebhookArgs,
+        /// Who sells, and the templates of receipts by email.
+        #[command(flatten)]
+        receipts: ReceiptArgs,
     },
     /// Manage devices.
     #[command(subcommand)]
@@ -169,6 +173,47 @@ struct MailArgs {
     mail_poll_secs: u64,
 }
 
+/// The seller every receipt names, and the operator's templates of receipt emails.
+#[derive(Debug, clap::Args)]
+struct ReceiptArgs {
+    /// The business's name on receipts.
+    #[arg(long, env = "FAIRTILL_SELLER_NAME", default_value = "Fairtill")]
+    seller_name: String,
+    /// Its address on receipts: lines separated by new lines or `|`.
+    #[arg(long, env = "FAIRTILL_SELLER_ADDRESS", default_value = "")]
+    seller_address: String,
+    /// Its tax number (VAT id), if it has one.
+    #[arg(long, env = "FAIRTILL_SELLER_TAX_ID")]
+    seller_tax_id: Option<String>,
+    /// A folder with the operator's own `receipt.subject`, `receipt.txt`, `receipt.html` (Jinja
+    /// templates) and `logo.png`; Fairtill's defaults stand in for any that are missing. Each is
+    /// checked when the server starts.
+    #[arg(long, env = "FAIRTILL_MAIL_TEMPLATES")]
+    mail_templates: Option<PathBuf>,
+}
+
+/// The receipt settings, the templates checked.
+fn receipt_settings(args: &ReceiptArgs) -> anyhow::Result<ReceiptSettings> {
+    let templates = Templates::load(args.mail_templates.as_deref())
+        .map_err(|e| anyhow::anyhow!("a receipt email template does not work: {e}"))?;
+    let seller = Seller {
+        name: args.seller_name.trim().to_string(),
+        address: args
+            .seller_address
+            .split(['\n', '|'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        tax_id: args
+            .seller_tax_id
+            .as_ref()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+    };
+    Ok(ReceiptSettings { seller, templates })
+}
+
 /// How the webhooks managers register for are sent.
 #[derive(Debug, clap::Args)]
 struct WebhookArgs {
@@ -194,7 +239,11 @@ fn deliverer(storage: &Storage, args: &WebhookArgs) -> anyhow::Result<Arc<webhoo
 }
 
 /// The mailer, if a mail server is set up.
-fn mailer(storage: &Storage, args: &MailArgs) -> anyhow::Result<Option<Arc<Mailer>>> {
+fn mailer(
+    storage: &Storage,
+    args: &MailArgs,
+    logo: Option<Vec<u8>>,
+) -> anyhow::Result<Option<Arc<Mailer>>> {
     let Some(host) = args
         .smtp_host
         .as_ref()
@@ -230,6 +279,7 @@ fn mailer(storage: &Storage, args: &MailArgs) -> anyhow::Result<Option<Arc<Maile
         from,
         retry: std::time::Duration::from_secs(args.mail_retry_secs.max(1)),
         poll: std::time::Duration::from_secs(args.mail_poll_secs.max(1)),
+        logo,
     };
     tracing::info!(host = %config.host, port, security = ?config.security, "sending customers' messages by mail");
     Ok(Some(Mailer::new(storage.clone(), config, Timestamp::now)?))
@@ -369,8 +419,14 @@ async fn main() -> anyhow::Result<()> {
             stripe,
             mail,
             webhooks,
+            receipts,
         } => {
-            if let Some(m) = mailer(&storage, &mail)? {
+            let receipts = receipt_settings(&receipts)?;
+            if let Some(m) = mailer(
+                &storage,
+                &mail,
+                receipts.templates.logo().map(<[u8]>::to_vec),
+            )? {
                 m.spawn();
             }
             let deliverer = deliverer(&storage, &webhooks)?;
@@ -386,6 +442,7 @@ async fn main() -> anyhow::Result<()> {
                 card_form: processor.card_form,
                 webhook_secret: processor.webhook_secret,
                 webhooks: Some(deliverer),
+                receipts: Arc::new(receipts),
                 now: Timestamp::now,
             });
             let app = router(state);

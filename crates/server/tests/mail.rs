@@ -124,3 +124,214 @@ async fn mails_on_sqlite() {
 async fn mails_on_postgres() {
     mails(Kind::Postgres).await;
 }
+
+/// An order's receipt by email from the Manager workspace: to the customer's address, with the
+/// seller's details, an HTML part and the receipt as a PDF whose text (read by `pdftotext`)
+/// has the lines, discount, tax, payment and refund; shown in the order's message log as sent.
+/// A bad address and an order with none are refused with a message; a template that does not
+/// render stops the server at start, naming the file and line.
+async fn receipts(kind: Kind) {
+    let smtp = Smtp::start();
+    let port = smtp.port.to_string();
+    let s = setup_with(
+        kind,
+        &[
+            ("FAIRTILL_SMTP_HOST", "127.0.0.1"),
+            ("FAIRTILL_SMTP_PORT", &port),
+            ("FAIRTILL_SMTP_SECURITY", "none"),
+            ("FAIRTILL_MAIL_FROM", "Gallery Night <orders@example.org>"),
+            ("FAIRTILL_MAIL_POLL_SECS", "1"),
+            ("FAIRTILL_SELLER_NAME", "Gallery Night"),
+            ("FAIRTILL_SELLER_ADDRESS", "1 Fair Street|10115 Berlin"),
+            ("FAIRTILL_SELLER_TAX_ID", "DE123456789"),
+        ],
+    )
+    .await;
+    let mut till = Till::new(EventId(uuid::Uuid::now_v7()));
+    till.device = s.device;
+    let (sale, sale_id) = till.sale_with(
+        usd("30.00"),
+        fairtill_core::ledger::PaymentMethod::Cash,
+        TxResult::Approved,
+        |d| {
+            let mut mug = d.lines[0].clone();
+            mug.name = "Blue mug".into();
+            mug.sku = "MUG".into();
+            mug.quantity = 2;
+            mug.discount = Some(fairtill_core::order::Discount {
+                value: fairtill_core::order::DiscountValue::Amount {
+                    amount: usd("4.00"),
+                },
+                reason: "second one".into(),
+            });
+            d.lines.push(mug);
+            d.customer = Some(fairtill_core::customer::Customer {
+                name: Some("Jürgen Müller".into()),
+                email: Some("juergen@example.com".into()),
+                ..Default::default()
+            });
+        },
+    );
+    let order = match &sale[0] {
+        Record::Order { order } => order.clone(),
+        other => panic!("{other:?}"),
+    };
+    s.api.push(&s.token, &sale).await;
+    let refund = till.run(fairtill_core::ledger::Command::Refund {
+        parent: sale_id,
+        strategy: fairtill_core::ledger::RefundStrategy::Amount {
+            amount: usd("5.00"),
+        },
+        progress: fairtill_core::ledger::RefundProgress::Complete,
+        reason: Some("chipped".into()),
+    });
+    s.api.push(&s.token, &refund).await;
+    let path = format!("/v1/manager/orders/{}/receipt-emails", order.id);
+
+    // Refused: a bad address; an order with no customer email and none typed.
+    let (status, body) = s
+        .api
+        .post(
+            &path,
+            Some(&s.manager),
+            serde_json::json!({ "email": "juergen at example" }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not an email address"),
+        "{body}"
+    );
+    let (walk_in, _) = till.sale("5.00", fairtill_core::ledger::PaymentMethod::Cash);
+    s.api.push(&s.token, &walk_in).await;
+    let walk_in_id = match &walk_in[0] {
+        Record::Order { order } => order.id,
+        other => panic!("{other:?}"),
+    };
+    let (status, body) = s
+        .api
+        .post(
+            &format!("/v1/manager/orders/{walk_in_id}/receipt-emails"),
+            Some(&s.manager),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no customer email"),
+        "{body}"
+    );
+
+    let (status, queued) = s
+        .api
+        .post(&path, Some(&s.manager), serde_json::json!({}))
+        .await;
+    assert_eq!(status, 200, "{queued}");
+    assert_eq!(queued["kind"], "receipt");
+    assert_eq!(queued["email"], "juergen@example.com");
+    assert_eq!(queued["requested_by"], "alex");
+    let got = smtp.wait_for(1);
+    let mail = &got[0];
+    assert!(mail.to.contains("juergen@example.com"), "{mail:?}");
+    assert_eq!(
+        mail.subject,
+        format!("Your receipt {} from Gallery Night", order.receipt)
+    );
+    assert!(mail.text.contains("Hello Jürgen Müller,"), "{}", mail.text);
+    assert!(mail.text.contains("Total: 86.00 USD"), "{}", mail.text);
+    let html = mail.html.as_deref().unwrap();
+    assert!(html.contains("<strong>86.00 USD</strong>"), "{html}");
+    assert_eq!(mail.attachments.len(), 1, "{mail:?}");
+    let (name, pdf) = &mail.attachments[0];
+    assert_eq!(name, &format!("receipt-{}.pdf", order.receipt));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("receipt.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/setup-system.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for words in [
+        "Gallery Night",
+        "1 Fair Street",
+        "10115 Berlin",
+        "Tax number: DE123456789",
+        &format!("Receipt {}", order.receipt),
+        "Customer: Jürgen Müller",
+        "Print",
+        "Blue mug",
+        "Discount 4.00 USD",
+        "Subtotal",
+        "90.00 USD",
+        "86.00 USD",
+        "Payments",
+        "Cash",
+        "Refunds",
+        "5.00 USD",
+        "Status: partly refunded",
+    ] {
+        assert!(text.contains(words), "{words:?} is not in the PDF:\n{text}");
+    }
+
+    // The order's message log says it was sent.
+    let started = Instant::now();
+    loop {
+        let o = s
+            .api
+            .get_json(&format!("/v1/manager/orders/{}", order.id), &s.manager)
+            .await;
+        let m = &o["messages"][0];
+        if m["state"] == "sent" {
+            assert_eq!(m["attachment_name"], name.as_str());
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{o:#}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // A template that does not render stops the server at start, saying where.
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::write(
+        templates.path().join("receipt.html"),
+        "<p>{{ receipt.seller.name }}</p>\n<p>{{ receipt.totl }}</p>\n",
+    )
+    .unwrap();
+    let db = Db::new(Kind::Sqlite);
+    let out = std::process::Command::new(fairtill_testkit::server_bin())
+        .arg("--database")
+        .arg(&db.spec)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("FAIRTILL_MAIL_TEMPLATES", templates.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("receipt.html:2") && said.contains("totl"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn receipts_by_email_on_sqlite() {
+    receipts(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn receipts_by_email_on_postgres() {
+    receipts(Kind::Postgres).await;
+}

@@ -8,9 +8,9 @@ use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
     AuditEntry, CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device,
     EventSummary, FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
-    NewWebhookEndpoint, Payout, RescheduleRequest, ScheduleRequest, ScheduledCharge,
-    SettlementImport, SettlementReport, WebhookDelivery, WebhookEndpoint, WebhookEndpointChange,
-    WebhookSecret,
+    NewWebhookEndpoint, Notification, Payout, ReceiptEmailRequest, RescheduleRequest,
+    ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport, WebhookDelivery,
+    WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -229,6 +229,19 @@ impl ManagerClient {
     pub async fn end_follow_up(&self, id: Uuid) -> Result<FollowUp, ClientError> {
         self.post(&format!("/follow-ups/{id}/end"), &serde_json::json!({}))
             .await
+    }
+
+    /// Queues an order's receipt by email (to `email`, or the order's customer's address).
+    pub async fn email_receipt(
+        &self,
+        order: OrderId,
+        email: Option<String>,
+    ) -> Result<Notification, ClientError> {
+        self.post(
+            &format!("/orders/{order}/receipt-emails"),
+            &ReceiptEmailRequest { email },
+        )
+        .await
     }
 
     /// Every webhook endpoint, with its deliveries counted.

@@ -18,8 +18,42 @@ pub struct Received {
     pub subject: String,
     /// `Message-ID`.
     pub message_id: String,
-    /// The text, decoded.
+    /// The plain text, decoded.
     pub text: String,
+    /// The HTML part, decoded, if any.
+    pub html: Option<String>,
+    /// Attachments: file name and bytes.
+    pub attachments: Vec<(String, Vec<u8>)>,
+}
+
+/// Walks a message's parts: the first plain text, the first HTML, every attachment.
+fn parts(
+    part: &mailparse::ParsedMail<'_>,
+    text: &mut Option<String>,
+    html: &mut Option<String>,
+    attachments: &mut Vec<(String, Vec<u8>)>,
+) {
+    if !part.subparts.is_empty() {
+        for p in &part.subparts {
+            parts(p, text, html, attachments);
+        }
+        return;
+    }
+    let disposition = part.get_content_disposition();
+    if disposition.disposition == mailparse::DispositionType::Attachment {
+        let name = disposition
+            .params
+            .get("filename")
+            .cloned()
+            .unwrap_or_default();
+        attachments.push((name, part.get_body_raw().unwrap()));
+        return;
+    }
+    match part.ctype.mimetype.as_str() {
+        "text/plain" if text.is_none() => *text = Some(part.get_body().unwrap()),
+        "text/html" if html.is_none() => *html = Some(part.get_body().unwrap()),
+        _ => {}
+    }
 }
 
 /// A running aiosmtpd; stopped when dropped (its Maildir stays until the value is dropped).
@@ -108,12 +142,16 @@ impl Smtp {
                     mailparse::MailHeaderMap::get_first_value(mail.headers.as_slice(), name)
                         .unwrap_or_default()
                 };
+                let (mut text, mut html, mut attachments) = (None, None, Vec::new());
+                parts(&mail, &mut text, &mut html, &mut attachments);
                 Received {
                     to: header("To"),
                     from: header("From"),
                     subject: header("Subject"),
                     message_id: header("Message-ID"),
-                    text: mail.get_body().unwrap(),
+                    text: text.unwrap_or_default(),
+                    html,
+                    attachments,
                 }
             })
             .collect()

@@ -11,13 +11,13 @@ export type Notification = {
  */
 id: string, 
 /**
- * What it is about (`payment_declined`).
+ * What it is: `payment_declined` (a follow-up's notice) or `receipt`.
  */
 kind: string, 
 /**
- * To whom.
+ * To whom, when they are a customer on file.
  */
-customer_id: CustomerId, 
+customer_id: CustomerId | null, 
 /**
  * Their address when it was queued (none known: it waits for one).
  */
@@ -27,9 +27,17 @@ email: string | null,
  */
 subject: string, 
 /**
- * Text, with the customer's update-your-card link.
+ * Text (a declined payment's notice has the customer's update-your-card link).
  */
 body: string, 
+/**
+ * The attachment's file name (a receipt's PDF), if it has one.
+ */
+attachment_name: string | null, 
+/**
+ * Who asked for it (a receipt: the till's staff member or the manager), if anyone did.
+ */
+requested_by: string | null, 
 /**
  * Where it stands.
  */

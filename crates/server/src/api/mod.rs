@@ -11,6 +11,7 @@ mod follow_up;
 mod manager;
 mod openapi;
 mod payments;
+mod receipts;
 mod request;
 mod settlement;
 mod webhooks;
@@ -33,6 +34,7 @@ use crate::webhooks::Deliverer;
 pub use error::ApiError;
 pub use openapi::ApiDoc;
 pub use payments::CardForm;
+pub use receipts::{check_email, ReceiptSettings};
 
 /// The header that carries a request's id: set by the server when the client sent none, and
 /// returned on every answer so a client's report can be found in the server's log.
@@ -61,6 +63,8 @@ pub struct AppState {
     pub webhook_secret: Option<String>,
     /// Sends the webhooks managers registered for (woken after a push).
     pub webhooks: Option<Arc<Deliverer>>,
+    /// The seller and templates of receipts by email.
+    pub receipts: Arc<ReceiptSettings>,
     /// The clock (fixed in some tests).
     pub now: fn() -> jiff::Timestamp,
 }
@@ -92,6 +96,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/manager/transactions.csv", get(manager::export_csv))
         .route("/v1/manager/summary", get(manager::summary))
         .route("/v1/manager/orders/{id}", get(manager::order))
+        .route(
+            "/v1/manager/orders/{id}/receipt-emails",
+            post(receipts::email),
+        )
         .route("/v1/manager/conflicts", get(manager::conflicts))
         .route(
             "/v1/manager/conflicts/{id}/resolve",

@@ -47,6 +47,7 @@ use utoipa::{Modify, OpenApi};
         super::follow_up::follow_ups,
         super::follow_up::follow_up,
         super::follow_up::end,
+        super::receipts::email,
         super::webhooks::list,
         super::webhooks::add,
         super::webhooks::change,

@@ -22,8 +22,7 @@ use fairtill_core::ledger::{
 use fairtill_core::money::{Currency, Money};
 use fairtill_core::{SignedDuration, Timestamp};
 use fairtill_protocol::{
-    FollowUp, FollowUpAttempt, FollowUpState, Notification, NotificationState, Record,
-    ScheduleState, ScheduledCharge, WebhookEvent,
+    FollowUp, FollowUpAttempt, FollowUpState, Record, ScheduleState, ScheduledCharge, WebhookEvent,
 };
 use uuid::Uuid;
 
@@ -590,32 +589,7 @@ fn follow_up(db: &mut dyn Db, row: &Row, now: Timestamp) -> Result<FollowUp> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let notifications = db
-        .query(
-            "SELECT id, kind, customer_id, email, subject, body, state, created_at, sent_at, attempts, error
-             FROM notifications
-             WHERE follow_up_id = $1 ORDER BY created_at, id",
-            params![id.to_string()],
-        )?
-        .iter()
-        .map(|n| {
-            Ok(Notification {
-                id: uuid(n, 0)?,
-                kind: n.text(1)?,
-                customer_id: CustomerId(uuid(n, 2)?),
-                email: n.opt_text(3)?,
-                subject: n.text(4)?,
-                body: n.text(5)?,
-                state: NotificationState::parse(&n.text(6)?).ok_or_else(|| {
-                    StorageError::Backend("unknown notification state".into())
-                })?,
-                created_at: time(n.int(7)?)?,
-                sent_at: n.opt_int(8)?.map(time).transpose()?,
-                attempts: u32::try_from(n.int(9)?).unwrap_or(u32::MAX),
-                error: n.opt_text(10)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let notifications = super::notifications::messages_of(db, "follow_up_id", &id.to_string())?;
     Ok(FollowUp {
         id,
         order_id: order,

@@ -32,7 +32,7 @@ pub use closeout::CloseOutFilter;
 pub use fairtill_protocol::{AuditEntry, Conflict, Device};
 pub use follow_up::{CardUpdate, FollowUpPolicy};
 pub use managers::{ConflictFilter, Manager};
-pub use notifications::{MailOutcome, OutgoingMail};
+pub use notifications::{MailOutcome, OutgoingMail, ReceiptMessage};
 pub use payments::{Approval, CustomerAccount, Job, JobKind, JobOutcome, JobState};
 pub use queries::ServerFilter;
 pub use settlement::{Decision, NewImport};

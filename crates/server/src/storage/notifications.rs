@@ -3,11 +3,50 @@
 //! killed mid-send leaves it to another after the lease: at most one duplicate, which the
 //! message's fixed `Message-ID` lets a mail client drop.
 
+use base64::Engine;
+use fairtill_core::ids::CustomerId;
 use fairtill_core::Timestamp;
+use fairtill_protocol::{Notification, NotificationState};
 use uuid::Uuid;
 
-use super::{ms, Result, Storage, StorageError};
+use super::{ms, Db, Result, Storage, StorageError};
 use crate::params;
+
+/// The messages whose `column` (`follow_up_id` or `order_id`) is `id`, oldest first.
+pub(crate) fn messages_of(db: &mut dyn Db, column: &str, id: &str) -> Result<Vec<Notification>> {
+    let uuid = |text: String| {
+        text.parse::<Uuid>()
+            .map_err(|e| StorageError::Backend(e.to_string()))
+    };
+    db.query(
+        &format!(
+            "SELECT id, kind, customer_id, email, subject, body, state, created_at, sent_at, attempts, error,
+                    attachment_name, requested_by
+             FROM notifications WHERE {column} = $1 ORDER BY created_at, id"
+        ),
+        params![id],
+    )?
+    .into_iter()
+    .map(|n| {
+        Ok(Notification {
+            id: uuid(n.text(0)?)?,
+            kind: n.text(1)?,
+            customer_id: n.opt_text(2)?.map(uuid).transpose()?.map(CustomerId),
+            email: n.opt_text(3)?,
+            subject: n.text(4)?,
+            body: n.text(5)?,
+            attachment_name: n.opt_text(11)?,
+            requested_by: n.opt_text(12)?,
+            state: NotificationState::parse(&n.text(6)?)
+                .ok_or_else(|| StorageError::Backend("unknown notification state".into()))?,
+            created_at: n.time(7)?,
+            sent_at: n.opt_time(8)?,
+            attempts: u32::try_from(n.int(9)?).unwrap_or(u32::MAX),
+            error: n.opt_text(10)?,
+        })
+    })
+    .collect()
+}
 
 /// A message taken to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +59,10 @@ pub struct OutgoingMail {
     pub subject: String,
     /// Plain text.
     pub body: String,
+    /// HTML, if it has it.
+    pub html: Option<String>,
+    /// An attachment (file name, PDF bytes), if it has one.
+    pub attachment: Option<(String, Vec<u8>)>,
     /// Tries so far, this one included.
     pub attempts: u32,
 }
@@ -43,7 +86,64 @@ pub enum MailOutcome {
     },
 }
 
+/// A receipt email as it is queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptMessage {
+    /// Subject.
+    pub subject: String,
+    /// Plain text.
+    pub text: String,
+    /// HTML.
+    pub html: String,
+    /// The PDF's file name.
+    pub file_name: String,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+}
+
 impl Storage {
+    /// Queues `order`'s receipt for `email`, made by `render` from the order as the server
+    /// knows it now, asked for by `by`. The message as queued (what the log shows is what is
+    /// sent).
+    pub async fn queue_receipt(
+        &self,
+        order: fairtill_core::ids::OrderId,
+        email: String,
+        by: String,
+        render: impl FnOnce(&fairtill_core::ledger::OrderView) -> Result<ReceiptMessage>
+            + Send
+            + 'static,
+        now: Timestamp,
+    ) -> Result<Notification> {
+        self.transact(move |db| {
+            let view = super::orders::order(db, order, now)?.view;
+            let m = render(&view)?;
+            let id = Uuid::now_v7();
+            db.execute(
+                "INSERT INTO notifications (id, kind, order_id, email, subject, body, html, attachment_name, attachment,
+                                            requested_by, state, created_at, next_at)
+                 VALUES ($1, 'receipt', $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $10)",
+                params![
+                    id.to_string(),
+                    order.to_string(),
+                    email,
+                    m.subject,
+                    m.text,
+                    m.html,
+                    m.file_name,
+                    base64::engine::general_purpose::STANDARD.encode(&m.pdf),
+                    by,
+                    ms(now)
+                ],
+            )?;
+            messages_of(db, "order_id", &order.to_string())?
+                .into_iter()
+                .find(|n| n.id == id)
+                .ok_or_else(|| StorageError::Backend("the receipt just queued is gone".into()))
+        })
+        .await
+    }
+
     /// Takes up to `limit` queued messages that are due and held by no process, until
     /// `lease_until`, counting the try. Messages with no address wait for one.
     pub async fn take_mail(
@@ -72,7 +172,8 @@ impl Storage {
                 }
                 let Some(m) = super::query_one(
                     db,
-                    "SELECT email, subject, body, attempts FROM notifications WHERE id = $1",
+                    "SELECT email, subject, body, attempts, html, attachment_name, attachment
+                     FROM notifications WHERE id = $1",
                     params![id.as_str()],
                 )?
                 else {
@@ -86,6 +187,16 @@ impl Storage {
                     subject: m.text(1)?,
                     body: m.text(2)?,
                     attempts: u32::try_from(m.int(3)?).unwrap_or(u32::MAX),
+                    html: m.opt_text(4)?,
+                    attachment: match (m.opt_text(5)?, m.opt_text(6)?) {
+                        (Some(name), Some(data)) => Some((
+                            name,
+                            base64::engine::general_purpose::STANDARD
+                                .decode(data)
+                                .map_err(|e| StorageError::Backend(e.to_string()))?,
+                        )),
+                        _ => None,
+                    },
                 });
             }
             Ok(taken)

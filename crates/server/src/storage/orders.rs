@@ -167,7 +167,7 @@ pub(crate) fn order_ledger(db: &mut dyn Db, id: OrderId) -> Result<Ledger> {
     order_history(db, id).map(|(ledger, _)| ledger)
 }
 
-fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
+pub(crate) fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
     let (ledger, tx_ids) = order_history(db, id)?;
     let view = ledger
         .order_view(id, now)
@@ -197,10 +197,12 @@ fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<ManagerOrder> {
             );
         }
     }
+    let messages = super::notifications::messages_of(db, "order_id", &id.to_string())?;
     Ok(ManagerOrder {
         view,
         device_names,
         conflicts,
+        messages,
     })
 }
 

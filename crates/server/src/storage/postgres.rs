@@ -23,7 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/postgres/0005_text_search.sql"),
     include_str!("../../../../migrations/server/postgres/0006_payments.sql"),
     include_str!("../../../../migrations/server/postgres/0007_follow_up.sql"),
-    include_str!("../../../../migrations/server/postgres/0008_webhooks.sql"),
+    include_str!("../../../../migrations/server/postgres/0008_after_the_sale.sql"),
 ];
 
 /// Advisory lock keys (any constants unique to Fairtill).

@@ -18,7 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/sqlite/0005_text_search.sql"),
     include_str!("../../../../migrations/server/sqlite/0006_payments.sql"),
     include_str!("../../../../migrations/server/sqlite/0007_follow_up.sql"),
-    include_str!("../../../../migrations/server/sqlite/0008_webhooks.sql"),
+    include_str!("../../../../migrations/server/sqlite/0008_after_the_sale.sql"),
 ];
 
 /// The embedded SQLite backend.

@@ -1,5 +1,5 @@
--- Fairtill server, version 8: webhooks to other systems (issue 14), sent from a durable outbox.
--- The same tables on both backends.
+-- Fairtill server, version 8: after the sale (issue 14): webhooks to other systems, sent from a
+-- durable outbox, and receipts by email. The same webhook tables on both backends.
 --
 -- A receiver a manager registered. `events` is the space-separated list of event names it
 -- receives. Deliveries are signed with `secret` and, until `previous_until`, also with the
@@ -59,3 +59,12 @@ CREATE TABLE webhook_attempts (
     took_ms     BIGINT NOT NULL,
     PRIMARY KEY (delivery_id, n)
 );
+-- Receipts by email (issue 14): a message may be for an order with no customer on file (the
+-- address typed at the till), and carries an HTML part and an attachment (the receipt's PDF,
+-- base64) as rendered when it was queued, so the log shows what is sent.
+ALTER TABLE notifications ALTER COLUMN customer_id DROP NOT NULL;
+ALTER TABLE notifications ADD COLUMN html TEXT;
+ALTER TABLE notifications ADD COLUMN attachment_name TEXT;
+ALTER TABLE notifications ADD COLUMN attachment TEXT;
+ALTER TABLE notifications ADD COLUMN requested_by TEXT;
+CREATE INDEX notifications_order ON notifications (order_id);

@@ -1,5 +1,5 @@
--- Fairtill server, version 8: webhooks to other systems (issue 14), sent from a durable outbox.
--- The same tables on both backends.
+-- Fairtill server, version 8: after the sale (issue 14): webhooks to other systems, sent from a
+-- durable outbox, and receipts by email. The same webhook tables on both backends.
 --
 -- A receiver a manager registered. `events` is the space-separated list of event names it
 -- receives. Deliveries are signed with `secret` and, until `previous_until`, also with the
@@ -59,3 +59,38 @@ CREATE TABLE webhook_attempts (
     took_ms     BIGINT NOT NULL,
     PRIMARY KEY (delivery_id, n)
 );
+-- Receipts by email (issue 14): a message may be for an order with no customer on file (the
+-- address typed at the till), and carries an HTML part and an attachment (the receipt's PDF,
+-- base64) as rendered when it was queued, so the log shows what is sent. SQLite cannot drop a
+-- NOT NULL, so the table is made again with what it held.
+CREATE TABLE notifications_new (
+    id              TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    customer_id     TEXT,
+    order_id        TEXT,
+    follow_up_id    TEXT,
+    email           TEXT,
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    sent_at         BIGINT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_at         BIGINT NOT NULL DEFAULT 0,
+    lease_until     BIGINT NOT NULL DEFAULT 0,
+    error           TEXT,
+    html            TEXT,
+    attachment_name TEXT,
+    attachment      TEXT,
+    requested_by    TEXT
+);
+INSERT INTO notifications_new (id, kind, customer_id, order_id, follow_up_id, email, subject, body, state,
+                               created_at, sent_at, attempts, next_at, lease_until, error)
+    SELECT id, kind, customer_id, order_id, follow_up_id, email, subject, body, state,
+           created_at, sent_at, attempts, next_at, lease_until, error
+    FROM notifications;
+DROP TABLE notifications;
+ALTER TABLE notifications_new RENAME TO notifications;
+CREATE INDEX notifications_queued ON notifications (next_at) WHERE state = 'queued';
+CREATE INDEX notifications_follow_up ON notifications (follow_up_id);
+CREATE INDEX notifications_order ON notifications (order_id);
