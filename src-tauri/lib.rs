@@ -103,6 +103,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         sale::charge,
         customers::find_customers,
         customers::save_customer,
+        customers::email_receipt,
+        customers::receipt_emails,
         customers::customer,
         customers::begin_card_setup,
         customers::finish_card_setup,

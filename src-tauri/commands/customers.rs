@@ -3,8 +3,9 @@
 //! command), and follow a charge to a card on file until the processor answers.
 
 use fairtill_core::customer::Customer;
+use fairtill_core::ids::OrderId;
 use fairtill_core::ids::{CustomerId, TxId};
-use fairtill_store::CustomerView;
+use fairtill_store::{CustomerView, ReceiptEmailView};
 use fairtill_sync::protocol::{ChargeState, PaymentProgress};
 use fairtill_sync::round::{pull_all, push_all, RoundReport};
 use fairtill_sync::{ClientError, SyncClient};
@@ -38,6 +39,36 @@ pub fn save_customer(
     let mut till = lock(&state)?;
     let who = actor(&till)?;
     Ok(till.save_customer(&who, id, &details)?)
+}
+
+/// Asks for an order's receipt by email: recorded now (offline too), sent by the server once
+/// this till syncs; a sync is asked for at once.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn email_receipt(
+    state: tauri::State<'_, AppState>,
+    order_id: OrderId,
+    email: String,
+) -> Result<ReceiptEmailView, ApiError> {
+    let made = {
+        let mut till = lock(&state)?;
+        let who = actor(&till)?;
+        till.request_receipt_email(&who, order_id, &email)?
+    };
+    if let Some(h) = state.sync.lock().map_err(|_| busy())?.as_ref() {
+        h.sync_now();
+    }
+    Ok(made)
+}
+
+/// The receipt emails asked for an order at this till, and whether each reached the server.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn receipt_emails(
+    state: tauri::State<'_, AppState>,
+    order_id: OrderId,
+) -> Result<Vec<ReceiptEmailView>, ApiError> {
+    Ok(lock(&state)?.receipt_emails(order_id)?)
 }
 
 /// A customer with their cards.

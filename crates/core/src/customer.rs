@@ -113,17 +113,25 @@ fn clean(value: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Checks that `email` (trimmed) looks like an address: one `@`, a name before it, a domain
+/// with a dot after it, no spaces. The address as it should be kept.
+pub fn check_email(email: &str) -> Result<String, CustomerError> {
+    let e = email.trim();
+    let mut parts = e.split('@');
+    let ok = matches!((parts.next(), parts.next(), parts.next()),
+        (Some(user), Some(domain), None) if !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if !ok || e.contains(char::is_whitespace) || e.len() > 254 {
+        return Err(CustomerError::BadEmail(e.to_string()));
+    }
+    Ok(e.to_string())
+}
+
 impl Customer {
     /// Trims every field, drops empty ones and checks email, phone and country.
     pub fn validated(&self) -> Result<Customer, CustomerError> {
         let email = clean(&self.email);
         if let Some(e) = &email {
-            let mut parts = e.split('@');
-            let ok = matches!((parts.next(), parts.next(), parts.next()),
-                (Some(user), Some(domain), None) if !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
-            if !ok || e.contains(char::is_whitespace) {
-                return Err(CustomerError::BadEmail(e.clone()));
-            }
+            check_email(e)?;
         }
         let phone = clean(&self.phone);
         if let Some(p) = &phone {

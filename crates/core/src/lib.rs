@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod money;
 pub mod offer;
 pub mod order;
+pub mod receipt;
 pub mod tax;
 pub mod till;
 

@@ -8,6 +8,7 @@ use fairtill_core::ledger::{ResultChange, Transaction, TxKind, TxResult, WriteOf
 use fairtill_core::money::Money;
 use fairtill_core::offer::Offer;
 use fairtill_core::order::Order;
+use fairtill_core::receipt::ReceiptEmail;
 use fairtill_core::tax::TaxPolicy;
 use fairtill_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,8 @@ pub enum RecordType {
     CardSaved,
     /// A saved card removed (from the server).
     CardRemoved,
+    /// A receipt asked for by email at a till (the server sends it).
+    ReceiptEmail,
 }
 
 /// A record's identity: storing the same key twice is "already had it".
@@ -170,6 +173,11 @@ pub enum Record {
         /// When.
         removed_at: Timestamp,
     },
+    /// A receipt asked for by email at a till.
+    ReceiptEmail {
+        /// The request.
+        request: ReceiptEmail,
+    },
 }
 
 fn blank(text: &str) -> bool {
@@ -208,6 +216,7 @@ impl Record {
             ),
             Record::CardSaved { card } => (RecordType::CardSaved, card.id.clone()),
             Record::CardRemoved { card_id, .. } => (RecordType::CardRemoved, card_id.clone()),
+            Record::ReceiptEmail { request } => (RecordType::ReceiptEmail, request.id.to_string()),
         };
         RecordKey { record_type, id }
     }
@@ -338,6 +347,14 @@ impl Record {
                 } else {
                     Ok(())
                 }
+            }
+            Record::ReceiptEmail { request } => {
+                if blank(&request.staff) {
+                    return Err("a receipt request must say who asked for it".into());
+                }
+                fairtill_core::customer::check_email(&request.email)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }
             Record::TillClosed {
                 closed_by,

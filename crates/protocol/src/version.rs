@@ -1,7 +1,7 @@
 //! The API version and the limits every client and server agree on.
 
 /// The sync API version. A server refuses clients of another major version with a clear message.
-pub const API_VERSION: u32 = 2;
+pub const API_VERSION: u32 = 3;
 
 /// The HTTP header that carries the client's API version.
 pub const API_VERSION_HEADER: &str = "fairtill-api-version";
@@ -78,16 +78,19 @@ mod tests {
 
     #[test]
     fn versions_are_checked_with_words_that_say_what_to_update() {
-        assert_eq!(check_client_version(Some("2")), Ok(2));
+        assert_eq!(check_client_version(Some("3")), Ok(3));
         assert_eq!(check_client_version(None), Err(VersionError::Missing));
         assert!(matches!(
             check_client_version(Some("x")),
             Err(VersionError::Unreadable(_))
         ));
-        // Version 1 tills cannot read customers and saved cards: they must update.
-        let old = check_client_version(Some("1")).unwrap_err();
-        assert!(old.to_string().contains("update the app"), "{old}");
-        let new = check_client_version(Some("3")).unwrap_err();
+        // Version 2 tills cannot send receipt requests, version 1 tills not even read
+        // customers and saved cards: they must update.
+        for old in ["1", "2"] {
+            let old = check_client_version(Some(old)).unwrap_err();
+            assert!(old.to_string().contains("update the app"), "{old}");
+        }
+        let new = check_client_version(Some("4")).unwrap_err();
         assert!(new.to_string().contains("update the server"), "{new}");
     }
 }

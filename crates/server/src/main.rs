@@ -421,7 +421,11 @@ async fn main() -> anyhow::Result<()> {
             webhooks,
             receipts,
         } => {
-            let receipts = receipt_settings(&receipts)?;
+            let receipts = Arc::new(receipt_settings(&receipts)?);
+            let settings = Arc::clone(&receipts);
+            let storage = storage.with_receipts(Arc::new(move |view| {
+                fairtill_server::api::render_receipt(&settings, view)
+            }));
             if let Some(m) = mailer(
                 &storage,
                 &mail,
@@ -442,7 +446,7 @@ async fn main() -> anyhow::Result<()> {
                 card_form: processor.card_form,
                 webhook_secret: processor.webhook_secret,
                 webhooks: Some(deliverer),
-                receipts: Arc::new(receipts),
+                receipts,
                 now: Timestamp::now,
             });
             let app = router(state);

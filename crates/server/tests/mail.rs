@@ -303,6 +303,67 @@ async fn receipts(kind: Kind) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // A till asks for the receipt by email (recorded offline, pushed when it syncs): the
+    // server renders it from the order it has and sends it.
+    let request = |order_id, email: &str| Record::ReceiptEmail {
+        request: fairtill_core::receipt::ReceiptEmail {
+            id: uuid::Uuid::now_v7(),
+            order_id,
+            email: email.into(),
+            requested_at: fairtill_core::Timestamp::now(),
+            device_id: s.device,
+            staff: "ana".into(),
+        },
+    };
+    let pushed = s
+        .api
+        .push(&s.token, &[request(order.id, "leo@example.com")])
+        .await;
+    assert!(
+        matches!(pushed[0], fairtill_protocol::PushOutcome::Stored),
+        "{pushed:?}"
+    );
+    let got = smtp.wait_for(2);
+    let from_till = got
+        .iter()
+        .find(|m| m.to.contains("leo@example.com"))
+        .unwrap();
+    assert_eq!(
+        from_till.subject,
+        format!("Your receipt {} from Gallery Night", order.receipt)
+    );
+    assert_eq!(from_till.attachments.len(), 1);
+    let o = s
+        .api
+        .get_json(&format!("/v1/manager/orders/{}", order.id), &s.manager)
+        .await;
+    assert_eq!(o["messages"][1]["requested_by"], "ana at a till", "{o:#}");
+    // A request that is not an address is refused; one for an order the server does not have
+    // is kept, failed, with why.
+    let pushed = s
+        .api
+        .push(&s.token, &[request(order.id, "leo at example")])
+        .await;
+    assert!(
+        matches!(&pushed[0], fairtill_protocol::PushOutcome::Invalid { reason } if reason.contains("not an email address")),
+        "{pushed:?}"
+    );
+    let unknown = fairtill_core::ids::OrderId(uuid::Uuid::now_v7());
+    let pushed = s
+        .api
+        .push(&s.token, &[request(unknown, "leo@example.com")])
+        .await;
+    assert!(
+        matches!(pushed[0], fairtill_protocol::PushOutcome::Stored),
+        "{pushed:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        smtp.received().len(),
+        2,
+        "nothing sent for an order the server lacks"
+    );
+
     // A template that does not render stops the server at start, saying where.
     let templates = tempfile::tempdir().unwrap();
     std::fs::write(

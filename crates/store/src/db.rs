@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0006_event_sync.sql"),
     include_str!("../../../migrations/device/0007_customers.sql"),
     include_str!("../../../migrations/device/0008_processor_hold.sql"),
+    include_str!("../../../migrations/device/0009_receipt_emails.sql"),
 ];
 
 /// The migrations as rusqlite_migration wants them. Version 7 also widens the transactions

@@ -18,6 +18,7 @@ mod export;
 mod import;
 mod outbox;
 mod query;
+mod receipts;
 mod records;
 mod remote;
 mod session;
@@ -31,6 +32,7 @@ pub use export::EXPORT_HEADER;
 pub use import::{ImportErrors, ImportReport, RowError};
 pub use outbox::{OutboxStatus, RECORD_TYPES};
 pub use query::{Page, TxFilter, TxRow, METHODS};
+pub use receipts::ReceiptEmailView;
 pub use remote::{Applied, Remote};
 pub use session::{TillClose, TillSession, TillSettings};
 pub use till::{

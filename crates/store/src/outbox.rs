@@ -21,6 +21,8 @@ pub const RECORD_TYPES: &[(&str, &str)] = &[
     ("offer_retirement", "offer_retirements"),
     ("till_opened", "till_sessions"),
     ("till_closed", "till_closes"),
+    // After orders: the server renders the receipt from an order it already has.
+    ("receipt_email", "receipt_emails"),
 ];
 
 /// How many records of each kind wait to sync.

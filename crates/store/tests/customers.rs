@@ -184,3 +184,46 @@ fn customers_are_found_changed_and_charged_on_their_card() {
         Some(3)
     );
 }
+
+/// A receipt asked for by email at the till: recorded offline, in the outbox after the order,
+/// listed as not yet synced, and synced once acknowledged; a bad address or an unknown order is
+/// refused, and nothing is recorded.
+#[test]
+fn a_receipt_email_is_recorded_offline_and_waits_to_sync() {
+    let db = temp_db();
+    let mut till = open(&db);
+    let sale = till
+        .record_sale(&actor(), draft(&[("MUG", "12.00", 1)]), cash())
+        .unwrap();
+    let before = till.outbox().unwrap().total;
+    let bad = till
+        .request_receipt_email(&actor(), sale.order_id, "mia at example")
+        .unwrap_err();
+    assert!(bad.to_string().contains("not an email address"), "{bad}");
+    let unknown = fairtill_core::ids::OrderId(Uuid::now_v7());
+    assert!(till
+        .request_receipt_email(&actor(), unknown, "mia@example.com")
+        .is_err());
+    assert_eq!(
+        till.outbox().unwrap().total,
+        before,
+        "nothing recorded for a refusal"
+    );
+    let asked = till
+        .request_receipt_email(&actor(), sale.order_id, " mia@example.com ")
+        .unwrap();
+    assert_eq!(asked.request.email, "mia@example.com");
+    assert!(!asked.synced);
+    let waiting = till.outbox().unwrap();
+    assert_eq!(waiting.total, before + 1);
+    assert!(waiting
+        .waiting
+        .iter()
+        .any(|(t, n)| t == "receipt_email" && *n == 1));
+    let batch = till.outbox_batch("receipt_email", 10).unwrap();
+    assert_eq!(batch.len(), 1);
+    till.outbox_ack("receipt_email", batch[0].0).unwrap();
+    let listed = till.receipt_emails(sale.order_id).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].synced);
+}

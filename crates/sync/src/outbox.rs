@@ -90,6 +90,9 @@ fn decode(store_type: &str, body: &str) -> Result<Record, String> {
         "customer" => Record::Customer {
             customer: serde_json::from_str(body).map_err(err)?,
         },
+        "receipt_email" => Record::ReceiptEmail {
+            request: serde_json::from_str(body).map_err(err)?,
+        },
         "event" => Record::Event {
             event: serde_json::from_str(body).map_err(err)?,
         },

@@ -103,7 +103,9 @@ pub fn to_remote(record: Record) -> Option<Remote> {
             card_id,
             removed_at,
         },
-        Record::TillOpened { .. } | Record::TillClosed { .. } => return None,
+        Record::TillOpened { .. } | Record::TillClosed { .. } | Record::ReceiptEmail { .. } => {
+            return None
+        }
     })
 }
 

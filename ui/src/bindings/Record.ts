@@ -9,6 +9,7 @@ import type { Offer } from "./Offer";
 import type { OfferId } from "./OfferId";
 import type { Order } from "./Order";
 import type { Product } from "./Product";
+import type { ReceiptEmail } from "./ReceiptEmail";
 import type { ResultChange } from "./ResultChange";
 import type { SavedCard } from "./SavedCard";
 import type { Transaction } from "./Transaction";
@@ -134,4 +135,8 @@ customer_id: CustomerId,
 /**
  * When.
  */
-removed_at: string, };
+removed_at: string, } | { "type": "receipt_email", 
+/**
+ * The request.
+ */
+request: ReceiptEmail, };

@@ -18,6 +18,7 @@ import type { Event } from '../bindings/Event';
 import type { EventSummary } from '../bindings/EventSummary';
 import type { FollowUp } from '../bindings/FollowUp';
 import type { Notification } from '../bindings/Notification';
+import type { ReceiptEmailView } from '../bindings/ReceiptEmailView';
 import type { NewWebhookEndpoint } from '../bindings/NewWebhookEndpoint';
 import type { WebhookDelivery } from '../bindings/WebhookDelivery';
 import type { WebhookEndpoint } from '../bindings/WebhookEndpoint';
@@ -178,6 +179,9 @@ export const managerCustomers = (text: string) => call<CustomerMatch[]>('manager
 export const managerCustomer = (customerId: string) => call<CustomerRecord>('manager_customer', { customerId });
 export const managerFollowUps = (all: boolean) => call<FollowUp[]>('manager_follow_ups', { all });
 export const managerEndFollowUp = (followUpId: string) => call<FollowUp>('manager_end_follow_up', { followUpId });
+export const emailReceipt = (orderId: string, email: string) =>
+  call<ReceiptEmailView>('email_receipt', { orderId, email });
+export const receiptEmails = (orderId: string) => call<ReceiptEmailView[]>('receipt_emails', { orderId });
 export const managerEmailReceipt = (orderId: string, email: string | null) =>
   call<Notification>('manager_email_receipt', { orderId, email });
 export const managerWebhooks = () => call<WebhookEndpoint[]>('manager_webhooks');

@@ -34,7 +34,7 @@ use crate::webhooks::Deliverer;
 pub use error::ApiError;
 pub use openapi::ApiDoc;
 pub use payments::CardForm;
-pub use receipts::{check_email, ReceiptSettings};
+pub use receipts::{check_email, render as render_receipt, ReceiptSettings};
 
 /// The header that carries a request's id: set by the server when the client sent none, and
 /// returned on every answer so a client's report can be found in the server's log.

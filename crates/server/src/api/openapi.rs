@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 /// The API's description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Fairtill server", description = "Devices enroll, push and pull; managers reconcile. Every request carries the header `fairtill-api-version: 2`."),
+    info(title = "Fairtill server", description = "Devices enroll, push and pull; managers reconcile. Every request carries the header `fairtill-api-version: 3`."),
     paths(
         super::device::enroll,
         super::device::push,

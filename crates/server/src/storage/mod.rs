@@ -205,7 +205,14 @@ pub struct Storage {
     /// Pushes are serialized by the database's push lock anyway; queueing them here, before
     /// they take a connection, leaves the pool free for sign-ins, pulls and reads.
     push_gate: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Renders the receipt a till asks to email, when the server set it (`with_receipts`).
+    receipts: Option<ReceiptRenderer>,
 }
+
+/// Renders an order's receipt email from the order as the server knows it.
+pub type ReceiptRenderer = std::sync::Arc<
+    dyn Fn(&fairtill_core::ledger::OrderView) -> Result<ReceiptMessage> + Send + Sync,
+>;
 
 impl Storage {
     /// Opens `database`: a `postgres://` or `postgresql://` URL, or else a SQLite file path.
@@ -220,9 +227,16 @@ impl Storage {
         let storage = Storage {
             backend,
             push_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            receipts: None,
         };
         storage.transact(closeout::backfill_orders).await?;
         Ok(storage)
+    }
+
+    /// The storage, rendering with `render` the receipts tills ask to email as they arrive.
+    pub fn with_receipts(mut self, render: ReceiptRenderer) -> Storage {
+        self.receipts = Some(render);
+        self
     }
 
     /// Which backend, for messages: `sqlite` or `postgres`.

@@ -86,6 +86,77 @@ pub enum MailOutcome {
     },
 }
 
+fn insert_receipt(
+    db: &mut dyn Db,
+    id: Uuid,
+    order: fairtill_core::ids::OrderId,
+    email: &str,
+    by: &str,
+    m: &ReceiptMessage,
+    now: Timestamp,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO notifications (id, kind, order_id, email, subject, body, html, attachment_name, attachment,
+                                    requested_by, state, created_at, next_at)
+         VALUES ($1, 'receipt', $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $10)",
+        params![
+            id.to_string(),
+            order.to_string(),
+            email,
+            m.subject.as_str(),
+            m.text.as_str(),
+            m.html.as_str(),
+            m.file_name.as_str(),
+            base64::engine::general_purpose::STANDARD.encode(&m.pdf),
+            by,
+            ms(now)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Queues the receipt a till asked to email (a pushed request), rendered now from the order
+/// as the server has it. One the server cannot render (no such order here, no receipts set up,
+/// a template that fails) is recorded failed with why, for the manager to see and send again.
+pub(crate) fn requested_receipt(
+    db: &mut dyn Db,
+    request: &fairtill_core::receipt::ReceiptEmail,
+    render: Option<&super::ReceiptRenderer>,
+    now: i64,
+) -> Result<()> {
+    let at = super::time(now)?;
+    let id = request.id;
+    let by = format!("{} at a till", request.staff);
+    let made = match render {
+        None => Err("this server does not send receipts".to_string()),
+        Some(render) => match super::orders::order(db, request.order_id, at) {
+            Ok(o) => render(&o.view).map_err(|e| e.to_string()),
+            Err(StorageError::NotFound(_)) => {
+                Err("the order is not on the server (its till has not synced it)".to_string())
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    match made {
+        Ok(m) => insert_receipt(db, id, request.order_id, &request.email, &by, &m, at),
+        Err(why) => {
+            db.execute(
+                "INSERT INTO notifications (id, kind, order_id, email, subject, body, requested_by, state, created_at, error)
+                 VALUES ($1, 'receipt', $2, $3, 'Receipt', '', $4, 'failed', $5, $6)",
+                params![
+                    id.to_string(),
+                    request.order_id.to_string(),
+                    request.email.as_str(),
+                    by,
+                    now,
+                    why
+                ],
+            )?;
+            Ok(())
+        }
+    }
+}
+
 /// A receipt email as it is queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptMessage {
@@ -119,23 +190,7 @@ impl Storage {
             let view = super::orders::order(db, order, now)?.view;
             let m = render(&view)?;
             let id = Uuid::now_v7();
-            db.execute(
-                "INSERT INTO notifications (id, kind, order_id, email, subject, body, html, attachment_name, attachment,
-                                            requested_by, state, created_at, next_at)
-                 VALUES ($1, 'receipt', $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $10)",
-                params![
-                    id.to_string(),
-                    order.to_string(),
-                    email,
-                    m.subject,
-                    m.text,
-                    m.html,
-                    m.file_name,
-                    base64::engine::general_purpose::STANDARD.encode(&m.pdf),
-                    by,
-                    ms(now)
-                ],
-            )?;
+            insert_receipt(db, id, order, &email, &by, &m, now)?;
             messages_of(db, "order_id", &order.to_string())?
                 .into_iter()
                 .find(|n| n.id == id)

@@ -34,6 +34,7 @@ pub(crate) fn type_name(t: RecordType) -> &'static str {
         RecordType::Customer => "customer",
         RecordType::CardSaved => "card_saved",
         RecordType::CardRemoved => "card_removed",
+        RecordType::ReceiptEmail => "receipt_email",
     }
 }
 
@@ -65,6 +66,8 @@ fn event_of(db: &mut dyn Db, record: &Record) -> Result<Option<String>> {
         // Cash sessions stay with the manager: no other till pulls them. Customers and their
         // cards are everyone's.
         Record::Customer { .. } | Record::CardSaved { .. } | Record::CardRemoved { .. } => None,
+        // A request to email a receipt is the server's to act on; no till pulls it.
+        Record::ReceiptEmail { .. } => None,
         Record::Offer { .. }
         | Record::OfferRetirement { .. }
         | Record::Product { .. }
@@ -340,7 +343,8 @@ fn conflicts_of(
         | Record::TillClosed { .. }
         | Record::Customer { .. }
         | Record::CardSaved { .. }
-        | Record::CardRemoved { .. } => {}
+        | Record::CardRemoved { .. }
+        | Record::ReceiptEmail { .. } => {}
     }
     Ok(found)
 }
@@ -471,6 +475,9 @@ fn insert_record(
                 params![ms(*removed_at), card_id.as_str()],
             )?;
         }
+        Record::ReceiptEmail { request } => {
+            super::notifications::requested_receipt(db, request, batch.receipts.as_ref(), now)?;
+        }
         Record::WriteOff { .. } | Record::Product { .. } | Record::Event { .. } => {}
     }
     if let Record::Transaction { transaction } = record {
@@ -507,6 +514,8 @@ struct Batch {
     processor_txs: HashSet<String>,
     /// The webhook endpoints and the events they receive.
     subscribers: Subscribers,
+    /// How this server renders a receipt a till asked to email.
+    receipts: Option<super::ReceiptRenderer>,
 }
 
 /// The values among `ids` that `select` finds. `select` has `{ids}` where the `IN` list goes,
@@ -597,6 +606,7 @@ impl Batch {
             known,
             processor_txs,
             subscribers: Subscribers::load(db)?,
+            receipts: None,
         })
     }
 }
@@ -683,6 +693,7 @@ fn store_one(
             })
         }
         Record::Customer { customer } => Some(customer.device_id),
+        Record::ReceiptEmail { request } => Some(request.device_id),
         Record::ResultChange { transaction_id, .. } => {
             if batch.processor_txs.contains(&transaction_id.to_string()) {
                 return Ok(PushOutcome::Invalid {
@@ -787,11 +798,13 @@ impl Storage {
         records: Vec<Record>,
         now: Timestamp,
     ) -> Result<Vec<PushResult>> {
+        let receipts = self.receipts.clone();
         self.transact_push(move |db| {
             db.lock_pushes()?;
             let device_id = device.to_string();
             let mut seq = next_seq(db)?;
             let mut batch = Batch::new(db, &records)?;
+            batch.receipts = receipts;
             let mut results = Vec::with_capacity(records.len());
             for record in &records {
                 let outcome = store_one(db, &device_id, record, &mut batch, &mut seq, ms(now))?;

@@ -183,7 +183,8 @@ pub(crate) fn record_stored(
         | Record::TillClosed { .. }
         | Record::Customer { .. }
         | Record::CardSaved { .. }
-        | Record::CardRemoved { .. } => Ok(()),
+        | Record::CardRemoved { .. }
+        | Record::ReceiptEmail { .. } => Ok(()),
     }
 }
 
