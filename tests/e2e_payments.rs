@@ -18,7 +18,7 @@ mod common;
 
 use common::server::Server;
 use common::window::*;
-use fairtill_testkit::{Localstripe, TEST_KEY};
+use fairtill_testkit::{Localstripe, Smtp, TEST_KEY};
 use fantoccini::key::Key;
 use serde_json::json;
 
@@ -27,8 +27,22 @@ PRINT,Art print,25.00,EUR,standard,,yes\n";
 
 const CARDS: [&str; 3] = ["4242424242424242", "4000000000000341", "4000000000003220"];
 
-fn serve(dir: &std::path::Path, bind: &str, ls: &Localstripe) -> Server {
-    Server::charging(dir, bind, ls, &[])
+/// The server, charging through `ls` and sending mail through `smtp`.
+fn serve(dir: &std::path::Path, bind: &str, ls: &Localstripe, smtp: &Smtp) -> Server {
+    let port = smtp.port.to_string();
+    Server::charging(
+        dir,
+        bind,
+        ls,
+        &[
+            ("FAIRTILL_SMTP_HOST", "127.0.0.1"),
+            ("FAIRTILL_SMTP_PORT", &port),
+            ("FAIRTILL_SMTP_SECURITY", "none"),
+            ("FAIRTILL_MAIL_FROM", "Gallery Night <orders@example.org>"),
+            ("FAIRTILL_MAIL_POLL_SECS", "1"),
+            ("FAIRTILL_SELLER_NAME", "Gallery Night"),
+        ],
+    )
 }
 
 /// What the processor's card form script does with the card the customer types: posts it to
@@ -75,9 +89,10 @@ async fn cards_on_file_in_the_real_window() {
 async fn cards_on_file() {
     let dir = tempfile::tempdir().unwrap();
     let ls = Localstripe::start();
+    let smtp = Smtp::start();
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
-    let server = serve(dir.path(), &bind, &ls);
+    let server = serve(dir.path(), &bind, &ls, &smtp);
     let db = dir.path().join("till.db");
     // The app's log goes beside its database, to be scanned at the end (the app inherits this
     // process's environment through tauri-driver).
@@ -151,10 +166,23 @@ async fn cards_on_file() {
     ui.wait_text("[data-testid=receipt]", "To charge: Card on file")
         .await;
     ui.shot("card-on-file-waiting").await;
-    let server = serve(dir.path(), &bind, &ls);
+    // Still offline, the customer asks for the receipt by email: E, her address is there, Enter.
+    ui.keys("e").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=receipt-email-done]", "once this till syncs")
+        .await;
+    ui.shot("receipt-email-offline").await;
+    let server = serve(dir.path(), &bind, &ls, &smtp);
     ui.click("[data-testid=charge-again]").await;
     ui.wait_text("[data-testid=charge-result]", "Approved")
         .await;
+    // The till syncs the request; the server sends the receipt with its PDF.
+    ui.wait_text("[data-testid=receipt-email-done]", "The server has it")
+        .await;
+    let mail = smtp.wait_for(1);
+    assert!(mail[0].to.contains("mia@"), "{:?}", mail[0]);
+    assert!(mail[0].subject.starts_with("Your receipt"), "{:?}", mail[0]);
+    assert_eq!(mail[0].attachments.len(), 1, "the receipt's PDF");
     ui.keys(&key(Key::Enter)).await;
 
     step("A hold on the card, captured in part from Transactions (the processor releases the rest), and part of the capture refunded.");

@@ -1,4 +1,4 @@
--- The till's schema at version 8, as a fresh database has it.
+-- The till's schema at version 9, as a fresh database has it.
 -- Written by crates/store/tests/migrations.rs; do not edit.
 
 -- index events_seq
@@ -9,6 +9,9 @@ CREATE INDEX products_name ON products (name COLLATE NOCASE);
 
 -- index products_search
 CREATE INDEX products_search ON products (name COLLATE NOCASE, sku);
+
+-- index receipt_emails_order
+CREATE INDEX receipt_emails_order ON receipt_emails (order_id);
 
 -- index saved_cards_customer
 CREATE INDEX saved_cards_customer ON saved_cards (customer_id);
@@ -137,6 +140,18 @@ CREATE TABLE pull_state (
     cursor    TEXT NOT NULL
 ) STRICT;
 
+-- table receipt_emails
+CREATE TABLE receipt_emails (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE CHECK (length(id) = 36),
+    order_id     TEXT NOT NULL REFERENCES orders (id),
+    email        TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    staff        TEXT NOT NULL,
+    body         TEXT NOT NULL CHECK (json_valid(body)),
+    remote       INTEGER NOT NULL DEFAULT 0 CHECK (remote IN (0, 1))
+) STRICT;
+
 -- table result_changes
 CREATE TABLE result_changes (
     seq            INTEGER PRIMARY KEY,
@@ -179,7 +194,7 @@ CREATE TABLE sync_server (
 
 -- table sync_state
 CREATE TABLE "sync_state" (
-    record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('customer', 'event', 'order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement', 'till_opened', 'till_closed')),
+    record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('customer', 'event', 'order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement', 'till_opened', 'till_closed', 'receipt_email')),
     acked_seq   INTEGER NOT NULL CHECK (acked_seq >= 0)
 ) STRICT;
 

@@ -4,12 +4,13 @@
 //! 1. **Bare POST loop**: 10,000 POSTs of a delivery-sized body, 64 at a time (as many as the
 //!    deliverer sends at once), straight to the receiver: what the network and the receiver
 //!    allow.
-//! 2. **Push cost of the outbox**: 10,000 sales pushed 250 to a batch (500 records) with no endpoint, then
-//!    10,000 with one endpoint receiving `sale.recorded` (each sale then writes its event and
-//!    delivery in the push's commit).
-//! 3. **Deliveries**: those 10,000 events delivered, signed; throughput from the first push to
-//!    the last arrival, and each one's delay from the end of the push that stored it (its
-//!    sync) to its arrival.
+//! 2. **Push cost of the outbox**: 10,000 sales pushed 250 to a batch (500 records) with no
+//!    endpoint, then 10,000 with one endpoint receiving `sale.recorded` that is turned off (each
+//!    sale writes its event and a stopped delivery in the push's commit; nothing is sent yet).
+//! 3. **A backlog delivered**: the endpoint turned on, those 10,000 deliveries sent, signed;
+//!    throughput from turning it on to the last arrival, beside the bare loop.
+//! 4. **Live**: 10,000 more sales pushed while the deliverer sends: each delivery's delay from
+//!    the end of the push that stored it (its sync) to its arrival.
 //!
 //! `cargo bench -p fairtill-server --bench webhooks [-- --quick]` (`--quick`: 2,000 sales).
 
@@ -263,7 +264,7 @@ async fn main() {
     // 2. Pushes with no endpoint.
     let (_, plain) = api.push_sales(&token, device, n).await;
 
-    // 3. With one endpoint: pushes, then every delivery.
+    // 3. With one endpoint, turned off: the outbox is written, nothing is sent.
     let made = api
         .post(
             "/v1/manager/webhooks",
@@ -272,35 +273,66 @@ async fn main() {
         )
         .await;
     assert!(made["secret"].as_str().unwrap().starts_with("whsec_"));
-    let first_push = Instant::now();
-    let (ends, with_outbox) = api.push_sales(&token, device, n).await;
-    let waited = Instant::now();
-    loop {
-        if seen.lock().unwrap().orders.len() >= n {
-            break;
+    let endpoint = made["endpoint"]["id"].as_str().unwrap().to_string();
+    let switch = |on: bool| {
+        let http = http.clone();
+        let url = format!("{}/v1/manager/webhooks/{endpoint}", server.url);
+        let manager = manager.clone();
+        async move {
+            let res = http
+                .patch(url)
+                .header(API_VERSION_HEADER, fairtill_protocol::API_VERSION.to_string())
+                .bearer_auth(manager)
+                .json(&json!({ "enabled": on }))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{}", res.status());
         }
-        assert!(
-            waited.elapsed() < Duration::from_secs(600),
-            "deliveries stopped"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    };
+    switch(false).await;
+    let (backlog, with_outbox) = api.push_sales(&token, device, n).await;
+
+    // 4. Turned on: the backlog is sent.
+    let on = Instant::now();
+    switch(true).await;
+    let wait_for = |orders: Vec<String>| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let started = Instant::now();
+            loop {
+                if orders.iter().all(|o| seen.lock().unwrap().orders.contains_key(o)) {
+                    break;
+                }
+                assert!(started.elapsed() < Duration::from_secs(600), "deliveries stopped");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    wait_for(backlog.keys().cloned().collect()).await;
+    let drained = {
+        let seen = seen.lock().unwrap();
+        backlog
+            .keys()
+            .map(|o| seen.orders[o])
+            .max()
+            .unwrap()
+            .duration_since(on)
+    };
+
+    // 5. Live: pushes while it sends.
+    let (ends, live_push) = api.push_sales(&token, device, n).await;
+    wait_for(ends.keys().cloned().collect()).await;
     let seen = seen.lock().unwrap();
-    let last = seen.orders.values().max().copied().unwrap();
-    let all = last.duration_since(first_push);
     let mut delays: Vec<f64> = ends
         .iter()
-        .map(|(order, end)| {
-            seen.orders[order]
-                .saturating_duration_since(*end)
-                .as_secs_f64()
-                * 1000.0
-        })
+        .map(|(order, end)| seen.orders[order].saturating_duration_since(*end).as_secs_f64() * 1000.0)
         .collect();
     delays.sort_by(f64::total_cmp);
     let repeats = seen.ids.values().filter(|c| **c > 1).count();
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
 
-    println!("webhook deliveries, {n} sales, SQLite, release server, receiver on loopback");
+    println!("webhook deliveries, {n} sales a phase, SQLite, release server, receiver on loopback");
     println!(
         "bare POST loop ({AT_ONCE} at a time): {} POSTs in {:.2} s = {:.0}/s",
         per * AT_ONCE,
@@ -308,25 +340,26 @@ async fn main() {
         bare_rate
     );
     println!(
-        "push {n} sales, no endpoint: {:.2} s = {:.0} sales/s",
+        "push, no endpoint: {:.2} s = {:.0} sales/s",
         plain.as_secs_f64(),
-        n as f64 / plain.as_secs_f64()
+        rate(plain)
     );
     println!(
-        "push {n} sales, one endpoint: {:.2} s = {:.0} sales/s ({:.2}x the time)",
+        "push, one endpoint (off, outbox written): {:.2} s = {:.0} sales/s ({:.2}x the time)",
         with_outbox.as_secs_f64(),
-        n as f64 / with_outbox.as_secs_f64(),
+        rate(with_outbox),
         with_outbox.as_secs_f64() / plain.as_secs_f64()
     );
     println!(
-        "delivered {} in {:.2} s from the first push = {:.0}/s ({:.0}% of the bare loop)",
-        seen.orders.len(),
-        all.as_secs_f64(),
-        n as f64 / all.as_secs_f64(),
-        100.0 * (n as f64 / all.as_secs_f64()) / bare_rate
+        "backlog of {n} delivered in {:.2} s = {:.0}/s ({:.0}% of the bare loop)",
+        drained.as_secs_f64(),
+        rate(drained),
+        100.0 * rate(drained) / bare_rate
     );
     println!(
-        "delay from its push's end to arrival: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        "live: push {:.2} s = {:.0} sales/s while sending; delay from its push's end to arrival: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        live_push.as_secs_f64(),
+        rate(live_push),
         percentile(&delays, 0.5),
         percentile(&delays, 0.99),
         percentile(&delays, 1.0)
