@@ -279,6 +279,18 @@ async fn a_day_at_the_booth() {
     assert_eq!(&rows[0][col("amount")], "18.00");
     assert_eq!(&rows[0][col("method")], "external");
 
+    // --- The logged sale's receipt by email from its order, with no server: recorded, waiting.
+    step("The logged sale's receipt by email from Transactions: recorded offline, waiting for sync.");
+    ui.open_row("#1001").await;
+    ui.set("[data-testid=order-email-to]", "buyer@example.org")
+        .await;
+    ui.click("[data-testid=order-email-send]").await;
+    ui.wait_text("[data-testid=order-done]", "once this till syncs")
+        .await;
+    ui.wait_text("[data-testid=order-email-asked]", "waits for sync")
+        .await;
+    ui.shot("order-email-receipt").await;
+
     // --- Close the drawer: expected cash from the ledger against the count.
     step("Close the drawer: expected cash from the ledger against the count.");
     // Cash: 16.70 + 11.30 = 28.00 on a float of 100.00.
