@@ -1,7 +1,7 @@
 //! Webhook deliveries, from a real `fairtill-server` release process to a receiver on
 //! loopback, beside a bare HTTP POST loop to the same receiver in the same run:
 //!
-//! 1. **Bare POST loop**: 10,000 POSTs of a delivery-sized body, 64 at a time (as many as the
+//! 1. **Bare POST loop**: 10,000 POSTs of a delivery-sized body, 256 at a time (as many as the
 //!    deliverer sends at once), straight to the receiver: what the network and the receiver
 //!    allow.
 //! 2. **Push cost of the outbox**: 10,000 sales pushed 250 to a batch (500 records) with no
@@ -45,7 +45,7 @@ use uuid::Uuid;
 
 /// Sales per push: two records each, up to the batch limit.
 const BATCH: usize = fairtill_protocol::MAX_BATCH / 2;
-const AT_ONCE: usize = 64;
+const AT_ONCE: usize = 256;
 
 /// What the receiver saw: order id → arrival, and the webhook-ids.
 #[derive(Default)]

@@ -46,7 +46,7 @@ impl Default for WebhookConfig {
             retries: parse_waits(DEFAULT_RETRIES).unwrap_or_default(),
             timeout: Duration::from_secs(15),
             poll: Duration::from_secs(1),
-            batch: 64,
+            batch: 256,
         }
     }
 }

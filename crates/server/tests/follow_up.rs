@@ -36,20 +36,7 @@ async fn push_all(s: &Setup, records: &[Record]) {
 }
 
 async fn patch(s: &Setup, path: &str, body: Value) -> (u16, Value) {
-    let res = s
-        .api
-        .http
-        .patch(format!("{}{path}", s.api.url))
-        .header(
-            fairtill_protocol::API_VERSION_HEADER,
-            fairtill_protocol::API_VERSION.to_string(),
-        )
-        .bearer_auth(&s.manager)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
+    s.api.patch(path, &s.manager, body).await
 }
 
 fn at(offset_secs: i64) -> String {

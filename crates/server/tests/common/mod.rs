@@ -116,6 +116,28 @@ impl Api {
         (res.status().as_u16(), res.json().await.unwrap())
     }
 
+    /// A PATCH with `token`: its status and JSON answer.
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .http
+            .patch(format!("{}{path}", self.url))
+            .header(
+                API_VERSION_HEADER,
+                fairtill_protocol::API_VERSION.to_string(),
+            )
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
         let mut req = self.http.get(format!("{}{path}", self.url)).header(
             API_VERSION_HEADER,
