@@ -280,7 +280,9 @@ async fn a_day_at_the_booth() {
     assert_eq!(&rows[0][col("method")], "external");
 
     // --- The logged sale's receipt by email from its order, with no server: recorded, waiting.
-    step("The logged sale's receipt by email from Transactions: recorded offline, waiting for sync.");
+    step(
+        "The logged sale's receipt by email from Transactions: recorded offline, waiting for sync.",
+    );
     ui.open_row("#1001").await;
     ui.set("[data-testid=order-email-to]", "buyer@example.org")
         .await;

@@ -281,7 +281,10 @@ async fn main() {
         async move {
             let res = http
                 .patch(url)
-                .header(API_VERSION_HEADER, fairtill_protocol::API_VERSION.to_string())
+                .header(
+                    API_VERSION_HEADER,
+                    fairtill_protocol::API_VERSION.to_string(),
+                )
                 .bearer_auth(manager)
                 .json(&json!({ "enabled": on }))
                 .send()
@@ -301,10 +304,16 @@ async fn main() {
         async move {
             let started = Instant::now();
             loop {
-                if orders.iter().all(|o| seen.lock().unwrap().orders.contains_key(o)) {
+                if orders
+                    .iter()
+                    .all(|o| seen.lock().unwrap().orders.contains_key(o))
+                {
                     break;
                 }
-                assert!(started.elapsed() < Duration::from_secs(600), "deliveries stopped");
+                assert!(
+                    started.elapsed() < Duration::from_secs(600),
+                    "deliveries stopped"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -326,7 +335,12 @@ async fn main() {
     let seen = seen.lock().unwrap();
     let mut delays: Vec<f64> = ends
         .iter()
-        .map(|(order, end)| seen.orders[order].saturating_duration_since(*end).as_secs_f64() * 1000.0)
+        .map(|(order, end)| {
+            seen.orders[order]
+                .saturating_duration_since(*end)
+                .as_secs_f64()
+                * 1000.0
+        })
         .collect();
     delays.sort_by(f64::total_cmp);
     let repeats = seen.ids.values().filter(|c| **c > 1).count();
