@@ -77,6 +77,8 @@ pub struct Charging {
     config: ChargingConfig,
     wake: Notify,
     answered: Notify,
+    /// Woken when an answer is recorded: the webhooks it queued go at once.
+    webhooks: std::sync::OnceLock<Arc<crate::webhooks::Deliverer>>,
     now: fn() -> Timestamp,
 }
 
@@ -113,8 +115,15 @@ impl Charging {
             config,
             wake: Notify::new(),
             answered: Notify::new(),
+            webhooks: std::sync::OnceLock::new(),
             now,
         })
+    }
+
+    /// Wakes `deliverer` whenever a processor's answer is recorded, so the payment's webhooks
+    /// are sent at once rather than at its next look.
+    pub fn announce_to(&self, deliverer: Arc<crate::webhooks::Deliverer>) {
+        let _ = self.webhooks.set(deliverer);
     }
 
     /// The processor it sends to.
@@ -226,6 +235,9 @@ impl Charging {
             .await?;
         if resolved {
             tracing::info!(%tx, kind = ?job.kind, "processor answer recorded");
+            if let Some(d) = self.webhooks.get() {
+                d.wake();
+            }
         }
         self.answered.notify_waiters();
         crash_point("recorded");

@@ -438,6 +438,7 @@ async fn main() -> anyhow::Result<()> {
             let scheme = if tls_cert.is_some() { "https" } else { "http" };
             let processor = processor_setup(&storage, &stripe, format!("{scheme}://{bind}"))?;
             if let Some(c) = &processor.charging {
+                c.announce_to(Arc::clone(&deliverer));
                 c.spawn();
             }
             let state = Arc::new(AppState {
