@@ -37,6 +37,9 @@ pub enum ErrorCode {
     UpdateApp,
     /// The server is older than this app: the server must be updated.
     UpdateServer,
+    /// The receipt printer did not print (off, out of paper, cover open): nothing else
+    /// changed; the message says what to check.
+    Printer,
 }
 
 /// An error crossing IPC.

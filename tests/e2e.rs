@@ -11,6 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::window::*;
+use fairtill_testkit::{PrinterState, TestPrinter};
 use fantoccini::key::Key;
 
 const PRODUCTS: &str = "sku,name,price,currency,tax_category,barcode,favourite\n\
@@ -76,6 +77,33 @@ async fn a_day_at_the_booth() {
     ui.click("[data-testid=open-till]").await;
     ui.wait_text("[data-testid=expected]", "100.00").await;
 
+    // --- The receipt printer: a real TCP listener on a loopback port acting as a 58 mm
+    // thermal printer. An address no printer can have is refused in words.
+    step("Set up the receipt printer: 58 mm, the receipt number as a barcode.");
+    let printer = TestPrinter::start(PrinterState::Ready);
+    ui.set("[data-testid=printer-address]", "no such:printer")
+        .await;
+    ui.click("[data-testid=printer-save]").await;
+    ui.wait_text("[data-testid=printer-problem]", "is not a printer address")
+        .await;
+    ui.set("[data-testid=printer-address]", &printer.address())
+        .await;
+    for (select, value) in [("printer-paper", "mm58"), ("printer-code", "barcode")] {
+        ui.el(&format!("[data-testid={select}]"))
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+    ui.set("[data-testid=printer-seller]", "Ana's Crafts").await;
+    ui.click("[data-testid=printer-save]").await;
+    ui.wait_text(
+        "[data-testid=printer-notice]",
+        "Receipts print on 127.0.0.1",
+    )
+    .await;
+    ui.shot("printer-settings").await;
+
     // --- A cash sale by keyboard only: scan, search, Enter to pay cash, tendered, Enter.
     step("A cash sale by keyboard only: scan, search, Enter to pay cash, tendered, Enter.");
     ui.keys(&key(Key::F1)).await;
@@ -97,6 +125,18 @@ async fn a_day_at_the_booth() {
     let first_receipt = ui.text("[data-testid=receipt-number]").await;
     assert!(first_receipt.starts_with("T1-"), "{first_receipt}");
     ui.shot("receipt").await;
+    // P prints it on the receipt printer: 32 columns, the number as a CODE39 barcode.
+    ui.keys("p").await;
+    ui.wait_text("[data-testid=receipt-printed]", "Printed on 127.0.0.1")
+        .await;
+    let jobs = printer.wait_for_jobs(1, Duration::from_secs(5));
+    assert_eq!(jobs.len(), 1);
+    let has = |job: &[u8], needle: &[u8]| job.windows(needle.len()).any(|w| w == needle);
+    assert!(has(&jobs[0], first_receipt.as_bytes()));
+    assert!(has(&jobs[0], b"Ana's Crafts") && has(&jobs[0], &[0x1d, 0x6b, 4]));
+    let change = format!("Change{}3.30 EUR", " ".repeat(32 - 6 - 8));
+    assert!(has(&jobs[0], change.as_bytes()));
+    ui.shot("receipt-printed").await;
     ui.keys(&key(Key::Enter)).await; // new sale
     ui.wait_count("[data-testid=cart-line]", 0).await;
 
@@ -112,6 +152,23 @@ async fn a_day_at_the_booth() {
     ui.keys(&format!("Shopify{}#1001{}", key(Key::Tab), key(Key::Enter)))
         .await;
     ui.wait_text("[data-testid=receipt]", "Shopify #1001").await;
+    // The printer runs out of paper: a message says so, the sale stays recorded; with a new
+    // roll, P prints it.
+    printer.set_state(PrinterState::OutOfPaper);
+    ui.keys("p").await;
+    ui.wait_text("[data-testid=receipt-print-problem]", "out of paper")
+        .await;
+    ui.wait_text(
+        "[data-testid=receipt-print-problem]",
+        "The sale is recorded",
+    )
+    .await;
+    ui.shot("print-out-of-paper").await;
+    printer.set_state(PrinterState::Ready);
+    ui.keys("p").await;
+    ui.wait_text("[data-testid=receipt-printed]", "Printed on")
+        .await;
+    assert_eq!(printer.wait_for_jobs(2, Duration::from_secs(5)).len(), 2);
     ui.keys(&key(Key::Enter)).await;
 
     // --- Another program holds the database: the sale is refused as busy, in words, and the
@@ -141,6 +198,15 @@ async fn a_day_at_the_booth() {
     ui.keys(&key(Key::Enter)).await;
     ui.wait_count("[data-testid=cart-line]", 0).await;
 
+    // --- Print after every sale, without pressing P.
+    step("Turn on printing after every sale.");
+    ui.keys(&key(Key::F4)).await;
+    ui.click("[data-testid=printer-auto]").await;
+    ui.click("[data-testid=printer-save]").await;
+    ui.wait_text("[data-testid=printer-notice]", "after every sale")
+        .await;
+    ui.keys(&key(Key::F1)).await;
+
     // --- Save an offer and sell it again.
     step("Save an offer and sell it again.");
     ui.el("[data-testid=search]").await;
@@ -164,6 +230,10 @@ async fn a_day_at_the_booth() {
     ui.keys(&key(Key::Enter)).await;
     ui.wait_text("[data-testid=receipt]", "Lavender honey")
         .await;
+    ui.wait_text("[data-testid=receipt-printed]", "Printed on")
+        .await;
+    let jobs = printer.wait_for_jobs(3, Duration::from_secs(5));
+    assert!(has(&jobs[2], b"Lavender honey"), "printed without P");
     ui.keys(&key(Key::Enter)).await;
     ui.keys(&key(Key::F3)).await;
     ui.wait_text("[data-testid=offers]", "Honey & card").await;

@@ -1,4 +1,4 @@
--- The till's schema at version 9, as a fresh database has it.
+-- The till's schema at version 10, as a fresh database has it.
 -- Written by crates/store/tests/migrations.rs; do not edit.
 
 -- index events_seq
@@ -102,6 +102,18 @@ CREATE TABLE orders (
     customer_email TEXT,
     body           TEXT NOT NULL CHECK (json_valid(body)), remote INTEGER NOT NULL DEFAULT 0 CHECK (remote IN (0, 1)),
     UNIQUE (device_id, receipt_seq)
+) STRICT;
+
+-- table printer_settings
+CREATE TABLE printer_settings (
+    singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
+    address        TEXT NOT NULL DEFAULT '',
+    paper          TEXT NOT NULL DEFAULT 'mm80' CHECK (paper IN ('mm58', 'mm80')),
+    code           TEXT NOT NULL DEFAULT 'qr' CHECK (code IN ('qr', 'barcode', 'none')),
+    auto_print     INTEGER NOT NULL DEFAULT 0 CHECK (auto_print IN (0, 1)),
+    seller_name    TEXT NOT NULL DEFAULT '',
+    seller_address TEXT NOT NULL DEFAULT '',
+    tax_id         TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 -- table products

@@ -8,6 +8,24 @@ audit_log.actor text NOT NULL
 audit_log.action text NOT NULL
 audit_log.subject text NOT NULL
 audit_log.note text
+automation_runs.automation_id text NOT NULL
+automation_runs.order_id text NOT NULL
+automation_runs.transaction_id text NOT NULL
+automation_runs.ran_at bigint NOT NULL
+automation_runs.notification_id text
+automation_runs.webhook_message_id text
+automation_runs.note text
+automations.id text NOT NULL
+automations.name text NOT NULL
+automations.trigger_kind text NOT NULL
+automations.trigger_ref text NOT NULL
+automations.needs text NOT NULL
+automations.email_subject text
+automations.email_body text
+automations.webhook_endpoint_id text
+automations.enabled bigint NOT NULL
+automations.created_by text NOT NULL
+automations.created_at bigint NOT NULL
 card_setups.id text NOT NULL
 card_setups.customer_id text NOT NULL
 card_setups.created_at bigint NOT NULL
@@ -260,6 +278,11 @@ webhook_messages.created_at bigint NOT NULL
 
 -- constraints
 audit_log audit_log_pkey PRIMARY KEY (id)
+automation_runs automation_runs_automation_id_fkey FOREIGN KEY (automation_id) REFERENCES automations(id)
+automation_runs automation_runs_pkey PRIMARY KEY (automation_id, order_id)
+automations automations_pkey PRIMARY KEY (id)
+automations automations_trigger_kind_check CHECK ((trigger_kind = ANY (ARRAY['product'::text, 'offer'::text])))
+automations automations_webhook_endpoint_id_fkey FOREIGN KEY (webhook_endpoint_id) REFERENCES webhook_endpoints(id)
 card_setups card_setups_pkey PRIMARY KEY (id)
 conflict_devices conflict_devices_pkey PRIMARY KEY (conflict_id, device_id)
 conflicts conflicts_kind_check CHECK ((kind = ANY (ARRAY['over_refund'::text, 'over_capture'::text, 'duplicate_reference'::text, 'offer_name_taken'::text])))
@@ -312,6 +335,9 @@ webhook_messages webhook_messages_pkey PRIMARY KEY (id)
 
 -- indexs
 CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id)
+CREATE INDEX automation_runs_order ON public.automation_runs USING btree (order_id)
+CREATE UNIQUE INDEX automation_runs_pkey ON public.automation_runs USING btree (automation_id, order_id)
+CREATE UNIQUE INDEX automations_pkey ON public.automations USING btree (id)
 CREATE UNIQUE INDEX card_setups_pkey ON public.card_setups USING btree (id)
 CREATE INDEX conflict_devices_device ON public.conflict_devices USING btree (device_id)
 CREATE UNIQUE INDEX conflict_devices_pkey ON public.conflict_devices USING btree (conflict_id, device_id)

@@ -1,5 +1,8 @@
--- The server's SQLite schema at version 8, as a fresh database has it.
+-- The server's SQLite schema at version 9, as a fresh database has it.
 -- Written by crates/server/tests/schema.rs; do not edit.
+
+-- index automation_runs_order
+CREATE INDEX automation_runs_order ON automation_runs (order_id);
 
 -- index conflict_devices_device
 CREATE INDEX conflict_devices_device ON conflict_devices (device_id);
@@ -92,6 +95,33 @@ CREATE TABLE audit_log (
     subject TEXT NOT NULL,
     note    TEXT
 ) STRICT;
+
+-- table automation_runs
+CREATE TABLE automation_runs (
+    automation_id      TEXT NOT NULL REFERENCES automations (id),
+    order_id           TEXT NOT NULL,
+    transaction_id     TEXT NOT NULL,
+    ran_at             BIGINT NOT NULL,
+    notification_id    TEXT,
+    webhook_message_id TEXT,
+    note               TEXT,
+    PRIMARY KEY (automation_id, order_id)
+);
+
+-- table automations
+CREATE TABLE automations (
+    id                  TEXT PRIMARY KEY,
+    name                TEXT NOT NULL,
+    trigger_kind        TEXT NOT NULL CHECK (trigger_kind IN ('product', 'offer')),
+    trigger_ref         TEXT NOT NULL,
+    needs               TEXT NOT NULL,
+    email_subject       TEXT,
+    email_body          TEXT,
+    webhook_endpoint_id TEXT REFERENCES webhook_endpoints (id),
+    enabled             BIGINT NOT NULL,
+    created_by          TEXT NOT NULL,
+    created_at          BIGINT NOT NULL
+);
 
 -- table card_setups
 CREATE TABLE card_setups (

@@ -10,10 +10,10 @@ use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId};
 use fairtill_core::ledger::Summary;
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::{
-    CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary,
-    FollowUp, HourlySales, ManagerOrder, NewWebhookEndpoint, Notification, Payout, ScheduleRequest,
-    ScheduledCharge, SettlementImport, SettlementReport, WebhookDelivery, WebhookEndpoint,
-    WebhookEndpointChange, WebhookSecret,
+    Automation, AutomationChange, CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord,
+    Device, EventSummary, FollowUp, HourlySales, ManagerOrder, NewAutomation, NewWebhookEndpoint,
+    Notification, Payout, ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
+    WebhookDelivery, WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
 };
 use fairtill_sync::{ClientError, CloseOutScope, Credential, ImportOptions, ManagerClient};
 use serde::Serialize;
@@ -367,6 +367,43 @@ pub async fn manager_change_webhook(
     let id: Uuid = parse(&endpoint_id, "a webhook endpoint id")?;
     let c = client(&state)?;
     answer(&state, c.change_webhook(id, &change).await)
+}
+
+/// Every automation.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_automations(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<Automation>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.automations().await)
+}
+
+/// Adds an automation.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_add_automation(
+    state: tauri::State<'_, AppState>,
+    automation: NewAutomation,
+) -> Result<Automation, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.add_automation(&automation).await)
+}
+
+/// Turns an automation off or on.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_change_automation(
+    state: tauri::State<'_, AppState>,
+    automation_id: String,
+    enabled: bool,
+) -> Result<Automation, ApiError> {
+    let id: Uuid = parse(&automation_id, "an automation id")?;
+    let c = client(&state)?;
+    answer(
+        &state,
+        c.change_automation(id, &AutomationChange { enabled }).await,
+    )
 }
 
 /// Gives a webhook endpoint a new secret.

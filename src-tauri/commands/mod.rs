@@ -6,6 +6,7 @@ pub mod event;
 pub mod manager;
 pub mod offers;
 pub mod orders;
+pub mod printer;
 pub mod sale;
 pub mod sync;
 pub mod till;

@@ -7,6 +7,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod automations;
 mod customers;
 mod follow_up;
 mod list;
@@ -18,6 +19,10 @@ mod settlement;
 mod version;
 mod webhooks;
 
+pub use automations::{
+    Automation, AutomationChange, AutomationEmail, AutomationNeed, AutomationRun,
+    AutomationTrigger, NewAutomation,
+};
 pub use customers::{CustomerMatch, CustomerRecord};
 pub use follow_up::{
     FollowUp, FollowUpAttempt, FollowUpState, Notification, NotificationState, RescheduleRequest,

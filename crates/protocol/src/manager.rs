@@ -166,6 +166,9 @@ pub struct ManagerOrder {
     /// The messages sent or waiting about it (receipts by email, a declined payment's notice),
     /// oldest first.
     pub messages: Vec<crate::Notification>,
+    /// The automations that ran for it, oldest first.
+    #[serde(default)]
+    pub automations: Vec<crate::AutomationRun>,
 }
 
 /// A device as the server knows it.

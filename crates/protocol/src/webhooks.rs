@@ -53,11 +53,15 @@ pub enum WebhookEvent {
     /// attempts, or ended by a manager. `data` is the follow-up with its final state.
     #[serde(rename = "follow_up.ended")]
     FollowUpEnded,
+    /// An automation ran for an order (sent to the automation's own endpoint, and to any that
+    /// receives this event). `data` holds the automation, the order and the payment.
+    #[serde(rename = "automation.ran")]
+    AutomationRan,
 }
 
 impl WebhookEvent {
     /// Every event, in the order they are shown.
-    pub const ALL: [WebhookEvent; 8] = [
+    pub const ALL: [WebhookEvent; 9] = [
         WebhookEvent::SaleRecorded,
         WebhookEvent::PaymentApproved,
         WebhookEvent::PaymentDeclined,
@@ -66,6 +70,7 @@ impl WebhookEvent {
         WebhookEvent::ConflictRaised,
         WebhookEvent::FollowUpStarted,
         WebhookEvent::FollowUpEnded,
+        WebhookEvent::AutomationRan,
     ];
 
     /// Its name, as in the `type` of a delivery and as stored.
@@ -79,6 +84,7 @@ impl WebhookEvent {
             WebhookEvent::ConflictRaised => "conflict.raised",
             WebhookEvent::FollowUpStarted => "follow_up.started",
             WebhookEvent::FollowUpEnded => "follow_up.ended",
+            WebhookEvent::AutomationRan => "automation.ran",
         }
     }
 

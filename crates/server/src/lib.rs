@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod automations;
 pub mod charging;
 pub mod logging;
 pub mod mail;

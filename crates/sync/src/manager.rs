@@ -6,11 +6,11 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
-    AuditEntry, CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord, Device,
-    EventSummary, FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
-    NewWebhookEndpoint, Notification, Payout, ReceiptEmailRequest, RescheduleRequest,
-    ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport, WebhookDelivery,
-    WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
+    AuditEntry, Automation, AutomationChange, CloseOut, ColumnMapping, Conflict, CustomerMatch,
+    CustomerRecord, Device, EventSummary, FollowUp, HourlySales, ListQuery, LoginRequest,
+    LoginResponse, ManagerOrder, NewAutomation, NewWebhookEndpoint, Notification, Payout,
+    ReceiptEmailRequest, RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport,
+    SettlementReport, WebhookDelivery, WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -264,6 +264,25 @@ impl ManagerClient {
         change: &WebhookEndpointChange,
     ) -> Result<WebhookEndpoint, ClientError> {
         self.patch(&format!("/webhooks/{id}"), change).await
+    }
+
+    /// Every automation, with the orders each ran for counted.
+    pub async fn automations(&self) -> Result<Vec<Automation>, ClientError> {
+        self.get("/automations", &()).await
+    }
+
+    /// Adds an automation.
+    pub async fn add_automation(&self, new: &NewAutomation) -> Result<Automation, ClientError> {
+        self.post("/automations", new).await
+    }
+
+    /// Turns an automation off or on.
+    pub async fn change_automation(
+        &self,
+        id: Uuid,
+        change: &AutomationChange,
+    ) -> Result<Automation, ClientError> {
+        self.patch(&format!("/automations/{id}"), change).await
     }
 
     /// Gives a webhook endpoint a new secret, shown once.

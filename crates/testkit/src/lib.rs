@@ -8,6 +8,7 @@
 //! - [`Smtp`]: a real SMTP server (aiosmtpd) on a loopback port, and what it received.
 //! - [`WebhookReceiver`]: a real HTTP server that checks webhook signatures with the
 //!   Standard Webhooks project's Python library, and what it received.
+//! - [`TestPrinter`]: a receipt printer on a loopback port (status answers, kept jobs).
 //!
 //! A dev-dependency only: nothing that ships links it.
 
@@ -15,11 +16,13 @@
 
 mod localstripe;
 pub mod orders;
+mod printer;
 mod server;
 pub mod smtp;
 pub mod webhooks;
 
 pub use localstripe::{Localstripe, TEST_KEY};
+pub use printer::{PrinterState, TestPrinter};
 pub use smtp::{Received, Smtp};
 pub use webhooks::{Delivery, WebhookReceiver};
 

@@ -3,4 +3,4 @@
 /**
  * What the UI can act on. Adding a code breaks the UI's type check until it is handled.
  */
-export type ErrorCode = "invalid" | "refused" | "not_found" | "conflict" | "busy" | "disk_full" | "storage" | "offline" | "sign_in" | "not_allowed" | "update_app" | "update_server";
+export type ErrorCode = "invalid" | "refused" | "not_found" | "conflict" | "busy" | "disk_full" | "storage" | "offline" | "sign_in" | "not_allowed" | "update_app" | "update_server" | "printer";

@@ -3,4 +3,4 @@
 /**
  * What happened, as a webhook's `type` names it.
  */
-export type WebhookEvent = "sale.recorded" | "payment.approved" | "payment.declined" | "refund.completed" | "order.written_off" | "conflict.raised" | "follow_up.started" | "follow_up.ended";
+export type WebhookEvent = "sale.recorded" | "payment.approved" | "payment.declined" | "refund.completed" | "order.written_off" | "conflict.raised" | "follow_up.started" | "follow_up.ended" | "automation.ran";

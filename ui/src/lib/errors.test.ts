@@ -17,6 +17,7 @@ describe('problemOf', () => {
       not_allowed: 'Not allowed: the server does not accept this device',
       update_app: 'Update Fairtill: this Fairtill app speaks sync API version 1',
       update_server: 'The server needs an update: newer than the server',
+      printer: 'The printer at 10.0.0.5:9100 is out of paper. The sale is recorded.',
     };
     for (const [code, text] of Object.entries(expected) as [ErrorCode, string][]) {
       const message = text.includes(': ') && HANDLING[code].title ? text.slice(text.indexOf(': ') + 2) : text;

@@ -27,6 +27,7 @@ export const HANDLING: Record<ErrorCode, Handling> = {
   not_allowed: { title: 'Not allowed', alert: false, transient: false },
   update_app: { title: 'Update Fairtill', alert: true, transient: false },
   update_server: { title: 'The server needs an update', alert: true, transient: false },
+  printer: { title: null, alert: false, transient: false },
 };
 
 /** A failure as a screen shows it. */

@@ -19,8 +19,13 @@ import type { EventSummary } from '../bindings/EventSummary';
 import type { FollowUp } from '../bindings/FollowUp';
 import type { Notification } from '../bindings/Notification';
 import type { ReceiptEmailView } from '../bindings/ReceiptEmailView';
+import type { PrinterSettings } from '../bindings/PrinterSettings';
+import type { Printed } from '../bindings/Printed';
+import type { Money } from '../bindings/Money';
 import type { NewWebhookEndpoint } from '../bindings/NewWebhookEndpoint';
 import type { WebhookDelivery } from '../bindings/WebhookDelivery';
+import type { Automation } from '../bindings/Automation';
+import type { NewAutomation } from '../bindings/NewAutomation';
 import type { WebhookEndpoint } from '../bindings/WebhookEndpoint';
 import type { WebhookEndpointChange } from '../bindings/WebhookEndpointChange';
 import type { WebhookSecret } from '../bindings/WebhookSecret';
@@ -181,9 +186,19 @@ export const managerFollowUps = (all: boolean) => call<FollowUp[]>('manager_foll
 export const managerEndFollowUp = (followUpId: string) => call<FollowUp>('manager_end_follow_up', { followUpId });
 export const emailReceipt = (orderId: string, email: string) =>
   call<ReceiptEmailView>('email_receipt', { orderId, email });
+export const printerSettings = () => call<PrinterSettings>('printer_settings');
+export const savePrinterSettings = (settings: PrinterSettings) =>
+  call<PrinterSettings>('save_printer_settings', { settings });
+export const printReceipt = (orderId: string, tendered: Money | null, change: Money | null) =>
+  call<Printed>('print_receipt', { orderId, tendered, change });
 export const receiptEmails = (orderId: string) => call<ReceiptEmailView[]>('receipt_emails', { orderId });
 export const managerEmailReceipt = (orderId: string, email: string | null) =>
   call<Notification>('manager_email_receipt', { orderId, email });
+export const managerAutomations = () => call<Automation[]>('manager_automations');
+export const managerAddAutomation = (automation: NewAutomation) =>
+  call<Automation>('manager_add_automation', { automation });
+export const managerChangeAutomation = (automationId: string, enabled: boolean) =>
+  call<Automation>('manager_change_automation', { automationId, enabled });
 export const managerWebhooks = () => call<WebhookEndpoint[]>('manager_webhooks');
 export const managerAddWebhook = (endpoint: NewWebhookEndpoint) =>
   call<WebhookSecret>('manager_add_webhook', { endpoint });

@@ -86,6 +86,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEvent, string> = {
   'conflict.raised': 'Conflict raised',
   'follow_up.started': 'Declined-payment follow-up started',
   'follow_up.ended': 'Declined-payment follow-up ended',
+  'automation.ran': 'An automation ran for an order',
 };
 
 /** Where a webhook delivery stands. */

@@ -2,6 +2,7 @@
 //! the OpenAPI document generated from them (`/openapi.json`).
 
 mod approval;
+mod automations;
 mod card_form;
 mod closeout;
 mod customers;
@@ -166,6 +167,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/manager/webhook-deliveries/{id}/resend",
             post(webhooks::resend),
+        )
+        .route(
+            "/v1/manager/automations",
+            get(automations::list).post(automations::add),
+        )
+        .route(
+            "/v1/manager/automations/{id}",
+            axum::routing::patch(automations::change),
         )
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -54,6 +54,9 @@ use utoipa::{Modify, OpenApi};
         super::webhooks::rotate,
         super::webhooks::deliveries,
         super::webhooks::resend,
+        super::automations::list,
+        super::automations::add,
+        super::automations::change,
     ),
     modifiers(&Tokens),
     tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"))

@@ -7,6 +7,7 @@
 //! as PostgreSQL does). Only the schema differs per backend, in
 //! `migrations/server/{sqlite,postgres}/`, and the lookup in its trigram index (`text`).
 
+mod automations;
 mod catalog;
 mod closeout;
 mod customers;

@@ -198,11 +198,13 @@ pub(crate) fn order(db: &mut dyn Db, id: OrderId, now: Timestamp) -> Result<Mana
         }
     }
     let messages = super::notifications::messages_of(db, "order_id", &id.to_string())?;
+    let automations = super::automations::runs_of(db, &id.to_string())?;
     Ok(ManagerOrder {
         view,
         device_names,
         conflicts,
         messages,
+        automations,
     })
 }
 

@@ -19,11 +19,11 @@ use uuid::Uuid;
 use super::{ms, query_one, Db, Result, Row, Storage, StorageError};
 use crate::params;
 
-/// The endpoints and the events each receives, read once per database transaction that may
-/// emit events (a push reads it once per batch). An endpoint that is off still gets its
-/// deliveries, stopped, so turning it on again sends everything it missed.
+/// The endpoints and the events each receives, and the automations that are on, read once per
+/// database transaction that may emit events (a push reads it once per batch). An endpoint that
+/// is off still gets its deliveries, stopped, so turning it on again sends everything it missed.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Subscribers(Vec<Subscriber>);
+pub(crate) struct Subscribers(Vec<Subscriber>, Vec<super::automations::Armed>);
 
 #[derive(Debug, Clone)]
 struct Subscriber {
@@ -44,7 +44,12 @@ impl Subscribers {
                 enabled: r.int(2)? == 1,
             });
         }
-        Ok(Subscribers(out))
+        Ok(Subscribers(out, super::automations::armed(db)?))
+    }
+
+    /// The automations that are on.
+    pub(crate) fn automations(&self) -> &[super::automations::Armed] {
+        &self.1
     }
 
     fn wants(&self, event: WebhookEvent) -> bool {
@@ -84,8 +89,27 @@ pub(crate) fn emit(
     data: Value,
     now: Timestamp,
 ) -> Result<()> {
-    if !subs.wants(event) {
-        return Ok(());
+    emit_also(db, subs, event, subject, data, now, None).map(|_| ())
+}
+
+/// Like [`emit`], and to the endpoint `also` as well (an automation's own) whatever events it
+/// receives. The message's id (`webhook-id`) when one was written.
+pub(crate) fn emit_also(
+    db: &mut dyn Db,
+    subs: &Subscribers,
+    event: WebhookEvent,
+    subject: &str,
+    data: Value,
+    now: Timestamp,
+    also: Option<&str>,
+) -> Result<Option<String>> {
+    let to: Vec<&Subscriber> = subs
+        .0
+        .iter()
+        .filter(|s| s.events.contains(&event) || also == Some(s.id.as_str()))
+        .collect();
+    if to.is_empty() {
+        return Ok(None);
     }
     let id = format!("msg_{}", Uuid::now_v7().simple());
     let payload = json!({ "type": event.as_str(), "timestamp": now.to_string(), "data": data });
@@ -101,9 +125,9 @@ pub(crate) fn emit(
         ],
     )?;
     if written == 0 {
-        return Ok(());
+        return Ok(None);
     }
-    for sub in subs.0.iter().filter(|s| s.events.contains(&event)) {
+    for sub in to {
         let state = if sub.enabled {
             DeliveryState::Pending
         } else {
@@ -121,7 +145,7 @@ pub(crate) fn emit(
             ],
         )?;
     }
-    Ok(())
+    Ok(Some(id))
 }
 
 /// Like [`emit`], reading the subscribers first: for the one event of a step outside a push.
@@ -167,10 +191,14 @@ pub(crate) fn record_stored(
             serde_json::to_value(write_off)?,
             now,
         ),
-        Record::Transaction { transaction } if subs.wants_any(&MONEY) => {
+        Record::Transaction { transaction }
+            if subs.wants_any(&MONEY) || !subs.automations().is_empty() =>
+        {
             money_moved(db, subs, &transaction.id.to_string(), now)
         }
-        Record::ResultChange { transaction_id, .. } if subs.wants_any(&MONEY) => {
+        Record::ResultChange { transaction_id, .. }
+            if subs.wants_any(&MONEY) || !subs.automations().is_empty() =>
+        {
             money_moved(db, subs, &transaction_id.to_string(), now)
         }
         Record::Transaction { .. }
@@ -189,7 +217,7 @@ pub(crate) fn record_stored(
 }
 
 /// A payment approved or declined, or a refund completed, by transaction `id`'s stored kind
-/// and result.
+/// and result; an approved payment also runs the automations its order sets off.
 fn money_moved(db: &mut dyn Db, subs: &Subscribers, id: &str, now: Timestamp) -> Result<()> {
     let Some(row) = query_one(
         db,
@@ -207,6 +235,12 @@ fn money_moved(db: &mut dyn Db, subs: &Subscribers, id: &str, now: Timestamp) ->
         ("refund", "approved") => WebhookEvent::RefundCompleted,
         _ => return Ok(()),
     };
+    if event == WebhookEvent::PaymentApproved && !subs.automations().is_empty() {
+        super::automations::payment_approved(db, subs, id, now)?;
+    }
+    if !subs.wants(event) {
+        return Ok(());
+    }
     let transaction = match serde_json::from_str::<Record>(&row.text(2)?)? {
         Record::Transaction { transaction } => serde_json::to_value(transaction)?,
         other => serde_json::to_value(other)?,
