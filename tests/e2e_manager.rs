@@ -43,6 +43,7 @@ fn draft(name: &str, price: &str, tax: TaxPolicy) -> OrderDraft {
         tax,
         customer: None,
         note: None,
+        referrer: None,
     }
 }
 
@@ -343,7 +344,37 @@ async fn a_manager_reconciles() {
     rx.trust(&secret);
     ui.shot("manager-webhook-secret").await;
     ui.click("[data-testid=webhook-secret-close]").await;
-    // A third till sells and syncs: the sale and its payment are delivered, signed.
+
+    step("An automation: after a paid sale of a candle, call the fulfilment endpoint.");
+    ui.click("[data-testid=manager-tab-automations]").await;
+    ui.el("[data-testid=no-automations]").await;
+    ui.set("[data-testid=automation-name]", "Candle care guide")
+        .await;
+    ui.set("[data-testid=automation-sku]", "CANDLE").await;
+    // Broken template first: refused in words.
+    ui.set("[data-testid=automation-subject]", "Your {{ candle")
+        .await;
+    ui.click("[data-testid=automation-add]").await;
+    ui.wait_text("[data-testid=automations-problem]", "does not render")
+        .await;
+    ui.click("[data-testid=automation-email]").await;
+    ui.el("[data-testid=automation-endpoint]")
+        .await
+        .select_by_index(1)
+        .await
+        .unwrap();
+    ui.click("[data-testid=automation-add]").await;
+    ui.wait_text(
+        "[data-testid=automations-done]",
+        "runs after every paid sale of 1 × CANDLE",
+    )
+    .await;
+    ui.shot("manager-automations").await;
+    ui.click("[data-testid=manager-tab-webhooks]").await;
+    ui.click("[data-testid=webhook-open]").await;
+
+    // A third till sells and syncs: the sale, its payment and the automation's run are
+    // delivered, signed.
     let c = till(&dir.path().join("booth-c.db"), "C");
     {
         let mut c = c.lock().unwrap();
@@ -364,21 +395,24 @@ async fn a_manager_reconciles() {
     sync_once(&c, &client_c, event_id, &no_progress)
         .await
         .unwrap();
-    let got = rx.wait_until(std::time::Duration::from_secs(20), |g| g.len() >= 2);
+    let got = rx.wait_until(std::time::Duration::from_secs(20), |g| g.len() >= 3);
     let mut kinds: Vec<&str> = got.iter().map(fairtill_testkit::Delivery::event).collect();
     kinds.sort_unstable();
-    assert_eq!(kinds, ["payment.approved", "sale.recorded"]);
+    assert_eq!(
+        kinds,
+        ["automation.ran", "payment.approved", "sale.recorded"]
+    );
     assert!(got.iter().all(|d| d.verified == [true]), "{got:?}");
-    ui.wait_text("[data-testid=webhook-counts]", "2 delivered")
+    ui.wait_text("[data-testid=webhook-counts]", "3 delivered")
         .await;
-    ui.wait_count("[data-testid=webhook-delivery]", 2).await;
+    ui.wait_count("[data-testid=webhook-delivery]", 3).await;
     ui.wait_text("[data-testid=webhook-deliveries]", "Delivered")
         .await;
     ui.shot("manager-webhooks").await;
     ui.click("[data-testid=webhook-resend]").await;
     ui.wait_text("[data-testid=webhooks-done]", "Sending it again")
         .await;
-    rx.wait_until(std::time::Duration::from_secs(20), |g| g.len() >= 3);
+    rx.wait_until(std::time::Duration::from_secs(20), |g| g.len() >= 4);
 
     step("The quilt's receipt by email from its order: queued (this server has no mail server yet), in the order's message log.");
     ui.click("[data-testid=manager-tab-transactions]").await;
@@ -396,6 +430,29 @@ async fn a_manager_reconciles() {
     ui.wait_text("[data-testid=order-message-state]", "Waiting to send")
         .await;
     ui.shot("manager-order-receipt").await;
+
+    step("Commissions: Ana earns 10 % of her net sales; the report, and a run again that says nothing changed.");
+    ui.click("[data-testid=manager-tab-commissions]").await;
+    ui.el("[data-testid=no-commission-rules]").await;
+    ui.set("[data-testid=commission-rate]", "0").await;
+    ui.set("[data-testid=commission-name]", "Ana").await;
+    ui.click("[data-testid=commission-add]").await;
+    ui.wait_text("[data-testid=commissions-problem]", "above 0")
+        .await;
+    ui.set("[data-testid=commission-rate]", "10").await;
+    ui.click("[data-testid=commission-add]").await;
+    ui.wait_text(
+        "[data-testid=commissions-done]",
+        "Staff Ana earns 10 % of net sales on every line",
+    )
+    .await;
+    ui.click("[data-testid=commission-run]").await;
+    ui.wait_text("[data-testid=commission-totals]", "staff Ana")
+        .await;
+    ui.shot("manager-commissions").await;
+    ui.click("[data-testid=commission-run]").await;
+    ui.wait_text("[data-testid=commission-no-change]", "Nothing changed")
+        .await;
 
     step("The server goes away: the workspace says it is offline and stays signed in.");
     drop(server);

@@ -30,6 +30,20 @@ card_setups.id text NOT NULL
 card_setups.customer_id text NOT NULL
 card_setups.created_at bigint NOT NULL
 card_setups.finished_at bigint
+commission_rules.id text NOT NULL
+commission_rules.beneficiary_kind text NOT NULL
+commission_rules.beneficiary text NOT NULL
+commission_rules.rate text NOT NULL
+commission_rules.scope text NOT NULL
+commission_rules.needs text
+commission_rules.created_by text NOT NULL
+commission_rules.created_at bigint NOT NULL
+commission_rules.retired_at bigint
+commission_runs.id text NOT NULL
+commission_runs.period text NOT NULL
+commission_runs.ran_at bigint NOT NULL
+commission_runs.ran_by text NOT NULL
+commission_runs.body text NOT NULL
 conflict_devices.conflict_id text NOT NULL
 conflict_devices.device_id text NOT NULL
 conflicts.id text NOT NULL
@@ -284,6 +298,9 @@ automations automations_pkey PRIMARY KEY (id)
 automations automations_trigger_kind_check CHECK ((trigger_kind = ANY (ARRAY['product'::text, 'offer'::text])))
 automations automations_webhook_endpoint_id_fkey FOREIGN KEY (webhook_endpoint_id) REFERENCES webhook_endpoints(id)
 card_setups card_setups_pkey PRIMARY KEY (id)
+commission_rules commission_rules_beneficiary_kind_check CHECK ((beneficiary_kind = ANY (ARRAY['staff'::text, 'referrer'::text])))
+commission_rules commission_rules_pkey PRIMARY KEY (id)
+commission_runs commission_runs_pkey PRIMARY KEY (id)
 conflict_devices conflict_devices_pkey PRIMARY KEY (conflict_id, device_id)
 conflicts conflicts_kind_check CHECK ((kind = ANY (ARRAY['over_refund'::text, 'over_capture'::text, 'duplicate_reference'::text, 'offer_name_taken'::text])))
 conflicts conflicts_pkey PRIMARY KEY (id)
@@ -339,6 +356,9 @@ CREATE INDEX automation_runs_order ON public.automation_runs USING btree (order_
 CREATE UNIQUE INDEX automation_runs_pkey ON public.automation_runs USING btree (automation_id, order_id)
 CREATE UNIQUE INDEX automations_pkey ON public.automations USING btree (id)
 CREATE UNIQUE INDEX card_setups_pkey ON public.card_setups USING btree (id)
+CREATE UNIQUE INDEX commission_rules_pkey ON public.commission_rules USING btree (id)
+CREATE INDEX commission_runs_period ON public.commission_runs USING btree (period, ran_at)
+CREATE UNIQUE INDEX commission_runs_pkey ON public.commission_runs USING btree (id)
 CREATE INDEX conflict_devices_device ON public.conflict_devices USING btree (device_id)
 CREATE UNIQUE INDEX conflict_devices_pkey ON public.conflict_devices USING btree (conflict_id, device_id)
 CREATE INDEX conflicts_open ON public.conflicts USING btree (created_at) WHERE (resolved_at IS NULL)

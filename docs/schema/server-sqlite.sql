@@ -1,8 +1,11 @@
--- The server's SQLite schema at version 9, as a fresh database has it.
+-- The server's SQLite schema at version 10, as a fresh database has it.
 -- Written by crates/server/tests/schema.rs; do not edit.
 
 -- index automation_runs_order
 CREATE INDEX automation_runs_order ON automation_runs (order_id);
+
+-- index commission_runs_period
+CREATE INDEX commission_runs_period ON commission_runs (period, ran_at);
 
 -- index conflict_devices_device
 CREATE INDEX conflict_devices_device ON conflict_devices (device_id);
@@ -129,6 +132,28 @@ CREATE TABLE card_setups (
     customer_id TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     finished_at BIGINT
+);
+
+-- table commission_rules
+CREATE TABLE commission_rules (
+    id               TEXT PRIMARY KEY,
+    beneficiary_kind TEXT NOT NULL CHECK (beneficiary_kind IN ('staff', 'referrer')),
+    beneficiary      TEXT NOT NULL,
+    rate             TEXT NOT NULL,
+    scope            TEXT NOT NULL,
+    needs            TEXT,
+    created_by       TEXT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    retired_at       BIGINT
+);
+
+-- table commission_runs
+CREATE TABLE commission_runs (
+    id         TEXT PRIMARY KEY,
+    period     TEXT NOT NULL,
+    ran_at     BIGINT NOT NULL,
+    ran_by     TEXT NOT NULL,
+    body       TEXT NOT NULL
 );
 
 -- table conflict_devices

@@ -10,10 +10,11 @@ use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId};
 use fairtill_core::ledger::Summary;
 use fairtill_core::Timestamp;
 use fairtill_sync::protocol::{
-    Automation, AutomationChange, CloseOut, ColumnMapping, Conflict, CustomerMatch, CustomerRecord,
-    Device, EventSummary, FollowUp, HourlySales, ManagerOrder, NewAutomation, NewWebhookEndpoint,
-    Notification, Payout, ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
-    WebhookDelivery, WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
+    Automation, AutomationChange, CloseOut, ColumnMapping, CommissionPeriod, CommissionRule,
+    CommissionRun, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary, FollowUp,
+    HourlySales, ManagerOrder, NewAutomation, NewCommissionRule, NewWebhookEndpoint, Notification,
+    Payout, ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport, WebhookDelivery,
+    WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
 };
 use fairtill_sync::{ClientError, CloseOutScope, Credential, ImportOptions, ManagerClient};
 use serde::Serialize;
@@ -367,6 +368,68 @@ pub async fn manager_change_webhook(
     let id: Uuid = parse(&endpoint_id, "a webhook endpoint id")?;
     let c = client(&state)?;
     answer(&state, c.change_webhook(id, &change).await)
+}
+
+/// Every commission rule.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_commission_rules(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<CommissionRule>, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.commission_rules().await)
+}
+
+/// Adds a commission rule.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_add_commission_rule(
+    state: tauri::State<'_, AppState>,
+    rule: NewCommissionRule,
+) -> Result<CommissionRule, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.add_commission_rule(&rule).await)
+}
+
+/// Retires a commission rule.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_retire_commission_rule(
+    state: tauri::State<'_, AppState>,
+    rule_id: String,
+) -> Result<CommissionRule, ApiError> {
+    let id: Uuid = parse(&rule_id, "a commission rule id")?;
+    let c = client(&state)?;
+    answer(&state, c.retire_commission_rule(id).await)
+}
+
+/// Runs the commission report for a period.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_run_commissions(
+    state: tauri::State<'_, AppState>,
+    period: CommissionPeriod,
+) -> Result<CommissionRun, ApiError> {
+    let c = client(&state)?;
+    answer(&state, c.run_commissions(&period).await)
+}
+
+/// Saves a commission run as CSV at `path`; the bytes written.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn manager_export_commissions(
+    state: tauri::State<'_, AppState>,
+    run_id: String,
+    path: String,
+) -> Result<u64, ApiError> {
+    let id: Uuid = parse(&run_id, "a commission run id")?;
+    let c = client(&state)?;
+    let state = &state;
+    save_to(&path, |mut file| async move {
+        let n = answer(state, c.export_commissions(id, &mut file).await)?;
+        Ok((n, file))
+    })
+    .await
 }
 
 /// Every automation.

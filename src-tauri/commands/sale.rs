@@ -26,6 +26,10 @@ pub struct Cart {
     pub customer: Option<Customer>,
     /// A free note.
     pub note: Option<String>,
+    /// Who referred the customer, if anyone (for their commission).
+    #[serde(default)]
+    #[ts(optional)]
+    pub referrer: Option<String>,
 }
 
 /// How the customer pays.
@@ -100,6 +104,10 @@ pub(crate) fn draft(till: &Till, cart: Cart) -> Result<OrderDraft, ApiError> {
         tax: event.map(|e| e.tax).unwrap_or_else(TaxPolicy::none),
         customer: cart.customer.filter(|c| *c != Customer::default()),
         note: cart.note.filter(|n| !n.trim().is_empty()),
+        referrer: cart
+            .referrer
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
     })
 }
 

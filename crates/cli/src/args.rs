@@ -263,6 +263,7 @@ impl Record {
             tax: TaxPolicy::none(),
             customer: Some(customer),
             note: None,
+            referrer: None,
         };
         let kind = if self.authorize {
             PaymentKind::Authorize {

@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod catalog;
+pub mod commission;
 pub mod csv_text;
 pub mod customer;
 pub mod event;

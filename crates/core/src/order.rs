@@ -79,6 +79,11 @@ pub struct OrderDraft {
     pub customer: Option<Customer>,
     /// A free note.
     pub note: Option<String>,
+    /// Who referred the customer (a name or code), for their commission. Absent in orders made
+    /// before referrers were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub referrer: Option<String>,
 }
 
 /// A placed order. Immutable once placed; its state comes from the ledger.
@@ -420,6 +425,7 @@ mod tests {
             tax,
             customer: None,
             note: None,
+            referrer: None,
         }
     }
 

@@ -653,6 +653,7 @@ fn summary_is_per_currency_and_never_adds_currencies() {
         tax: TaxPolicy::none(),
         customer: None,
         note: None,
+        referrer: None,
     };
     let eur_order = Order::place(
         fairtill_core::ids::OrderId(stamp.id),

@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod automations;
+mod commissions;
 mod customers;
 mod follow_up;
 mod list;
@@ -22,6 +23,10 @@ mod webhooks;
 pub use automations::{
     Automation, AutomationChange, AutomationEmail, AutomationNeed, AutomationRun,
     AutomationTrigger, NewAutomation,
+};
+pub use commissions::{
+    Beneficiary, CommissionChange, CommissionLine, CommissionPeriod, CommissionRule, CommissionRun,
+    CommissionScope, CommissionTotal, NewCommissionRule,
 };
 pub use customers::{CustomerMatch, CustomerRecord};
 pub use follow_up::{

@@ -43,6 +43,7 @@ fn sale() -> (Order, Transaction) {
         tax: TaxPolicy::none(),
         customer: None,
         note: None,
+        referrer: None,
     };
     let order = Order::place(
         OrderId(Uuid::from_u128(2)),

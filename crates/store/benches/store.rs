@@ -84,6 +84,7 @@ fn draft() -> OrderDraft {
         tax: TaxPolicy::new(TaxMode::Inclusive, Decimal::from(20), Decimal::from(5)).unwrap(),
         customer: None,
         note: None,
+        referrer: None,
     }
 }
 

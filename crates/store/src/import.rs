@@ -189,6 +189,7 @@ fn parse_row(
         tax: TaxPolicy::none(),
         customer: Some(customer),
         note: get("note"),
+        referrer: None,
     }
     .with_checked_customer()
     .map_err(|e| e.to_string())?;

@@ -6,11 +6,12 @@ use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
-    AuditEntry, Automation, AutomationChange, CloseOut, ColumnMapping, Conflict, CustomerMatch,
-    CustomerRecord, Device, EventSummary, FollowUp, HourlySales, ListQuery, LoginRequest,
-    LoginResponse, ManagerOrder, NewAutomation, NewWebhookEndpoint, Notification, Payout,
-    ReceiptEmailRequest, RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport,
-    SettlementReport, WebhookDelivery, WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
+    AuditEntry, Automation, AutomationChange, CloseOut, ColumnMapping, CommissionPeriod,
+    CommissionRule, CommissionRun, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary,
+    FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder, NewAutomation,
+    NewCommissionRule, NewWebhookEndpoint, Notification, Payout, ReceiptEmailRequest,
+    RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
+    WebhookDelivery, WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -264,6 +265,46 @@ impl ManagerClient {
         change: &WebhookEndpointChange,
     ) -> Result<WebhookEndpoint, ClientError> {
         self.patch(&format!("/webhooks/{id}"), change).await
+    }
+
+    /// Every commission rule.
+    pub async fn commission_rules(&self) -> Result<Vec<CommissionRule>, ClientError> {
+        self.get("/commission-rules", &()).await
+    }
+
+    /// Adds a commission rule.
+    pub async fn add_commission_rule(
+        &self,
+        new: &NewCommissionRule,
+    ) -> Result<CommissionRule, ClientError> {
+        self.post("/commission-rules", new).await
+    }
+
+    /// Retires a commission rule.
+    pub async fn retire_commission_rule(&self, id: Uuid) -> Result<CommissionRule, ClientError> {
+        self.post(
+            &format!("/commission-rules/{id}/retire"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Runs the commission report for a period (and compares it with the last run of it).
+    pub async fn run_commissions(
+        &self,
+        period: &CommissionPeriod,
+    ) -> Result<CommissionRun, ClientError> {
+        self.post("/commission-runs", period).await
+    }
+
+    /// A kept commission run as CSV, into `out`; the bytes written.
+    pub async fn export_commissions(
+        &self,
+        id: Uuid,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64, ClientError> {
+        self.download(&format!("/commission-runs/{id}/csv"), &(), out)
+            .await
     }
 
     /// Every automation, with the orders each ran for counted.

@@ -26,5 +26,6 @@ pub fn one_line(sku: &str, price: Money) -> OrderDraft {
         tax: TaxPolicy::none(),
         customer: None,
         note: None,
+        referrer: None,
     }
 }

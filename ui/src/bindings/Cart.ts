@@ -22,4 +22,8 @@ customer: Customer | null,
 /**
  * A free note.
  */
-note: string | null, };
+note: string | null, 
+/**
+ * Who referred the customer, if anyone (for their commission).
+ */
+referrer?: string, };

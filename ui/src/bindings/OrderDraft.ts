@@ -32,4 +32,9 @@ customer: Customer | null,
 /**
  * A free note.
  */
-note: string | null, };
+note: string | null, 
+/**
+ * Who referred the customer (a name or code), for their commission. Absent in orders made
+ * before referrers were recorded.
+ */
+referrer?: string, };

@@ -36,6 +36,8 @@ class AppState {
   orderDiscount = $state<DiscountInput>(noDiscount());
   customer = $state<CustomerInput>({ name: '', email: '', phone: '' });
   note = $state('');
+  /** Who referred the customer (for their commission). */
+  referrer = $state('');
 
   /** Re-reads the till's status (event, staff, open session, counts). */
   async refresh() {
@@ -56,6 +58,7 @@ class AppState {
     this.orderDiscount = noDiscount();
     this.customer = { name: '', email: '', phone: '' };
     this.note = '';
+    this.referrer = '';
   }
 }
 

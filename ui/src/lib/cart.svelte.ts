@@ -127,6 +127,7 @@ export function toCart(
   orderDiscount: DiscountInput,
   customer: CustomerInput,
   note: string,
+  referrer = '',
 ): { cart: Cart } | { problem: string } {
   for (const [i, l] of lines.entries()) {
     const p = lineProblem(l);
@@ -150,6 +151,7 @@ export function toCart(
           }
         : null,
       note: blank(note),
+      referrer: blank(referrer) ?? undefined,
     },
   };
 }

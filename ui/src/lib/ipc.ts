@@ -25,6 +25,10 @@ import type { Money } from '../bindings/Money';
 import type { NewWebhookEndpoint } from '../bindings/NewWebhookEndpoint';
 import type { WebhookDelivery } from '../bindings/WebhookDelivery';
 import type { Automation } from '../bindings/Automation';
+import type { CommissionPeriod } from '../bindings/CommissionPeriod';
+import type { CommissionRule } from '../bindings/CommissionRule';
+import type { CommissionRun } from '../bindings/CommissionRun';
+import type { NewCommissionRule } from '../bindings/NewCommissionRule';
 import type { NewAutomation } from '../bindings/NewAutomation';
 import type { WebhookEndpoint } from '../bindings/WebhookEndpoint';
 import type { WebhookEndpointChange } from '../bindings/WebhookEndpointChange';
@@ -194,6 +198,15 @@ export const printReceipt = (orderId: string, tendered: Money | null, change: Mo
 export const receiptEmails = (orderId: string) => call<ReceiptEmailView[]>('receipt_emails', { orderId });
 export const managerEmailReceipt = (orderId: string, email: string | null) =>
   call<Notification>('manager_email_receipt', { orderId, email });
+export const managerCommissionRules = () => call<CommissionRule[]>('manager_commission_rules');
+export const managerAddCommissionRule = (rule: NewCommissionRule) =>
+  call<CommissionRule>('manager_add_commission_rule', { rule });
+export const managerRetireCommissionRule = (ruleId: string) =>
+  call<CommissionRule>('manager_retire_commission_rule', { ruleId });
+export const managerRunCommissions = (period: CommissionPeriod) =>
+  call<CommissionRun>('manager_run_commissions', { period });
+export const managerExportCommissions = (runId: string, path: string) =>
+  call<number>('manager_export_commissions', { runId, path });
 export const managerAutomations = () => call<Automation[]>('manager_automations');
 export const managerAddAutomation = (automation: NewAutomation) =>
   call<Automation>('manager_add_automation', { automation });

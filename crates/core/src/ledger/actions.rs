@@ -293,6 +293,7 @@ mod tests {
             tax: TaxPolicy::none(),
             customer: None,
             note: None,
+            referrer: None,
         };
         let s = stamp(at);
         let order =

@@ -99,6 +99,7 @@ impl Till {
             tax: TaxPolicy::none(),
             customer: None,
             note: None,
+            referrer: None,
         };
         let order = Order::place(
             id,

@@ -5,6 +5,7 @@ mod approval;
 mod automations;
 mod card_form;
 mod closeout;
+mod commissions;
 mod customers;
 mod device;
 mod error;
@@ -175,6 +176,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/manager/automations/{id}",
             axum::routing::patch(automations::change),
+        )
+        .route(
+            "/v1/manager/commission-rules",
+            get(commissions::rules).post(commissions::add_rule),
+        )
+        .route(
+            "/v1/manager/commission-rules/{id}/retire",
+            post(commissions::retire_rule),
+        )
+        .route("/v1/manager/commission-runs", post(commissions::run))
+        .route(
+            "/v1/manager/commission-runs/{id}",
+            get(commissions::get_run),
+        )
+        .route(
+            "/v1/manager/commission-runs/{id}/csv",
+            get(commissions::run_csv_file),
         )
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -57,6 +57,12 @@ use utoipa::{Modify, OpenApi};
         super::automations::list,
         super::automations::add,
         super::automations::change,
+        super::commissions::rules,
+        super::commissions::add_rule,
+        super::commissions::retire_rule,
+        super::commissions::run,
+        super::commissions::get_run,
+        super::commissions::run_csv_file,
     ),
     modifiers(&Tokens),
     tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"))

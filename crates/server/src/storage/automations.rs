@@ -281,7 +281,7 @@ fn one(db: &mut dyn Db, id: Uuid) -> Result<Automation> {
 }
 
 /// What an offer's automation needs: every line's SKU, at the units the offer sells.
-fn offer_needs(db: &mut dyn Db, id: &str) -> Result<Vec<AutomationNeed>> {
+pub(crate) fn offer_needs(db: &mut dyn Db, id: &str) -> Result<Vec<AutomationNeed>> {
     let Some(row) = query_one(
         db,
         "SELECT body FROM records WHERE record_type = 'offer' AND record_id = $1",

@@ -10,6 +10,7 @@
 mod automations;
 mod catalog;
 mod closeout;
+mod commissions;
 mod customers;
 mod devices;
 mod follow_up;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/postgres/0007_follow_up.sql"),
     include_str!("../../../../migrations/server/postgres/0008_after_the_sale.sql"),
     include_str!("../../../../migrations/server/postgres/0009_automations.sql"),
+    include_str!("../../../../migrations/server/postgres/0010_commissions.sql"),
 ];
 
 /// Advisory lock keys (any constants unique to Fairtill).

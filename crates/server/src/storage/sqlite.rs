@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/sqlite/0007_follow_up.sql"),
     include_str!("../../../../migrations/server/sqlite/0008_after_the_sale.sql"),
     include_str!("../../../../migrations/server/sqlite/0009_automations.sql"),
+    include_str!("../../../../migrations/server/sqlite/0010_commissions.sql"),
 ];
 
 /// The embedded SQLite backend.

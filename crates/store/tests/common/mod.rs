@@ -58,6 +58,7 @@ pub fn draft_in(code: &str, lines: &[(&str, &str, u32)]) -> OrderDraft {
         tax: TaxPolicy::none(),
         customer: None,
         note: None,
+        referrer: None,
     }
 }
 
