@@ -21,8 +21,9 @@
     clippy::cast_sign_loss
 )]
 
+mod support;
+
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,20 +32,10 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::Router;
-use fairtill_core::event::SaleContext;
-use fairtill_core::ids::{DeviceId, OrderId};
-use fairtill_core::ledger::{
-    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxResult,
-};
-use fairtill_core::order::Order;
 use fairtill_core::Timestamp;
-use fairtill_protocol::{Record, API_VERSION_HEADER};
-use fairtill_testkit::{Db, Kind, Server, MANAGER_PASSWORD};
+use fairtill_protocol::API_VERSION_HEADER;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
-/// Sales per push: two records each, up to the batch limit.
-const BATCH: usize = fairtill_protocol::MAX_BATCH / 2;
 const AT_ONCE: usize = 256;
 
 /// What the receiver saw: order id → arrival, and the webhook-ids.
@@ -71,120 +62,6 @@ async fn receive(
     "ok"
 }
 
-fn sale(device: DeviceId, n: usize) -> (Vec<Record>, String) {
-    let now = Timestamp::now();
-    let context = SaleContext {
-        device_id: device,
-        event_id: None,
-        staff: "ana".into(),
-    };
-    let order = Order::place(
-        OrderId(Uuid::now_v7()),
-        format!("B1-{n:06}"),
-        context.clone(),
-        now,
-        fairtill_testkit::orders::one_line("PRINT", fairtill_testkit::orders::usd("10.00")),
-    )
-    .unwrap();
-    let mut ledger = Ledger::new();
-    let stamp = |id| Stamp {
-        id,
-        at: now,
-        context: context.clone(),
-    };
-    ledger
-        .execute(
-            &Command::PlaceOrder {
-                order: Box::new(order.clone()),
-            },
-            &stamp(order.id.0),
-        )
-        .unwrap();
-    let facts = ledger
-        .execute(
-            &Command::Pay(Payment {
-                kind: PaymentKind::Sale,
-                order_ids: vec![order.id],
-                amount: fairtill_testkit::orders::usd("10.00"),
-                method: PaymentMethod::Cash,
-                result: TxResult::Approved,
-                replaces: None,
-            }),
-            &stamp(Uuid::now_v7()),
-        )
-        .unwrap();
-    let Some(Fact::Recorded { tx }) = facts.into_iter().next() else {
-        panic!("no sale recorded")
-    };
-    let id = order.id.to_string();
-    (
-        vec![
-            Record::Order {
-                order: Box::new(order),
-            },
-            Record::Transaction { transaction: tx },
-        ],
-        id,
-    )
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-struct Api {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Api {
-    async fn post(&self, path: &str, token: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header(
-                API_VERSION_HEADER,
-                fairtill_protocol::API_VERSION.to_string(),
-            )
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success(), "{path}: {}", res.status());
-        res.json().await.unwrap()
-    }
-
-    /// Pushes `n` sales in batches; each order's push end, and the time it all took.
-    async fn push_sales(
-        &self,
-        token: &str,
-        device: DeviceId,
-        n: usize,
-    ) -> (HashMap<String, Instant>, Duration) {
-        let mut ends = HashMap::new();
-        let started = Instant::now();
-        let mut made = 0;
-        while made < n {
-            let mut records = Vec::new();
-            let mut ids = Vec::new();
-            for _ in 0..BATCH.min(n - made) {
-                let (r, id) = sale(device, made);
-                records.extend(r);
-                ids.push(id);
-                made += 1;
-            }
-            self.post("/v1/push", token, json!({ "records": records }))
-                .await;
-            let end = Instant::now();
-            for id in ids {
-                ends.insert(id, end);
-            }
-        }
-        (ends, started.elapsed())
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -201,47 +78,18 @@ async fn main() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let db = Db::new(Kind::Sqlite);
-    let code = db.new_code("Bench till");
-    db.add_manager("alex");
-    let server = Server::start_with(&db, "127.0.0.1:0", Stdio::inherit(), &[]);
-    let http = reqwest::Client::new();
-    let api = Api {
-        http: http.clone(),
-        url: server.url.clone(),
-    };
-    let device = DeviceId(Uuid::now_v7());
-    let enrolled: Value = http
-        .post(format!("{}/v1/enroll", server.url))
-        .header(
-            API_VERSION_HEADER,
-            fairtill_protocol::API_VERSION.to_string(),
-        )
-        .json(&json!({ "code": code, "device_id": device, "device_code": "B1" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = enrolled["token"].as_str().unwrap().to_string();
-    let login: Value = http
-        .post(format!("{}/v1/manager/login", server.url))
-        .header(
-            API_VERSION_HEADER,
-            fairtill_protocol::API_VERSION.to_string(),
-        )
-        .json(&json!({ "name": "alex", "password": MANAGER_PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let manager = login["token"].as_str().unwrap().to_string();
+    let support::Bench {
+        db: _db,
+        server,
+        api,
+        device,
+        token,
+        manager,
+    } = support::start().await;
+    let http = api.http.clone();
 
     // 1. The bare POST loop: a delivery-sized body, AT_ONCE in flight.
-    let (sample, _) = sale(device, 0);
+    let (sample, _) = support::sale(device, 0);
     let body = json!({ "type": "sale.recorded", "timestamp": Timestamp::now().to_string(), "data": sample[0] }).to_string();
     let bare_started = Instant::now();
     let mut flights = tokio::task::JoinSet::new();
@@ -374,9 +222,9 @@ async fn main() {
         "live: push {:.2} s = {:.0} sales/s while sending; delay from its push's end to arrival: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
         live_push.as_secs_f64(),
         rate(live_push),
-        percentile(&delays, 0.5),
-        percentile(&delays, 0.99),
-        percentile(&delays, 1.0)
+        support::percentile(&delays, 0.5),
+        support::percentile(&delays, 0.99),
+        support::percentile(&delays, 1.0)
     );
     println!("webhook-ids received more than once: {repeats}");
     drop(server);
