@@ -272,6 +272,15 @@ fn sale_commands() {
         json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "cash", "tendered": "20"}}),
     );
     assert_eq!(receipt["change"]["amount"], "7.50");
+    // The referrer typed under Alt+M is kept on the order, trimmed, for their commission.
+    let mut referred = cart(vec![line("MUG", "12.50", 1)]);
+    referred["referrer"] = json!("  CLUB7 ");
+    let receipt_ref = h.ok(
+        "charge",
+        json!({"cart": referred, "tender": {"type": "cash", "tendered": ""}}),
+    );
+    assert_eq!(receipt_ref["order"]["order"]["referrer"], "CLUB7");
+    assert!(receipt["order"]["order"].get("referrer").is_none(), "absent when none");
     assert!(receipt["sale"]["receipt"]
         .as_str()
         .unwrap()
