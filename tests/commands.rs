@@ -280,7 +280,10 @@ fn sale_commands() {
         json!({"cart": referred, "tender": {"type": "cash", "tendered": ""}}),
     );
     assert_eq!(receipt_ref["order"]["order"]["referrer"], "CLUB7");
-    assert!(receipt["order"]["order"].get("referrer").is_none(), "absent when none");
+    assert!(
+        receipt["order"]["order"].get("referrer").is_none(),
+        "absent when none"
+    );
     assert!(receipt["sale"]["receipt"]
         .as_str()
         .unwrap()
