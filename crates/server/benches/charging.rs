@@ -21,16 +21,14 @@
     clippy::cast_sign_loss
 )]
 
+mod support;
+
 use std::process::Stdio;
 use std::time::Instant;
 
 use fairtill_core::customer::{Customer, CustomerProfile, SavedCard};
-use fairtill_core::event::SaleContext;
-use fairtill_core::ids::{CustomerId, DeviceId, OrderId, TxId};
-use fairtill_core::ledger::{
-    Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxResult,
-};
-use fairtill_core::order::Order;
+use fairtill_core::ids::{CustomerId, DeviceId, TxId};
+use fairtill_core::ledger::{PaymentMethod, TxResult};
 use fairtill_core::Timestamp;
 use fairtill_protocol::{Record, API_VERSION_HEADER};
 use fairtill_testkit::{Db, Kind, Localstripe, Server, TEST_KEY};
@@ -83,74 +81,19 @@ impl Till {
 
 /// An order of one 10.00 line and a charge of it to `card`, as a till records them.
 fn sale(till: &Till, n: usize, customer: CustomerId, card: &SavedCard) -> (Vec<Record>, TxId) {
-    let now = Timestamp::now();
-    let context = SaleContext {
-        device_id: till.device,
-        event_id: None,
-        staff: "ana".into(),
+    let method = PaymentMethod::CardOnFile {
+        customer,
+        card: card.id.clone(),
+        brand: card.brand.clone(),
+        last4: card.last4.clone(),
     };
-    let stamp = |id| Stamp {
-        id,
-        at: now,
-        context: context.clone(),
-    };
-    let order = Order::place(
-        OrderId(Uuid::now_v7()),
-        format!("B1-{n:06}"),
-        context.clone(),
-        now,
-        fairtill_testkit::orders::one_line("PRINT", fairtill_testkit::orders::usd("10.00")),
-    )
-    .unwrap();
-    let mut ledger = Ledger::new();
-    ledger
-        .execute(
-            &Command::PlaceOrder {
-                order: Box::new(order.clone()),
-            },
-            &stamp(order.id.0),
-        )
-        .unwrap();
-    let facts = ledger
-        .execute(
-            &Command::Pay(Payment {
-                kind: PaymentKind::Sale,
-                order_ids: vec![order.id],
-                amount: fairtill_testkit::orders::usd("10.00"),
-                method: PaymentMethod::CardOnFile {
-                    customer,
-                    card: card.id.clone(),
-                    brand: card.brand.clone(),
-                    last4: card.last4.clone(),
-                },
-                result: TxResult::Unknown,
-                replaces: None,
-            }),
-            &stamp(Uuid::now_v7()),
-        )
-        .unwrap();
-    let Some(Fact::Recorded { tx }) = facts.into_iter().next() else {
-        panic!("no charge recorded")
-    };
-    let id = tx.id;
-    (
-        vec![
-            Record::Order {
-                order: Box::new(order),
-            },
-            Record::Transaction { transaction: tx },
-        ],
-        id,
-    )
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    let (records, _, tx) = support::sale_paid_by(till.device, n, method, TxResult::Unknown);
+    (records, tx)
 }
 
 fn summary(mut ms: Vec<f64>) -> (f64, f64) {
     ms.sort_by(f64::total_cmp);
-    (percentile(&ms, 0.5), percentile(&ms, 0.9))
+    (support::percentile(&ms, 0.5), support::percentile(&ms, 0.9))
 }
 
 #[tokio::main]

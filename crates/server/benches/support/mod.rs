@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fairtill_core::event::SaleContext;
-use fairtill_core::ids::{DeviceId, OrderId};
+use fairtill_core::ids::{DeviceId, OrderId, TxId};
 use fairtill_core::ledger::{
     Command, Fact, Ledger, Payment, PaymentKind, PaymentMethod, Stamp, TxResult,
 };
@@ -28,6 +28,18 @@ pub const BATCH: usize = fairtill_protocol::MAX_BATCH / 2;
 
 /// A sale of one 10.00 line of `PRINT`: its order and cash payment, and the order's id.
 pub fn sale(device: DeviceId, n: usize) -> (Vec<Record>, String) {
+    let (records, order, _) = sale_paid_by(device, n, PaymentMethod::Cash, TxResult::Approved);
+    (records, order)
+}
+
+/// An order of one 10.00 line of `PRINT` and a payment of it by `method` with `result`, as a
+/// till records them: the records, the order's id and the payment's.
+pub fn sale_paid_by(
+    device: DeviceId,
+    n: usize,
+    method: PaymentMethod,
+    result: TxResult,
+) -> (Vec<Record>, String, TxId) {
     let now = Timestamp::now();
     let context = SaleContext {
         device_id: device,
@@ -62,8 +74,8 @@ pub fn sale(device: DeviceId, n: usize) -> (Vec<Record>, String) {
                 kind: PaymentKind::Sale,
                 order_ids: vec![order.id],
                 amount: fairtill_testkit::orders::usd("10.00"),
-                method: PaymentMethod::Cash,
-                result: TxResult::Approved,
+                method,
+                result,
                 replaces: None,
             }),
             &stamp(Uuid::now_v7()),
@@ -72,7 +84,7 @@ pub fn sale(device: DeviceId, n: usize) -> (Vec<Record>, String) {
     let Some(Fact::Recorded { tx }) = facts.into_iter().next() else {
         panic!("no sale recorded")
     };
-    let id = order.id.to_string();
+    let (order_id, tx_id) = (order.id.to_string(), tx.id);
     (
         vec![
             Record::Order {
@@ -80,7 +92,8 @@ pub fn sale(device: DeviceId, n: usize) -> (Vec<Record>, String) {
             },
             Record::Transaction { transaction: tx },
         ],
-        id,
+        order_id,
+        tx_id,
     )
 }
 
