@@ -190,6 +190,10 @@ struct ReceiptArgs {
     /// checked when the server starts.
     #[arg(long, env = "FAIRTILL_MAIL_TEMPLATES")]
     mail_templates: Option<PathBuf>,
+    /// The time zone receipts give their time in (an IANA name such as `Europe/Berlin`);
+    /// UTC, said so on the receipt, when not set.
+    #[arg(long, env = "FAIRTILL_TIME_ZONE")]
+    time_zone: Option<String>,
 }
 
 /// The receipt settings, the templates checked.
@@ -211,7 +215,24 @@ fn receipt_settings(args: &ReceiptArgs) -> anyhow::Result<ReceiptSettings> {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty()),
     };
-    Ok(ReceiptSettings { seller, templates })
+    let zone = match args
+        .time_zone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+    {
+        None => jiff::tz::TimeZone::UTC,
+        Some(name) => jiff::tz::TimeZone::get(name).map_err(|e| {
+            anyhow::anyhow!(
+                "FAIRTILL_TIME_ZONE {name:?} is not a time zone this machine knows ({e})"
+            )
+        })?,
+    };
+    Ok(ReceiptSettings {
+        seller,
+        templates,
+        zone,
+    })
 }
 
 /// How the webhooks managers register for are sent.

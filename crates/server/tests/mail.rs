@@ -144,6 +144,7 @@ async fn receipts(kind: Kind) {
             ("FAIRTILL_SELLER_NAME", "Gallery Night"),
             ("FAIRTILL_SELLER_ADDRESS", "1 Fair Street|10115 Berlin"),
             ("FAIRTILL_SELLER_TAX_ID", "DE123456789"),
+            ("FAIRTILL_TIME_ZONE", "Europe/Berlin"),
         ],
     )
     .await;
@@ -245,6 +246,17 @@ async fn receipts(kind: Kind) {
     );
     assert!(mail.text.contains("Hello Jürgen Müller,"), "{}", mail.text);
     assert!(mail.text.contains("Total: 86.00 USD"), "{}", mail.text);
+    // The receipt's time is the seller's (FAIRTILL_TIME_ZONE), not UTC.
+    let local = order
+        .created_at
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").unwrap())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    assert!(
+        mail.text.contains(&format!("of {local} is attached")),
+        "{local}: {}",
+        mail.text
+    );
     let html = mail.html.as_deref().unwrap();
     assert!(html.contains("<strong>86.00 USD</strong>"), "{html}");
     assert_eq!(mail.attachments.len(), 1, "{mail:?}");
@@ -383,6 +395,20 @@ async fn receipts(kind: Kind) {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(
         said.contains("receipt.html:2") && said.contains("totl"),
+        "{said}"
+    );
+    // So does a time zone the machine does not know.
+    let out = std::process::Command::new(fairtill_testkit::server_bin())
+        .arg("--database")
+        .arg(&db.spec)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("FAIRTILL_TIME_ZONE", "Europe/Atlantis")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("\"Europe/Atlantis\" is not a time zone"),
         "{said}"
     );
 }

@@ -20,6 +20,8 @@ pub struct ReceiptSettings {
     pub seller: Seller,
     /// The templates.
     pub templates: Templates,
+    /// The time zone a receipt's time is given in.
+    pub zone: jiff::tz::TimeZone,
 }
 
 /// Checks an email address as the mail server will need it.
@@ -35,7 +37,7 @@ pub fn render(
     settings: &ReceiptSettings,
     view: &fairtill_core::ledger::OrderView,
 ) -> Result<ReceiptMessage, StorageError> {
-    let receipt = Receipt::of(view, &settings.seller);
+    let receipt = Receipt::of_in(view, &settings.seller, &settings.zone);
     let m = settings.templates.render(&receipt).map_err(|e| {
         StorageError::Invalid(format!("the receipt's template does not render: {e}"))
     })?;
