@@ -38,44 +38,20 @@ use uuid::Uuid;
 const ONLINE: usize = 30;
 
 struct Till {
-    http: reqwest::Client,
-    url: String,
+    api: support::Api,
     token: String,
     device: DeviceId,
 }
 
 impl Till {
     async fn post(&self, path: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header(
-                API_VERSION_HEADER,
-                fairtill_protocol::API_VERSION.to_string(),
-            )
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success(), "{path}: {}", res.status());
-        res.json().await.unwrap()
+        self.api.post(path, &self.token, body).await
     }
 
     async fn progress(&self, tx: TxId, wait_ms: u64) -> Value {
-        self.http
-            .get(format!("{}/v1/payments/{tx}?wait_ms={wait_ms}", self.url))
-            .header(
-                API_VERSION_HEADER,
-                fairtill_protocol::API_VERSION.to_string(),
-            )
-            .bearer_auth(&self.token)
-            .send()
+        self.api
+            .get_json(&format!("/v1/payments/{tx}?wait_ms={wait_ms}"), &self.token)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 }
 
@@ -139,8 +115,10 @@ async fn main() {
         .await
         .unwrap();
     let till = Till {
-        http: http.clone(),
-        url: server.url.clone(),
+        api: support::Api {
+            http: http.clone(),
+            url: server.url.clone(),
+        },
         token: enrolled["token"].as_str().unwrap().to_string(),
         device,
     };

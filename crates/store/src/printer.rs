@@ -45,14 +45,14 @@ impl PrinterSettings {
     }
 }
 
-fn paper_code(p: Paper) -> &'static str {
+fn paper_name(p: Paper) -> &'static str {
     match p {
         Paper::Mm58 => "mm58",
         Paper::Mm80 => "mm80",
     }
 }
 
-fn code_code(c: ReceiptCode) -> &'static str {
+fn code_name(c: ReceiptCode) -> &'static str {
     match c {
         ReceiptCode::Qr => "qr",
         ReceiptCode::Barcode => "barcode",
@@ -131,8 +131,8 @@ impl Till {
                  seller_name = ?5, seller_address = ?6, tax_id = ?7 WHERE singleton = 1",
             params![
                 address,
-                paper_code(settings.paper),
-                code_code(settings.code),
+                paper_name(settings.paper),
+                code_name(settings.code),
                 settings.auto_print,
                 settings.seller_name.trim(),
                 lines.join("\n"),
