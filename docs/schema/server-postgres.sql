@@ -207,6 +207,10 @@ settlement_rows.currency text NOT NULL
 settlement_rows.at bigint NOT NULL
 settlement_rows.last4 text
 settlement_rows.approval_code text
+sign_in_failures.key text NOT NULL
+sign_in_failures.failures bigint NOT NULL
+sign_in_failures.last_at bigint NOT NULL
+sign_in_failures.blocked_until bigint NOT NULL
 till_closes.session_id text NOT NULL
 till_closes.seq bigint NOT NULL
 till_closes.device_id text NOT NULL
@@ -336,6 +340,7 @@ settlement_matches settlement_matches_pkey PRIMARY KEY (import_id, line)
 settlement_matches settlement_matches_state_check CHECK ((state = ANY (ARRAY['matched'::text, 'amount_mismatch'::text, 'suggested'::text, 'confirmed'::text, 'linked'::text])))
 settlement_rows settlement_rows_kind_check CHECK ((kind = ANY (ARRAY['payment'::text, 'refund'::text])))
 settlement_rows settlement_rows_pkey PRIMARY KEY (import_id, line)
+sign_in_failures sign_in_failures_pkey PRIMARY KEY (key)
 till_closes till_closes_pkey PRIMARY KEY (session_id)
 till_sessions till_sessions_pkey PRIMARY KEY (id)
 transaction_totals transaction_totals_pkey PRIMARY KEY (event_id, device_id, staff, method, currency, kind, parent_kind, result)
@@ -406,6 +411,8 @@ CREATE UNIQUE INDEX settlement_imports_pkey ON public.settlement_imports USING b
 CREATE UNIQUE INDEX settlement_matches_import_id_transaction_id_key ON public.settlement_matches USING btree (import_id, transaction_id)
 CREATE UNIQUE INDEX settlement_matches_pkey ON public.settlement_matches USING btree (import_id, line)
 CREATE UNIQUE INDEX settlement_rows_pkey ON public.settlement_rows USING btree (import_id, line)
+CREATE INDEX sign_in_failures_last ON public.sign_in_failures USING btree (last_at)
+CREATE UNIQUE INDEX sign_in_failures_pkey ON public.sign_in_failures USING btree (key)
 CREATE UNIQUE INDEX till_closes_pkey ON public.till_closes USING btree (session_id)
 CREATE INDEX till_sessions_event ON public.till_sessions USING btree (event_id, opened_at)
 CREATE UNIQUE INDEX till_sessions_pkey ON public.till_sessions USING btree (id)

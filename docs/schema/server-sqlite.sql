@@ -1,4 +1,4 @@
--- The server's SQLite schema at version 10, as a fresh database has it.
+-- The server's SQLite schema at version 11, as a fresh database has it.
 -- Written by crates/server/tests/schema.rs; do not edit.
 
 -- index automation_runs_order
@@ -54,6 +54,9 @@ CREATE INDEX scheduled_charges_due ON scheduled_charges (charge_at) WHERE state 
 
 -- index scheduled_charges_order
 CREATE INDEX scheduled_charges_order ON scheduled_charges (order_id);
+
+-- index sign_in_failures_last
+CREATE INDEX sign_in_failures_last ON sign_in_failures (last_at);
 
 -- index till_sessions_event
 CREATE INDEX till_sessions_event ON till_sessions (event_id, opened_at);
@@ -441,6 +444,14 @@ CREATE TABLE settlement_rows (
     approval_code TEXT,
     PRIMARY KEY (import_id, line)
 ) STRICT;
+
+-- table sign_in_failures
+CREATE TABLE sign_in_failures (
+    key           TEXT PRIMARY KEY,
+    failures      BIGINT NOT NULL,
+    last_at       BIGINT NOT NULL,
+    blocked_until BIGINT NOT NULL
+);
 
 -- table till_closes
 CREATE TABLE till_closes (

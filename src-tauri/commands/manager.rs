@@ -178,14 +178,25 @@ pub fn manager_session(state: tauri::State<'_, AppState>) -> Result<Option<Manag
         .map(|s| s.view.clone()))
 }
 
-/// Signs out: the token leaves the keyring.
+/// Signs out: the server stops accepting the token, and it leaves the keyring. When the server
+/// cannot be reached the token still leaves the keyring; `false` then says the server keeps
+/// accepting it until it expires.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub fn manager_sign_out(state: tauri::State<'_, AppState>) -> Result<(), ApiError> {
-    if let Some(session) = state.manager.lock().map_err(|_| busy())?.take() {
-        Credential::for_manager(&session.view.server_url, &session.view.name)?.forget()?;
-    }
-    Ok(())
+pub async fn manager_sign_out(state: tauri::State<'_, AppState>) -> Result<bool, ApiError> {
+    let session = state.manager.lock().map_err(|_| busy())?.take();
+    let Some(session) = session else {
+        return Ok(true);
+    };
+    let revoked = match session.client.sign_out().await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "the server could not be told of the sign-out");
+            false
+        }
+    };
+    Credential::for_manager(&session.view.server_url, &session.view.name)?.forget()?;
+    Ok(revoked)
 }
 
 /// Every till the server knows.

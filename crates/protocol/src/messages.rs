@@ -140,6 +140,9 @@ pub enum ErrorCode {
     ServerTooOld,
     /// The body or batch is too large: send less at once.
     PayloadTooLarge,
+    /// Too many failed sign-ins from this name or address: wait the answer's `Retry-After`
+    /// seconds before trying again.
+    TooManyAttempts,
     /// The server is busy (its database is locked or has no free connection): try again soon.
     Busy,
     /// The server failed: try again later.
@@ -156,6 +159,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::TooManyAttempts => 429,
             ErrorCode::Busy => 503,
             ErrorCode::Internal => 500,
         }

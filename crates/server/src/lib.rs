@@ -8,9 +8,11 @@
 pub mod api;
 pub mod auth;
 pub mod automations;
+pub mod backup;
 pub mod charging;
 pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod processor;
 pub mod receipts;
 pub mod settlement;

@@ -12,9 +12,10 @@ use fairtill_server::auth;
 use fairtill_server::charging::{Charging, ChargingConfig};
 use fairtill_server::logging::{self, LogFormat};
 use fairtill_server::mail::{MailConfig, Mailer, SmtpSecurity};
+use fairtill_server::metrics::Metrics;
 use fairtill_server::processor::stripe;
 use fairtill_server::receipts::{templates::Templates, Seller};
-use fairtill_server::storage::{FollowUpPolicy, Storage};
+use fairtill_server::storage::{FollowUpPolicy, Storage, Throttle};
 use fairtill_server::webhooks;
 use jiff::{SignedDuration, Timestamp};
 
@@ -60,6 +61,11 @@ enum Cmd {
         /// PEM private key for --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the
+        /// client, for the sign-in throttle and the audit log. Without it the connection's
+        /// peer is the client.
+        #[arg(long, env = "FAIRTILL_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
         /// The card processor (Stripe) the server charges cards on file through.
         #[command(flatten)]
         stripe: Box<StripeArgs>,
@@ -79,6 +85,20 @@ enum Cmd {
     /// Manage manager accounts.
     #[command(subcommand)]
     Manager(ManagerCmd),
+    /// Back up the embedded database to a new file, while the server serves it (for
+    /// PostgreSQL use pg_dump).
+    Backup {
+        /// The backup file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the embedded database with a backup. The server must be stopped; the database
+    /// it replaces is kept beside it.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 /// Stripe's settings. The secret key is read from a file or the environment, never from the
@@ -431,6 +451,11 @@ fn read_password() -> anyhow::Result<String> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     logging::init(cli.log_format);
+    match &cli.command {
+        Cmd::Backup { to } => return backup(&cli.database, to),
+        Cmd::Restore { from } => return restore(&cli.database, from),
+        Cmd::Serve { .. } | Cmd::Device(_) | Cmd::Manager(_) => {}
+    }
     let storage = Storage::open(&cli.database)
         .await
         .with_context(|| format!("cannot open the server database {}", cli.database))?;
@@ -439,11 +464,22 @@ async fn main() -> anyhow::Result<()> {
             bind,
             tls_cert,
             tls_key,
+            trusted_proxies,
             stripe,
             mail,
             webhooks,
             receipts,
         } => {
+            // Held for as long as the process runs: no restore replaces the database under it.
+            let _serving = match storage.backend_name() {
+                "sqlite" => Some(
+                    fairtill_server::backup::hold_while_serving(std::path::Path::new(
+                        &cli.database,
+                    ))
+                    .with_context(|| format!("cannot lock {}", cli.database))?,
+                ),
+                _ => None,
+            };
             let receipts = Arc::new(receipt_settings(&receipts)?);
             let settings = Arc::clone(&receipts);
             let storage = storage.with_receipts(Arc::new(move |view| {
@@ -472,6 +508,9 @@ async fn main() -> anyhow::Result<()> {
                 webhooks: Some(deliverer),
                 receipts,
                 now: Timestamp::now,
+                throttle: Throttle::default(),
+                trusted_proxies,
+                metrics: Arc::new(Metrics::new()),
             });
             let app = router(state);
             match (tls_cert, tls_key) {
@@ -501,7 +540,7 @@ async fn main() -> anyhow::Result<()> {
                     });
                     axum_server::from_tcp_rustls(listener, config)?
                         .handle(handle)
-                        .serve(app.into_make_service())
+                        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                         .await?;
                 }
                 _ => {
@@ -511,9 +550,12 @@ async fn main() -> anyhow::Result<()> {
                     let addr = listener.local_addr()?;
                     println!("fairtill-server listening on http://{addr}");
                     tracing::info!(%addr, tls = false, "listening");
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(shutdown())
-                        .await?;
+                    axum::serve(
+                        listener,
+                        app.into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(shutdown())
+                    .await?;
                 }
             }
         }
@@ -581,10 +623,68 @@ async fn main() -> anyhow::Result<()> {
                 println!("{:<24} added {}", m.name, m.created_at);
             }
         }
+        Cmd::Backup { .. } | Cmd::Restore { .. } => {}
     }
     Ok(())
 }
 
+/// The embedded database's path, or why there is none.
+fn sqlite_path(database: &str, what: &str) -> anyhow::Result<PathBuf> {
+    anyhow::ensure!(
+        !(database.starts_with("postgres://") || database.starts_with("postgresql://")),
+        "{what} is for the embedded database; for PostgreSQL use pg_dump and pg_restore (see the README)"
+    );
+    Ok(PathBuf::from(database))
+}
+
+fn backup(database: &str, to: &std::path::Path) -> anyhow::Result<()> {
+    let path = sqlite_path(database, "backup")?;
+    let s = fairtill_server::backup::backup(&path, to)?;
+    println!(
+        "backed up {} to {}: schema version {}, {} records, {} bytes",
+        path.display(),
+        to.display(),
+        s.schema_version,
+        s.records,
+        s.bytes
+    );
+    Ok(())
+}
+
+fn restore(database: &str, from: &std::path::Path) -> anyhow::Result<()> {
+    let path = sqlite_path(database, "restore")?;
+    let r = fairtill_server::backup::restore(from, &path, Timestamp::now())?;
+    println!(
+        "restored {} from {}: schema version {}, {} records",
+        path.display(),
+        from.display(),
+        r.summary.schema_version,
+        r.summary.records
+    );
+    if let Some(kept) = r.kept {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
+    println!("start the server: it upgrades the schema if the backup is older");
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM (what systemd sends to stop a service). The server then stops
+/// taking connections and finishes the requests it has (a push in flight is answered).
 async fn shutdown() {
-    let _ = tokio::signal::ctrl_c().await;
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; stop the server with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
 }

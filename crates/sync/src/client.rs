@@ -100,6 +100,8 @@ impl ClientError {
             ErrorCode::ClientTooOld => ClientError::UpdateApp(message),
             ErrorCode::ServerTooOld => ClientError::UpdateServer(message),
             ErrorCode::PayloadTooLarge => ClientError::TooLarge(message),
+            // Only sign-in is throttled: a refused sign-in, in the server's words (the wait).
+            ErrorCode::TooManyAttempts => ClientError::SignIn(message),
             ErrorCode::Busy => ClientError::Busy(message),
             ErrorCode::Internal => ClientError::ServerFailed(message),
         }

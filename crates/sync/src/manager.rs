@@ -160,6 +160,16 @@ impl ManagerClient {
         Ok(written)
     }
 
+    /// Signs out: the server stops accepting this client's token at once. A token the server
+    /// no longer knows (expired, or signed out before) is signed out already.
+    pub async fn sign_out(&self) -> Result<(), ClientError> {
+        let req = self.client.http().post(self.url("/logout"));
+        match self.client.respond(req).await {
+            Ok(_) | Err(ClientError::Unauthorized(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every till the server knows.
     pub async fn devices(&self) -> Result<Vec<Device>, ClientError> {
         self.get("/devices", &()).await

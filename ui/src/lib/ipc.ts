@@ -159,7 +159,8 @@ export const managerSignIn = (serverUrl: string, name: string, password: string)
 export const managerResume = (serverUrl: string, name: string) =>
   call<ManagerView | null>('manager_resume', { serverUrl, name });
 export const managerSession = () => call<ManagerView | null>('manager_session');
-export const managerSignOut = () => call<null>('manager_sign_out');
+/** Signs out; `false` when the server could not be told (its sign-in then lasts until it expires). */
+export const managerSignOut = () => call<boolean>('manager_sign_out');
 export const managerDevices = () => call<Device[]>('manager_devices');
 export const managerEvents = () => call<EventSummary[]>('manager_events');
 export const managerTransactions = (filter: TxFilter, deviceId: string | null, after: string | null) =>

@@ -61,6 +61,7 @@ pub async fn push(
         .storage
         .push(device.id, req.records, (state.now)())
         .await?;
+    state.metrics.pushed(&results);
     // A charge or refund just stored is sent at once, not at the next poll.
     if let Some(charging) = &state.charging {
         charging.wake();

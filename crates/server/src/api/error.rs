@@ -10,19 +10,43 @@ use fairtill_protocol::{ErrorBody, ErrorCode, MAX_BODY_BYTES};
 use crate::storage::StorageError;
 
 /// Seconds a client is asked to wait when the server is busy.
-const BUSY_RETRY_AFTER_SECS: u32 = 2;
+const BUSY_RETRY_AFTER_SECS: u64 = 2;
 
 /// An error response.
 #[derive(Debug)]
-pub struct ApiError(pub ErrorBody);
+pub struct ApiError {
+    /// What the client reads.
+    pub body: ErrorBody,
+    /// Seconds to wait before trying again, sent as `Retry-After` (busy: a short default).
+    pub retry_after: Option<u64>,
+}
 
 impl ApiError {
     /// An error with a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError(ErrorBody {
-            code,
-            message: message.into(),
-        })
+        ApiError {
+            body: ErrorBody {
+                code,
+                message: message.into(),
+            },
+            retry_after: None,
+        }
+    }
+
+    /// Too many failed sign-ins: try again after `seconds`.
+    pub fn too_many_attempts(seconds: u64) -> Self {
+        let wait = match seconds {
+            0..=1 => "a second".to_string(),
+            2..=119 => format!("{seconds} seconds"),
+            _ => format!("{} minutes", seconds.div_ceil(60)),
+        };
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..ApiError::new(
+                ErrorCode::TooManyAttempts,
+                format!("too many failed sign-ins; try again in {wait}"),
+            )
+        }
     }
 
     /// A malformed request or a refused value.
@@ -44,21 +68,23 @@ impl ApiError {
 /// or email in a search), and no customer data belongs in a log.
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.0.code)
+        write!(f, "{:?}", self.body.code)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let busy = self.0.code == ErrorCode::Busy;
-        let mut response = (status, Json(self.0)).into_response();
-        if busy {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(BUSY_RETRY_AFTER_SECS),
-            );
+        let status = StatusCode::from_u16(self.body.code.status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = match self.body.code {
+            ErrorCode::Busy => Some(self.retry_after.unwrap_or(BUSY_RETRY_AFTER_SECS)),
+            _ => self.retry_after,
+        };
+        let mut response = (status, Json(self.body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

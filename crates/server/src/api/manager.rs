@@ -19,25 +19,41 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::request::{check_batch, ApiJson, ApiQuery, ApiVersion, AuthManager};
+use super::request::{
+    check_batch, ApiJson, ApiQuery, ApiVersion, AuthManager, BearerToken, ClientAddress,
+};
 use super::AppState;
 use crate::auth;
-use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, ServerFilter};
+use crate::storage::{AuditEntry, Conflict, ConflictFilter, Device, Gate, ServerFilter};
 use fairtill_protocol::blank;
 
 /// How long a manager's sign-in lasts.
 pub const SESSION_HOURS: i64 = 12;
 
-/// Sign in as a manager.
+/// Sign in as a manager. Failed attempts slow down the next ones, per name and per address:
+/// after the free ones, each must wait (429 with `Retry-After`) twice as long as the last.
 #[utoipa::path(post, path = "/v1/manager/login", tag = "manager", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
     _: ApiVersion,
+    ClientAddress(address): ClientAddress,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<ApiJson<LoginResponse>, ApiError> {
     let name = req.name.trim().to_string();
+    let now = (state.now)();
+    let gate = state
+        .storage
+        .sign_in_attempt(name.clone(), address.clone(), now, state.throttle)
+        .await?;
+    if let Gate::Wait(wait) = gate {
+        tracing::warn!(%address, "sign-in refused: too many failed attempts");
+        let seconds = u64::try_from(wait.as_millis()).map_or(u64::MAX, |ms| ms.div_ceil(1000));
+        return Err(ApiError::too_many_attempts(seconds));
+    }
     let stored = state.storage.manager_password_hash(name.clone()).await?;
     let password = req.password;
     let ok =
@@ -45,22 +61,46 @@ pub async fn login(
             .await
             .map_err(ApiError::internal)?;
     if !ok {
+        tracing::info!(%address, "sign-in failed");
+        state.storage.sign_in_failed(name, address, now).await?;
         return Err(crate::storage::StorageError::BadLogin.into());
     }
-    let now = (state.now)();
     let expires_at = now
         .checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS))
         .map_err(ApiError::internal)?;
     let token = auth::new_token();
     state
         .storage
-        .add_manager_token(name.clone(), auth::hash(&token), now, expires_at)
+        .signed_in(name.clone(), address, auth::hash(&token), now, expires_at)
         .await?;
     Ok(ApiJson(LoginResponse {
         token,
         name,
         expires_at,
     }))
+}
+
+/// Sign out: the token stops working at once, on every server process. A token that is not
+/// valid (expired, or signed out before) is a 401.
+#[utoipa::path(post, path = "/v1/manager/logout", tag = "manager", security(("manager_token" = [])),
+    responses((status = 204, description = "Signed out"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    BearerToken(token): BearerToken,
+) -> Result<axum::http::StatusCode, ApiError> {
+    match state
+        .storage
+        .sign_out(auth::hash(&token), (state.now)())
+        .await?
+    {
+        Some(_) => Ok(axum::http::StatusCode::NO_CONTENT),
+        None => Err(ApiError::new(
+            fairtill_protocol::ErrorCode::Unauthorized,
+            "that manager sign-in is not valid or has expired; there is nothing to sign out",
+        )),
+    }
 }
 
 /// Every enrolled device.

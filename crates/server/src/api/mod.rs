@@ -10,6 +10,7 @@ mod customers;
 mod device;
 mod error;
 mod follow_up;
+mod health;
 mod manager;
 mod openapi;
 mod payments;
@@ -30,7 +31,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::charging::Charging;
-use crate::storage::Storage;
+use crate::metrics::Metrics;
+use crate::storage::{Storage, Throttle};
 use crate::webhooks::Deliverer;
 
 pub use error::ApiError;
@@ -69,6 +71,12 @@ pub struct AppState {
     pub receipts: Arc<ReceiptSettings>,
     /// The clock (fixed in some tests).
     pub now: fn() -> jiff::Timestamp,
+    /// How failed manager sign-ins slow down the next ones.
+    pub throttle: Throttle,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the peer is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The whole API.
@@ -93,6 +101,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/approve/{token}", get(approval::page))
         .route("/approve/{token}/done", post(approval::done))
         .route("/v1/manager/login", post(manager::login))
+        .route("/v1/manager/logout", post(manager::logout))
         .route("/v1/manager/devices", get(manager::devices))
         .route("/v1/manager/transactions", get(manager::transactions))
         .route("/v1/manager/transactions.csv", get(manager::export_csv))
@@ -195,7 +204,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(commissions::run_csv_file),
         )
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            health::measure,
+        ))
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
             REQUEST_ID_HEADER,
         )))

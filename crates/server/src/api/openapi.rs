@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         super::payments::finish_card_setup,
         super::payments::webhook,
         super::manager::login,
+        super::manager::logout,
         super::manager::devices,
         super::manager::transactions,
         super::manager::summary,
@@ -63,9 +64,12 @@ use utoipa::{Modify, OpenApi};
         super::commissions::run,
         super::commissions::get_run,
         super::commissions::run_csv_file,
+        super::health::healthz,
+        super::health::readyz,
+        super::health::metrics,
     ),
     modifiers(&Tokens),
-    tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"))
+    tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"), (name = "operator", description = "For the operator's monitoring"))
 )]
 pub struct ApiDoc;
 

@@ -93,7 +93,7 @@ pub async fn progress(
     loop {
         let mut now = state.storage.payment_progress(device.id, id).await?;
         if state.charging.is_none() && now.state == JobState::Due {
-            now.message = Some(no_processor().0.message);
+            now.message = Some(no_processor().body.message);
         }
         if settled(&now) || tokio::time::Instant::now() >= deadline {
             return Ok(ApiJson(now));

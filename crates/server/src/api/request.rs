@@ -5,11 +5,13 @@
 //! - [`ApiJson`] and [`ApiQuery`]: a JSON body and a query string.
 //! - [`ApiVersion`]: an unauthenticated request (enroll, sign-in) that speaks our API version.
 //! - [`AuthDevice`] and [`AuthManager`]: a device's or a manager's bearer token, after the
-//!   version check.
+//!   version check; [`BearerToken`]: the token itself, to sign it out.
+//! - [`ClientAddress`]: who is asking, for the sign-in throttle and the audit log.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -142,5 +144,116 @@ impl FromRequestParts<Arc<AppState>> for AuthManager {
             ErrorCode::Unauthorized,
             "that manager sign-in is not valid or has expired; sign in again",
         ))
+    }
+}
+
+/// A bearer token as sent (a manager signing out), after the version check.
+pub struct BearerToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        version_and_token(&parts.headers, "sign in as a manager first")
+            .map(|t| BearerToken(t.to_string()))
+    }
+}
+
+/// The client's IP address: the connection's peer or, when the peer is one of the server's
+/// trusted proxies, the address that proxy was asked by (the last one in `X-Forwarded-For`
+/// that is not itself a trusted proxy). `unknown` when the server runs without peer addresses.
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddress(
+            client_ip(peer, &parts.headers, &state.trusted_proxies)
+                .map_or_else(|| "unknown".to_string(), |ip| ip.to_string()),
+        ))
+    }
+}
+
+/// The client behind `peer`, read through the trusted proxies' `X-Forwarded-For` lines
+/// (each proxy appends the address it was asked by, so they are read from the right).
+fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut ip = peer?.to_canonical();
+    if !trusted.contains(&ip) {
+        return Some(ip);
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.into_iter().rev() {
+        let Ok(next) = hop.parse::<IpAddr>() else {
+            // Not an address: whatever wrote it is not to be trusted further.
+            return Some(ip);
+        };
+        ip = next.to_canonical();
+        if !trusted.contains(&ip) {
+            return Some(ip);
+        }
+    }
+    Some(ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_is_read_through_trusted_proxies_only() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let peer = Some(proxy);
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // Not behind a trusted proxy: the peer, whatever the header says.
+        assert_eq!(
+            client_ip(ip("192.0.2.7"), &forwarded(&["1.2.3.4"]), &[proxy]),
+            ip("192.0.2.7")
+        );
+        // Behind one: the address it appended, not what the client wrote before it.
+        assert_eq!(
+            client_ip(peer, &forwarded(&["6.6.6.6, 198.51.100.9"]), &[proxy]),
+            ip("198.51.100.9")
+        );
+        assert_eq!(
+            client_ip(
+                peer,
+                &forwarded(&["6.6.6.6", "198.51.100.9, 10.0.0.2"]),
+                &[proxy]
+            ),
+            ip("198.51.100.9")
+        );
+        // A garbled hop stops the walk; no header leaves the proxy itself.
+        assert_eq!(
+            client_ip(peer, &forwarded(&["nonsense"]), &[proxy]),
+            Some(proxy)
+        );
+        assert_eq!(client_ip(peer, &HeaderMap::new(), &[proxy]), Some(proxy));
+        // An IPv4 peer seen through an IPv6 socket is the IPv4 address.
+        assert_eq!(
+            client_ip(ip("::ffff:192.0.2.7"), &HeaderMap::new(), &[]),
+            ip("192.0.2.7")
+        );
     }
 }

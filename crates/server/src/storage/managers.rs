@@ -228,24 +228,6 @@ impl Storage {
         .await
     }
 
-    /// Keeps a signed-in manager's token (its hash) until `expires_at`.
-    pub async fn add_manager_token(
-        &self,
-        name: String,
-        token_hash: String,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<()> {
-        self.transact(move |db| {
-            db.execute(
-                "INSERT INTO manager_tokens (token_hash, manager, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-                params![token_hash, &name, ms(now), ms(expires_at)],
-            )?;
-            audit(db, now, &name, "sign_in", &name, None)
-        })
-        .await
-    }
-
     /// The manager a token belongs to, if it has not expired.
     pub async fn authenticate_manager(
         &self,

@@ -26,7 +26,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/postgres/0008_after_the_sale.sql"),
     include_str!("../../../../migrations/server/postgres/0009_automations.sql"),
     include_str!("../../../../migrations/server/postgres/0010_commissions.sql"),
+    include_str!("../../../../migrations/server/postgres/0011_sign_in.sql"),
 ];
+
+/// The schema version these migrations reach.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// Advisory lock keys (any constants unique to Fairtill).
 const MIGRATION_LOCK: i64 = 0x4641_4952_0001;

@@ -21,7 +21,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/sqlite/0008_after_the_sale.sql"),
     include_str!("../../../../migrations/server/sqlite/0009_automations.sql"),
     include_str!("../../../../migrations/server/sqlite/0010_commissions.sql"),
+    include_str!("../../../../migrations/server/sqlite/0011_sign_in.sql"),
 ];
+
+/// The schema version these migrations reach.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// The embedded SQLite backend.
 #[derive(Clone)]
