@@ -19,7 +19,14 @@ if [ ! -x "$venv/bin/localstripe" ] || ! "$venv/bin/python" -c 'import aiosmtpd,
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || { apt-get install -y -qq python3-venv && python3 -m venv "$venv"; }
   "$venv/bin/pip" install -q --disable-pip-version-check 'localstripe==1.15.10' 'aiosmtpd==1.4.6' 'standardwebhooks==1.1.0'
 fi
-export PATH="$venv/bin:$PATH"
+# Schemathesis, the OpenAPI fuzzer the server's API test runs, in a virtual environment of its
+# own (its dependencies are newer than localstripe's).
+st_venv="${FAIRTILL_SCHEMATHESIS_VENV:-$HOME/.cache/fairtill/schemathesis-venv}"
+if [ ! -x "$st_venv/bin/st" ]; then
+  [ -x "$st_venv/bin/python" ] || python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install -q --disable-pip-version-check 'schemathesis==4.32.5'
+fi
+export PATH="$venv/bin:$PATH:$st_venv/bin"
 (cd ui && npm run check && npm test)
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

@@ -801,8 +801,9 @@ fn manager_commands_read_the_server() {
     );
     assert_eq!(saved["name"], "Bank");
 
-    // Signing out forgets the token: nothing is shown, and nothing resumes.
-    h.ok("manager_sign_out", json!({}));
+    // Signing out tells the server (the token stops working there) and forgets the token
+    // here: nothing is shown, and nothing resumes.
+    assert_eq!(h.ok("manager_sign_out", json!({})), Value::Bool(true));
     h.refused(
         "manager_events",
         json!({}),
@@ -825,6 +826,9 @@ fn manager_commands_read_the_server() {
     drop(server);
     h.refused("manager_events", json!({}), "offline", "needs a connection");
     assert_eq!(h.ok("manager_session", json!({}))["name"], "alex");
+    // Signing out offline still forgets the token here, and says the server was not told.
+    assert_eq!(h.ok("manager_sign_out", json!({})), Value::Bool(false));
+    assert_eq!(h.ok("manager_session", json!({})), Value::Null);
 }
 
 /// A database another program holds is "busy" and a full disk is "disk_full", each in words a

@@ -16,15 +16,19 @@ use serde::{Deserialize, Serialize};
 pub struct ListQuery {
     /// Created at or after (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Created before (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Event id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(format = Uuid)]
     pub event: Option<String>,
     /// Device id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(format = Uuid)]
     pub device: Option<String>,
     /// Staff member.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +53,7 @@ pub struct ListQuery {
     pub after: Option<String>,
     /// Rows per page (1–1000, default 100).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 

@@ -434,6 +434,20 @@ enum ManagerCmd {
     },
     /// List manager accounts.
     List,
+    /// End every sign-in of a manager at once (a lost laptop): each of their tokens stops
+    /// working on its next request.
+    SignOut {
+        /// The sign-in name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a manager a new password (asked for, or read from standard input) and end every
+    /// sign-in made with the old one.
+    Password {
+        /// The sign-in name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -622,6 +636,22 @@ async fn main() -> anyhow::Result<()> {
             for m in storage.managers().await? {
                 println!("{:<24} added {}", m.name, m.created_at);
             }
+        }
+        Cmd::Manager(ManagerCmd::SignOut { name }) => {
+            let ended = storage
+                .sign_out_everywhere(name.trim().to_string(), None, Timestamp::now())
+                .await?;
+            println!("{ended} sign-ins of {name:?} ended");
+        }
+        Cmd::Manager(ManagerCmd::Password { name }) => {
+            let password = read_password()?;
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+                .await?
+                .map_err(anyhow::Error::msg)?;
+            let ended = storage
+                .sign_out_everywhere(name.trim().to_string(), Some(hash), Timestamp::now())
+                .await?;
+            println!("new password for {name:?} set; {ended} sign-ins ended");
         }
         Cmd::Backup { .. } | Cmd::Restore { .. } => {}
     }

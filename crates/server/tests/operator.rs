@@ -506,6 +506,34 @@ async fn signing_out_revokes_the_token(kind: Kind) {
     assert_eq!(status, 401, "{body}");
     let (status, body) = logout(&api, None).await;
     assert_eq!(status, 401, "{body}");
+    // A lost laptop: the operator ends every sign-in of the account from the console, and a
+    // new password ends them too (the old one no longer signs in).
+    let tablet = api.login("alex", MANAGER_PASSWORD).await;
+    let said = cli(&db, &["manager", "sign-out", "--name", "alex"]);
+    assert!(said.contains("2 sign-ins of \"alex\" ended"), "{said}");
+    for token in [&office, &tablet] {
+        let (status, _) = api.get("/v1/manager/devices", Some(token)).await;
+        assert_eq!(status, 401);
+    }
+    let office = api.login("alex", MANAGER_PASSWORD).await;
+    let said = cli_with_input(
+        &db,
+        &["manager", "password", "--name", "alex"],
+        "a-brand-new-passphrase\n",
+    );
+    assert!(said.contains("1 sign-ins ended"), "{said}");
+    let (status, _) = api.get("/v1/manager/devices", Some(&office)).await;
+    assert_eq!(status, 401);
+    let (status, _) = api
+        .post(
+            "/v1/manager/login",
+            None,
+            json!({ "name": "alex", "password": MANAGER_PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let office = api.login("alex", "a-brand-new-passphrase").await;
+
     let audit = api.get_json("/v1/manager/audit", &office).await;
     let sign_outs = audit
         .as_array()
@@ -514,4 +542,20 @@ async fn signing_out_revokes_the_token(kind: Kind) {
         .filter(|e| e["action"] == "sign_out" && e["actor"] == "alex")
         .count();
     assert_eq!(sign_outs, 1);
+    let console: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "server console" && e["subject"] == "alex")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        console,
+        [
+            "sign_out_everywhere",
+            "set_password",
+            "sign_out_everywhere",
+            "add_manager"
+        ]
+    );
 }

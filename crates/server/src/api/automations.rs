@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use fairtill_protocol::{Automation, AutomationChange, ErrorBody, NewAutomation};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::request::{ApiJson, AuthManager};
+use super::request::{ApiJson, ApiPath, AuthManager};
 use super::AppState;
 use crate::storage::StorageError;
 
@@ -58,7 +58,7 @@ pub async fn add(
 pub async fn change(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(change): ApiJson<AutomationChange>,
 ) -> Result<ApiJson<Automation>, ApiError> {
     Ok(ApiJson(

@@ -24,12 +24,15 @@ use fairtill_protocol::blank;
 #[into_params(parameter_in = Query)]
 pub struct CloseOutQuery {
     /// The event id (required).
+    #[param(required = true, format = Uuid)]
     pub event: Option<String>,
     /// Only this device.
+    #[param(format = Uuid)]
     pub device: Option<String>,
     /// Only this staff member.
     pub staff: Option<String>,
     /// For the CSV: `figures` (default), `sessions` or `authorizations`.
+    #[param(pattern = r"^\s*(figures|sessions|authorizations)?\s*$")]
     pub part: Option<String>,
 }
 

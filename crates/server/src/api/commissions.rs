@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use fairtill_protocol::{
@@ -12,7 +12,7 @@ use fairtill_protocol::{
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::request::{ApiJson, AuthManager};
+use super::request::{ApiJson, ApiPath, AuthManager};
 use super::AppState;
 
 /// Every commission rule, newest first, retired ones too.
@@ -56,7 +56,7 @@ pub async fn add_rule(
 pub async fn retire_rule(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<CommissionRule>, ApiError> {
     Ok(ApiJson(
         state
@@ -96,7 +96,7 @@ pub async fn run(
 pub async fn get_run(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<CommissionRun>, ApiError> {
     Ok(ApiJson(state.storage.commission_run(id).await?))
 }
@@ -151,7 +151,7 @@ fn run_csv(run: &CommissionRun) -> Result<Vec<u8>, csv::Error> {
 pub async fn run_csv_file(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     let run = state.storage.commission_run(id).await?;
     let body = run_csv(&run).map_err(ApiError::internal)?;

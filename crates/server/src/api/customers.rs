@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use fairtill_core::ids::CustomerId;
 use fairtill_protocol::{CustomerMatch, CustomerRecord, ErrorBody};
 use serde::Deserialize;
 
 use super::error::ApiError;
-use super::request::{ApiJson, ApiQuery, AuthManager};
+use super::request::{ApiJson, ApiPath, ApiQuery, AuthManager};
 use super::AppState;
 
 /// What to look for.
@@ -46,7 +46,7 @@ pub async fn find(
 pub async fn record(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    Path(id): Path<CustomerId>,
+    ApiPath(id): ApiPath<CustomerId>,
 ) -> Result<ApiJson<CustomerRecord>, ApiError> {
     Ok(ApiJson(
         state.storage.customer_record(id, (state.now)()).await?,

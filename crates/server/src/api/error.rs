@@ -1,7 +1,7 @@
 //! Error responses: `{ code, message }` in words the reader can act on, with the HTTP status
 //! that belongs to the code ([`ErrorCode::status`]).
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -132,6 +132,12 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
+        ApiError::bad_request(r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
         ApiError::bad_request(r.body_text())
     }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::card_form::{form_page, html};
 use super::error::ApiError;
-use super::request::{ApiJson, ApiQuery, AuthManager};
+use super::request::{ApiJson, ApiPath, ApiQuery, AuthManager};
 use super::AppState;
 
 /// Which of them to list.
@@ -59,7 +59,7 @@ pub async fn scheduled(
 pub async fn schedule(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(order): Path<OrderId>,
+    ApiPath(order): ApiPath<OrderId>,
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<ApiJson<ScheduledCharge>, ApiError> {
     let card = req
@@ -90,7 +90,7 @@ pub async fn schedule(
 pub async fn reschedule(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<RescheduleRequest>,
 ) -> Result<ApiJson<ScheduledCharge>, ApiError> {
     let changed = state
@@ -110,7 +110,7 @@ pub async fn reschedule(
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<ScheduledCharge>, ApiError> {
     Ok(ApiJson(
         state
@@ -144,7 +144,7 @@ pub async fn follow_ups(
 pub async fn follow_up(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<FollowUp>, ApiError> {
     Ok(ApiJson(state.storage.follow_up(id, (state.now)()).await?))
 }
@@ -158,7 +158,7 @@ pub async fn follow_up(
 pub async fn end(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<FollowUp>, ApiError> {
     Ok(ApiJson(
         state

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use fairtill_core::filter::Page;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::request::{
-    check_batch, ApiJson, ApiQuery, ApiVersion, AuthManager, BearerToken, ClientAddress,
+    check_batch, ApiJson, ApiPath, ApiQuery, ApiVersion, AuthManager, BearerToken, ClientAddress,
 };
 use super::AppState;
 use crate::auth;
@@ -248,14 +248,14 @@ fn csv_chunk(page: &Page, header: bool) -> Result<Vec<u8>, csv::Error> {
 /// One order with its whole history across tills: lines, customer, every transaction and
 /// result change, status and balances, and the conflicts raised on it.
 #[utoipa::path(get, path = "/v1/manager/orders/{id}", tag = "manager",
-    params(("id" = String, Path, description = "The order id")),
+    params(("id" = String, Path, format = Uuid, description = "The order id")),
     security(("manager_token" = [])),
     responses((status = 200, body = ManagerOrder), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn order(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<ManagerOrder>, ApiError> {
     let order_id = id
         .parse()
@@ -303,14 +303,14 @@ pub struct ResolveRequest {
 
 /// Mark a conflict resolved with a note; the audit log keeps it.
 #[utoipa::path(post, path = "/v1/manager/conflicts/{id}/resolve", tag = "manager", request_body = ResolveRequest,
-    params(("id" = String, Path, description = "The conflict id")),
+    params(("id" = String, Path, format = Uuid, description = "The conflict id")),
     security(("manager_token" = [])),
     responses((status = 200, body = Conflict), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn resolve_conflict(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ResolveRequest>,
 ) -> Result<ApiJson<Conflict>, ApiError> {
     let id: Uuid = id
@@ -339,6 +339,7 @@ pub async fn resolve_conflict(
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Most entries (default 200).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
 }
 

@@ -1,6 +1,8 @@
 //! The OpenAPI document, generated from the handlers and types by utoipa.
 
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 /// The API's description.
@@ -68,7 +70,7 @@ use utoipa::{Modify, OpenApi};
         super::health::readyz,
         super::health::metrics,
     ),
-    modifiers(&Tokens),
+    modifiers(&Tokens, &CommonAnswers),
     tags((name = "device", description = "For enrolled devices"), (name = "manager", description = "For signed-in managers"), (name = "processor", description = "For the card processor"), (name = "operator", description = "For the operator's monitoring"))
 )]
 pub struct ApiDoc;
@@ -83,6 +85,79 @@ impl Modify for Tokens {
                 name,
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
+        }
+    }
+}
+
+/// The answers every endpoint of a kind can give, added where a handler does not list them:
+/// a 400 for every versioned request (a missing or old version header, a malformed body,
+/// query or path), a 401 for every authenticated one, a 403 for the manager's (a device's
+/// token), a 413 for every one with a body; each with the API's error body.
+struct CommonAnswers;
+
+impl CommonAnswers {
+    fn add(op: &mut Operation, status: &str, description: &str) {
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build()
+                    .into()
+            });
+    }
+}
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                let tags = op.tags.clone().unwrap_or_default();
+                if tags.iter().any(|t| t == "operator") {
+                    continue;
+                }
+                Self::add(
+                    op,
+                    "400",
+                    "A malformed request, or a value the server refuses",
+                );
+                let schemes: Vec<String> = op
+                    .security
+                    .iter()
+                    .flatten()
+                    .flat_map(|r| {
+                        serde_json::to_value(r)
+                            .ok()
+                            .and_then(|v| {
+                                v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>())
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                if !schemes.is_empty() {
+                    Self::add(op, "401", "No valid token");
+                }
+                if schemes.iter().any(|s| s == "manager_token") {
+                    Self::add(op, "403", "A device's token on a manager endpoint");
+                }
+                if op.request_body.is_some() {
+                    Self::add(op, "413", "The body is too large");
+                }
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use fairtill_core::customer::SavedCard;
 use fairtill_core::ids::{CustomerId, TxId};
@@ -15,7 +15,7 @@ use fairtill_protocol::{CardSetupStart, ErrorBody, ErrorCode, PaymentProgress};
 use serde::Deserialize;
 
 use super::error::ApiError;
-use super::request::{ApiJson, ApiQuery, AuthDevice};
+use super::request::{ApiJson, ApiPath, ApiQuery, AuthDevice};
 use super::AppState;
 use crate::charging::Charging;
 use crate::processor::{CardSetup, CustomerRef, ProcessorError, SetupOutcome};
@@ -86,7 +86,7 @@ fn settled(p: &PaymentProgress) -> bool {
 pub async fn progress(
     State(state): State<Arc<AppState>>,
     AuthDevice(device): AuthDevice,
-    Path(id): Path<TxId>,
+    ApiPath(id): ApiPath<TxId>,
     ApiQuery(q): ApiQuery<WaitQuery>,
 ) -> Result<ApiJson<PaymentProgress>, ApiError> {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(q.wait_ms.min(MAX_WAIT_MS));
@@ -121,7 +121,7 @@ pub async fn progress(
 pub async fn start_card_setup(
     State(state): State<Arc<AppState>>,
     _: AuthDevice,
-    Path(id): Path<CustomerId>,
+    ApiPath(id): ApiPath<CustomerId>,
 ) -> Result<ApiJson<CardSetupStart>, ApiError> {
     let charging = charging(&state)?;
     let form = state.card_form.clone().ok_or_else(|| {
@@ -187,7 +187,7 @@ pub(super) async fn begin_setup(
 pub async fn finish_card_setup(
     State(state): State<Arc<AppState>>,
     _: AuthDevice,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<SavedCard>, ApiError> {
     Ok(ApiJson(finish_setup(&state, id).await?))
 }

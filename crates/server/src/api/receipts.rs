@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use fairtill_core::ids::OrderId;
 use fairtill_protocol::{ErrorBody, Notification, ReceiptEmailRequest};
 
 use super::error::ApiError;
-use super::request::{ApiJson, AuthManager};
+use super::request::{ApiJson, ApiPath, AuthManager};
 use super::AppState;
 use crate::receipts::{pdf, templates::Templates, Receipt, Seller};
 use crate::storage::{ReceiptMessage, StorageError};
@@ -60,7 +60,7 @@ pub fn render(
 pub async fn email(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(order): Path<OrderId>,
+    ApiPath(order): ApiPath<OrderId>,
     ApiJson(req): ApiJson<ReceiptEmailRequest>,
 ) -> Result<ApiJson<Notification>, ApiError> {
     let now = (state.now)();

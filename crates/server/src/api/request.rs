@@ -2,7 +2,7 @@
 //! API's own `{ code, message }` body (never axum's plain-text rejections), and the helpers
 //! they share (API version, bearer token, batch size).
 //!
-//! - [`ApiJson`] and [`ApiQuery`]: a JSON body and a query string.
+//! - [`ApiJson`], [`ApiQuery`] and [`ApiPath`]: a JSON body, a query string, path parameters.
 //! - [`ApiVersion`]: an unauthenticated request (enroll, sign-in) that speaks our API version.
 //! - [`AuthDevice`] and [`AuthManager`]: a device's or a manager's bearer token, after the
 //!   version check; [`BearerToken`]: the token itself, to sign it out.
@@ -34,6 +34,12 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
         axum::Json(self.0).into_response()
     }
 }
+
+/// Path parameters; one that does not parse (an id that is not a UUID) is a 400 with the
+/// API's error body.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
 
 /// A query string; a malformed one is a 400 with the API's error body.
 #[derive(Debug, FromRequestParts)]

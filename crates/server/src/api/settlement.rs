@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use fairtill_core::ids::{EventId, TxId};
 use fairtill_core::money::Currency;
 use fairtill_protocol::{ColumnMapping, ErrorBody, SettlementImport, SettlementReport};
@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::request::{ApiJson, ApiQuery, AuthManager};
+use super::request::{ApiJson, ApiPath, ApiQuery, AuthManager};
 use super::AppState;
 use crate::settlement::formats;
 use crate::settlement::read::{header, read, ReadError};
@@ -39,8 +39,10 @@ pub struct ImportQuery {
     /// The currency of files that name none (SumUp), e.g. EUR.
     pub currency: Option<String>,
     /// How many hours apart a suggestion's two sides may be (1–720, default 48).
+    #[param(minimum = 1, maximum = 720)]
     pub window_hours: Option<u32>,
     /// Match only this event's transactions.
+    #[param(format = Uuid)]
     pub event: Option<String>,
 }
 
@@ -195,14 +197,14 @@ fn import_id(id: &str) -> Result<Uuid, ApiError> {
 
 /// An import's report as it stands.
 #[utoipa::path(get, path = "/v1/manager/settlements/{id}", tag = "manager",
-    params(("id" = String, Path, description = "The import id")),
+    params(("id" = String, Path, format = Uuid, description = "The import id")),
     security(("manager_token" = [])),
     responses((status = 200, body = SettlementReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<SettlementReport>, ApiError> {
     Ok(ApiJson(
         state.storage.settlement_report(import_id(&id)?).await?,
@@ -221,7 +223,7 @@ pub struct DecisionRequest {
 /// Confirm a suggested match, reject one, or link a row to a transaction by hand.
 #[utoipa::path(post, path = "/v1/manager/settlements/{id}/rows/{line}", tag = "manager",
     request_body = DecisionRequest,
-    params(("id" = String, Path, description = "The import id"), ("line" = u64, Path, description = "The row's line in the file")),
+    params(("id" = String, Path, format = Uuid, description = "The import id"), ("line" = u64, Path, minimum = 1, description = "The row's line in the file")),
     security(("manager_token" = [])),
     responses((status = 200, body = SettlementReport, description = "the report after the decision"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -229,7 +231,7 @@ pub struct DecisionRequest {
 pub async fn decide(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path((id, line)): Path<(String, String)>,
+    ApiPath((id, line)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<ApiJson<SettlementReport>, ApiError> {
     let id = import_id(&id)?;
@@ -365,8 +367,10 @@ pub async fn payouts(
 #[into_params(parameter_in = Query)]
 pub struct FetchQuery {
     /// How many hours apart a suggestion's sides may be (1 to 720; default 48).
+    #[param(minimum = 1, maximum = 720)]
     pub window_hours: Option<u32>,
     /// Only transactions of this event are candidates.
+    #[param(format = Uuid)]
     pub event: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use fairtill_protocol::{
     DeliveryState, ErrorBody, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint,
     WebhookEndpointChange, WebhookSecret,
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::request::{ApiJson, ApiQuery, AuthManager};
+use super::request::{ApiJson, ApiPath, ApiQuery, AuthManager};
 use super::AppState;
 use crate::storage::{NewEndpoint, StorageError};
 use crate::webhooks::{check_secret, check_url, new_secret, EndpointError, OLD_SECRET_VALID};
@@ -36,6 +36,7 @@ pub struct DeliveriesQuery {
     /// Only those in this state.
     pub state: Option<DeliveryState>,
     /// At most this many, newest first (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -96,7 +97,7 @@ pub async fn add(
 pub async fn change(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(mut req): ApiJson<WebhookEndpointChange>,
 ) -> Result<ApiJson<WebhookEndpoint>, ApiError> {
     if let Some(url) = &req.url {
@@ -121,7 +122,7 @@ pub async fn change(
 pub async fn rotate(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<WebhookSecret>, ApiError> {
     let now = (state.now)();
     let until = now.saturating_add(OLD_SECRET_VALID).unwrap_or(now);
@@ -142,7 +143,7 @@ pub async fn rotate(
 pub async fn deliveries(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<ApiJson<Vec<WebhookDelivery>>, ApiError> {
     Ok(ApiJson(
@@ -163,7 +164,7 @@ pub async fn deliveries(
 pub async fn resend(
     State(state): State<Arc<AppState>>,
     AuthManager(manager): AuthManager,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<WebhookDelivery>, ApiError> {
     let again = state
         .storage

@@ -203,6 +203,48 @@ impl Storage {
         .await
     }
 
+    /// Ends every sign-in of manager `name` (a lost laptop, a password that leaked) and, with
+    /// `password_hash`, gives the account that new password. How many sign-ins were ended.
+    pub async fn sign_out_everywhere(
+        &self,
+        name: String,
+        password_hash: Option<String>,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.transact(move |db| {
+            if query_one(
+                db,
+                "SELECT name FROM managers WHERE name = $1",
+                params![&name],
+            )?
+            .is_none()
+            {
+                return Err(super::StorageError::NotFound(format!("manager {name:?}")));
+            }
+            if let Some(hash) = &password_hash {
+                db.execute(
+                    "UPDATE managers SET password_hash = $1 WHERE name = $2",
+                    params![hash, &name],
+                )?;
+                audit(db, now, "server console", "set_password", &name, None)?;
+            }
+            let ended = db.execute(
+                "DELETE FROM manager_tokens WHERE manager = $1",
+                params![&name],
+            )?;
+            audit(
+                db,
+                now,
+                "server console",
+                "sign_out_everywhere",
+                &name,
+                Some(&format!("{ended} sign-ins ended")),
+            )?;
+            Ok(ended)
+        })
+        .await
+    }
+
     /// Signs out the manager whose token this is: the token stops working at once. Whose it
     /// was, if it was still valid.
     pub async fn sign_out(&self, token_hash: String, now: Timestamp) -> Result<Option<String>> {
