@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite: the web UI's type check and unit tests, format, lints,
-# every crate's tests (including the crash test and the app-window start test under Xvfb), and a
-# check that the TypeScript types generated from the Rust types are committed and current.
+# every crate's tests (including the crash test, schemathesis and the app-window tests under
+# Xvfb), a short fuzzing run, and a check that the TypeScript types generated from the Rust types
+# are committed and current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh test
@@ -37,6 +38,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n fairtill-ci | gnome-keyring-daemon --components=secrets --daemonize --unlock >/dev/null && cargo test --workspace'
+# Coverage-guided fuzzing of what Fairtill reads from outside, 20 s per target (RELIABILITY.md).
+bash scripts/fuzz.sh 20
 # `cargo test` regenerated ui/src/bindings from the Rust types and docs/schema from fresh
 # databases: both must match what is committed.
 if [ -n "$(git status --porcelain -- ui/src/bindings docs/schema)" ]; then

@@ -184,6 +184,33 @@ fn blank(text: &str) -> bool {
     text.trim().is_empty()
 }
 
+/// Whether any text in `record` holds U+0000 (which PostgreSQL's text cannot hold, and no
+/// till's keyboard types): its JSON has an escaped `\u0000` (serde_json writes NUL so).
+fn holds_nul(record: &Record) -> bool {
+    let Ok(json) = serde_json::to_string(record) else {
+        return false;
+    };
+    nul_escape(&json)
+}
+
+/// Whether JSON text holds the escape `\u0000` (not an escaped backslash followed by `u0000`).
+fn nul_escape(json: &str) -> bool {
+    let bytes = json.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'u') && bytes.get(i + 2..i + 6) == Some(&b"0000"[..]) {
+                return true;
+            }
+            // Skip the escaped character, so `\\u0000` is a backslash and text.
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 impl Record {
     /// The record's key.
     pub fn key(&self) -> RecordKey {
@@ -225,6 +252,11 @@ impl Record {
     /// checked when it was read). Rules across records (refunds beyond the amount, duplicate
     /// references) are the server's: such records are stored and flagged, never refused.
     pub fn validate(&self) -> Result<(), String> {
+        if holds_nul(self) {
+            return Err(
+                "a text in this record holds the character U+0000, which cannot be stored".into(),
+            );
+        }
         match self {
             Record::Order { order } => {
                 if blank(&order.receipt) {

@@ -174,6 +174,22 @@ fn malformed_records_are_caught_with_a_reason() {
         },
     };
     assert!(zero_change.validate().is_err());
+    // A text holding U+0000 (which no keyboard types and PostgreSQL cannot store) is refused;
+    // a backslash followed by the letters "u0000" is just text.
+    let (mut order, _) = sale();
+    order.draft.note = Some("gift\u{0}wrap".into());
+    let err = Record::Order {
+        order: Box::new(order.clone()),
+    }
+    .validate()
+    .unwrap_err();
+    assert!(err.contains("U+0000"), "{err}");
+    order.draft.note = Some("C:\\u0000 is a path".into());
+    Record::Order {
+        order: Box::new(order),
+    }
+    .validate()
+    .unwrap();
 }
 
 #[test]

@@ -190,6 +190,21 @@ pub enum Dialect {
     Postgres,
 }
 
+/// Refuses a text parameter holding U+0000 as the client's mistake: PostgreSQL's text cannot
+/// hold it and SQLite's full-text queries stop at it, so both backends refuse it alike (a 400,
+/// never a database error). Records are refused one by one before this (`Record::validate`).
+fn refuse_nul(params: &[Param]) -> Result<()> {
+    if params
+        .iter()
+        .any(|p| matches!(p, Param::Text(Some(t)) if t.contains('\0')))
+    {
+        return Err(StorageError::Invalid(
+            "a text holds the character U+0000, which cannot be stored or searched for".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the first row of a query, if any.
 pub(crate) fn query_one(db: &mut dyn Db, sql: &str, params: &[Param]) -> Result<Option<Row>> {
     Ok(db.query(sql, params)?.into_iter().next())

@@ -207,14 +207,15 @@ impl PgDb<'_, '_> {
     }
 }
 
-fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
-    params
+fn refs(params: &[Param]) -> Result<Vec<&(dyn ToSql + Sync)>> {
+    super::refuse_nul(params)?;
+    Ok(params
         .iter()
         .map(|p| match p {
             Param::Int(v) => v as &(dyn ToSql + Sync),
             Param::Text(v) => v as &(dyn ToSql + Sync),
         })
-        .collect()
+        .collect())
 }
 
 fn cell(row: &postgres::Row, i: usize) -> Result<Cell> {
@@ -254,18 +255,18 @@ fn read_rows(rows: &[postgres::Row]) -> Result<Vec<Row>> {
 impl Db for PgDb<'_, '_> {
     fn execute(&mut self, sql: &str, params: &[Param]) -> Result<u64> {
         let stmt = self.statement(sql)?;
-        Ok(self.tx.execute(&stmt, &refs(params))?)
+        Ok(self.tx.execute(&stmt, &refs(params)?)?)
     }
 
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
         let stmt = self.statement(sql)?;
-        let rows = self.tx.query(&stmt, &refs(params))?;
+        let rows = self.tx.query(&stmt, &refs(params)?)?;
         read_rows(&rows)
     }
 
     fn query_planned(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
         // A statement given as text is prepared unnamed and planned with its parameters.
-        let rows = self.tx.query(sql, &refs(params))?;
+        let rows = self.tx.query(sql, &refs(params)?)?;
         read_rows(&rows)
     }
 

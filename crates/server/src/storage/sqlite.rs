@@ -88,15 +88,16 @@ impl SqliteBackend {
 
 struct SqliteDb<'a>(&'a Connection);
 
-fn values(params: &[Param]) -> Vec<Value> {
-    params
+fn values(params: &[Param]) -> Result<Vec<Value>> {
+    super::refuse_nul(params)?;
+    Ok(params
         .iter()
         .map(|p| match p {
             Param::Int(Some(v)) => Value::Integer(*v),
             Param::Text(Some(t)) => Value::Text(t.clone()),
             Param::Int(None) | Param::Text(None) => Value::Null,
         })
-        .collect()
+        .collect())
 }
 
 /// The statement with every `$N` placeholder written `?N`. SQLite numbers `$N` parameters by
@@ -126,14 +127,14 @@ fn numbered(sql: &str) -> String {
 impl Db for SqliteDb<'_> {
     fn execute(&mut self, sql: &str, params: &[Param]) -> Result<u64> {
         let mut stmt = self.0.prepare_cached(&numbered(sql))?;
-        let n = stmt.execute(rusqlite::params_from_iter(values(params)))?;
+        let n = stmt.execute(rusqlite::params_from_iter(values(params)?))?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
         let mut stmt = self.0.prepare_cached(&numbered(sql))?;
         let columns = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(values(params)))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(values(params)?))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let mut cells = Vec::with_capacity(columns);
