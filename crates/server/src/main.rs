@@ -53,13 +53,13 @@ enum Cmd {
     /// Serve the API (and its OpenAPI document at /openapi.json).
     Serve {
         /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:7780")]
+        #[arg(long, env = "FAIRTILL_BIND", default_value = "127.0.0.1:7780")]
         bind: SocketAddr,
         /// PEM certificate chain: serve HTTPS (with --tls-key).
-        #[arg(long, requires = "tls_key")]
+        #[arg(long, env = "FAIRTILL_TLS_CERT", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
         /// PEM private key for --tls-cert.
-        #[arg(long, requires = "tls_cert")]
+        #[arg(long, env = "FAIRTILL_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
         /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the
         /// client, for the sign-in throttle and the audit log. Without it the connection's

@@ -400,6 +400,8 @@ impl Till {
                 }
                 r
             });
+            let row =
+                row.and_then(|r| fairtill_core::csv_text::nul_free(record.iter()).map(|()| r));
             match row.and_then(product_of) {
                 Ok(p) => {
                     if let Some(code) = &p.barcode {

@@ -283,6 +283,10 @@ impl Till {
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
+            if let Err(reason) = fairtill_core::csv_text::nul_free(record.iter()) {
+                errors.push(RowError { line, reason });
+                continue;
+            }
             let get = |name: &str| -> Option<String> {
                 headers
                     .get(name)

@@ -314,3 +314,31 @@ fn search_finds_what_was_typed_anywhere_in_a_name_or_sku() {
     );
     assert!(till.search_products("honey j", 10).unwrap().is_empty());
 }
+
+/// Found by fuzzing (`fuzz/fuzz_targets/product_import.rs`): a name holding NUL characters
+/// failed the whole import as a database error. Now the row is refused by its line, in words,
+/// and nothing is imported; the same for the historical-sales import.
+#[test]
+fn a_row_holding_nul_is_refused_by_its_line() {
+    let mut till = open(&temp_db());
+    let found: &[u8] = b"sku,name,price,currency,tax_category,barcode,favourite\n\
+        MUG,\0\0\0\0Mug,12.50,EUR,standard,4006381333931,yes\n\
+        BAG,Bag,5.00,EUR,,,\n";
+    let StoreError::Import(errors) = till.import_products(found).unwrap_err() else {
+        panic!("an import error")
+    };
+    assert_eq!(errors.rows.len(), 1, "{errors}");
+    assert_eq!(errors.rows[0].line, 2);
+    assert!(errors.rows[0].reason.contains("U+0000"), "{errors}");
+    assert_eq!(till.product_count().unwrap(), 0);
+    let sales: &[u8] =
+        b"created_at,amount,currency,method,external_system,external_reference,customer_name\r\n\
+        2026-05-01T10:00:00Z,5,USD,cash,,,\r\n\
+        2026-05-01T11:00:00Z,5,USD,cash,,,Ana\0Silva\r\n";
+    let StoreError::Import(errors) = till.import_csv(sales).unwrap_err() else {
+        panic!("an import error")
+    };
+    assert_eq!(errors.rows.len(), 1, "{errors}");
+    assert_eq!(errors.rows[0].line, 3);
+    assert!(errors.rows[0].reason.contains("U+0000"), "{errors}");
+}
