@@ -6,7 +6,8 @@ want=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev l
 if [ "${1:-app}" = test ]; then
   # chromium and its driver: the server's customer-facing card form page in a real browser.
   # poppler-utils: pdftotext, with which the mail tests read the receipt PDFs the server sends.
-  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver poppler-utils)
+  # curl and procps: the package test talks to the installed server and finds its process.
+  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver poppler-utils curl procps)
 fi
 missing=()
 for p in "${want[@]}"; do
