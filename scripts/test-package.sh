@@ -21,8 +21,13 @@ cleanup() {
   getent passwd fairtill >/dev/null && userdel fairtill || true
   getent group fairtill >/dev/null && groupdel fairtill || true
 }
+# The test installs, runs and purges the package and removes its data and user afterwards: on a
+# machine that runs a real Fairtill server it would take that server's place, so it refuses.
+if dpkg-query -W -f='${Status}' fairtill-server 2>/dev/null | grep -q "install ok installed" \
+  || [ -e /var/lib/fairtill ] || [ -e /etc/fairtill ] || getent passwd fairtill >/dev/null; then
+  fail "this machine has a Fairtill server installed (package, /var/lib/fairtill, /etc/fairtill or the fairtill user); the package test would replace it"
+fi
 trap cleanup EXIT
-cleanup
 
 dpkg -i "$deb" >/dev/null
 [ -x /usr/bin/fairtill-server ] || fail "/usr/bin/fairtill-server is not installed"

@@ -36,10 +36,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_record() {
     let db = Db::new(Kind::Sqlite);
     let code = new_code(&db, "Booth 1");
     let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let api = Api::to(&server);
     let event = EventId(Uuid::now_v7());
     let mut till = Till::new(event);
     let token = api.enroll(&code, till.device).await;
@@ -49,10 +46,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_record() {
     let stop = Arc::new(AtomicBool::new(false));
     let pusher = tokio::spawn({
         let (acked, stop) = (Arc::clone(&acked), Arc::clone(&stop));
-        let api = Api {
-            http: api.http.clone(),
-            url: api.url.clone(),
-        };
+        let api = api.clone();
         let token = token.clone();
         async move {
             while !stop.load(Ordering::SeqCst) {
@@ -116,10 +110,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_record() {
     // Served from the restored database: every batch acknowledged before the backup began is
     // there (a re-push is "already had"), and the last batch, pushed after it ended, is not.
     let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let api = Api::to(&server);
     for (i, batch) in batches[..before].iter().enumerate() {
         let outcomes = api.push(&token, batch).await;
         assert!(

@@ -36,14 +36,7 @@ async fn health_readiness_and_metrics_on_postgres() {
 }
 
 async fn health_readiness_and_metrics(kind: Kind) {
-    let db = Db::new(kind);
-    let codes = [new_code(&db, "Booth 1"), new_code(&db, "Booth 2")];
-    db.add_manager("alex");
-    let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let Fixture { api, codes, db, .. } = &with_manager(kind, &["Booth 1", "Booth 2"]);
     // Alive and ready, with no version header and no token (a load balancer sends neither).
     let alive: Value = api
         .http
@@ -221,10 +214,7 @@ async fn a_stop_finishes_the_push_in_flight() {
     let db = Db::new(Kind::Sqlite);
     let code = new_code(&db, "Booth 1");
     let mut server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let api = Api::to(&server);
     let event = EventId(Uuid::now_v7());
     let mut till = Till::new(event);
     let token = api.enroll(&code, till.device).await;
@@ -296,10 +286,7 @@ async fn a_stop_finishes_the_push_in_flight() {
 
     // Served again, the server has every record of the push it answered.
     let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let api = Api::to(&server);
     let again = api.push(&token, &records).await;
     assert!(again.iter().all(|o| *o == PushOutcome::AlreadyHad));
 }
@@ -348,10 +335,7 @@ async fn sign_in_is_throttled(kind: Kind) {
         std::process::Stdio::inherit(),
         &[("FAIRTILL_TRUSTED_PROXIES", "127.0.0.1")],
     );
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let api = Api::to(&server);
     let (a, b, c, d) = (
         "198.51.100.1",
         "198.51.100.2",
@@ -419,10 +403,7 @@ async fn sign_in_is_throttled(kind: Kind) {
     // Twenty guesses at once are counted like twenty in a row: six are checked.
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..20 {
-        let api = Api {
-            http: api.http.clone(),
-            url: api.url.clone(),
-        };
+        let api = api.clone();
         set.spawn(async move { login_from(&api, d, "kim", "wrong password!").await.0 });
     }
     let statuses: Vec<u16> = set.join_all().await;
@@ -482,13 +463,7 @@ async fn signing_out_revokes_the_token_on_sqlite() {
 }
 
 async fn signing_out_revokes_the_token(kind: Kind) {
-    let db = Db::new(kind);
-    db.add_manager("alex");
-    let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let Fixture { api, db, .. } = &with_manager(kind, &[]);
     // Two sign-ins (two laptops): signing out of one leaves the other.
     let laptop = api.login("alex", MANAGER_PASSWORD).await;
     let office = api.login("alex", MANAGER_PASSWORD).await;

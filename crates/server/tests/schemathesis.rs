@@ -38,14 +38,7 @@ async fn the_api_is_what_its_document_says_on_postgres() {
 }
 
 async fn fuzz(kind: Kind) {
-    let db = Db::new(kind);
-    let codes = [new_code(&db, "Booth 1"), new_code(&db, "Booth 2")];
-    db.add_manager("alex");
-    let server = serve(&db);
-    let api = Api {
-        http: http(),
-        url: server.url.clone(),
-    };
+    let Fixture { api, codes, .. } = &with_manager(kind, &["Booth 1", "Booth 2"]);
     // Something to read: sales on two tills, a refund conflict, a webhook endpoint.
     let event = EventId(Uuid::now_v7());
     let mut a = Till::new(event);
@@ -91,7 +84,7 @@ async fn fuzz(kind: Kind) {
     let examples =
         std::env::var("FAIRTILL_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| EXAMPLES.into());
     let seed = std::env::var("FAIRTILL_SCHEMATHESIS_SEED").unwrap_or_else(|_| SEED.into());
-    let url = format!("{}/openapi.json", server.url);
+    let url = format!("{}/openapi.json", api.url);
     let out = tokio::task::spawn_blocking(move || {
         Process::new("st")
             .arg("--config-file")

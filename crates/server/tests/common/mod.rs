@@ -65,7 +65,7 @@ pub struct Fixture {
     pub codes: Vec<String>,
     // Dropped after the server process, then the database.
     _server: Server,
-    _db: Db,
+    pub db: Db,
 }
 
 /// Makes a database on `kind`, the manager "alex", codes for `tills`, and serves it.
@@ -85,16 +85,25 @@ pub fn with_manager(kind: Kind, tills: &[&str]) -> Fixture {
         },
         codes,
         _server: server,
-        _db: db,
+        db,
     }
 }
 
+#[derive(Clone)]
 pub struct Api {
     pub http: reqwest::Client,
     pub url: String,
 }
 
 impl Api {
+    /// A client of `server`.
+    pub fn to(server: &Server) -> Api {
+        Api {
+            http: http(),
+            url: server.url.clone(),
+        }
+    }
+
     pub async fn post(
         &self,
         path: &str,
