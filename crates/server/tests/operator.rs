@@ -155,7 +155,7 @@ async fn health_readiness_and_metrics(kind: Kind) {
     assert_eq!(value(r#"fairtill_queue_depth{queue="processor_due"}"#), 0.0);
 
     // A database upgraded by a newer server is not this server's: not ready, and it says why.
-    set_schema_version(&db, schema + 1);
+    set_schema_version(db, schema + 1);
     let res = api
         .http
         .get(format!("{}/readyz", api.url))
@@ -171,7 +171,7 @@ async fn health_readiness_and_metrics(kind: Kind) {
         )),
         "{body}"
     );
-    set_schema_version(&db, schema);
+    set_schema_version(db, schema);
     let res = api
         .http
         .get(format!("{}/readyz", api.url))
@@ -469,7 +469,7 @@ async fn signing_out_revokes_the_token(kind: Kind) {
     let office = api.login("alex", MANAGER_PASSWORD).await;
     let (status, _) = api.get("/v1/manager/devices", Some(&laptop)).await;
     assert_eq!(status, 200);
-    let (status, body) = logout(&api, Some(&laptop)).await;
+    let (status, body) = logout(api, Some(&laptop)).await;
     assert_eq!(status, 204, "{body}");
     let (status, body) = api.get("/v1/manager/devices", Some(&laptop)).await;
     assert_eq!(status, 401, "{body}");
@@ -477,14 +477,14 @@ async fn signing_out_revokes_the_token(kind: Kind) {
     let (status, _) = api.get("/v1/manager/devices", Some(&office)).await;
     assert_eq!(status, 200);
     // Signing out twice, or with a made-up token: nothing to sign out.
-    let (status, body) = logout(&api, Some(&laptop)).await;
+    let (status, body) = logout(api, Some(&laptop)).await;
     assert_eq!(status, 401, "{body}");
-    let (status, body) = logout(&api, None).await;
+    let (status, body) = logout(api, None).await;
     assert_eq!(status, 401, "{body}");
     // A lost laptop: the operator ends every sign-in of the account from the console, and a
     // new password ends them too (the old one no longer signs in).
     let tablet = api.login("alex", MANAGER_PASSWORD).await;
-    let said = cli(&db, &["manager", "sign-out", "--name", "alex"]);
+    let said = cli(db, &["manager", "sign-out", "--name", "alex"]);
     assert!(said.contains("2 sign-ins of \"alex\" ended"), "{said}");
     for token in [&office, &tablet] {
         let (status, _) = api.get("/v1/manager/devices", Some(token)).await;
@@ -492,7 +492,7 @@ async fn signing_out_revokes_the_token(kind: Kind) {
     }
     let office = api.login("alex", MANAGER_PASSWORD).await;
     let said = cli_with_input(
-        &db,
+        db,
         &["manager", "password", "--name", "alex"],
         "a-brand-new-passphrase\n",
     );
