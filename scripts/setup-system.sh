@@ -6,8 +6,9 @@ want=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev l
 if [ "${1:-app}" = test ]; then
   # chromium and its driver: the server's customer-facing card form page in a real browser.
   # poppler-utils: pdftotext, with which the mail tests read the receipt PDFs the server sends.
-  # curl and procps: the package test talks to the installed server and finds its process.
-  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver poppler-utils curl procps)
+  # curl and procps: the package test talks to the installed server and finds its process;
+  # desktop-file-utils: it validates the app's desktop entry.
+  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver poppler-utils curl procps desktop-file-utils)
 fi
 missing=()
 for p in "${want[@]}"; do

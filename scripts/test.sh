@@ -38,7 +38,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n fairtill-ci | gnome-keyring-daemon --components=secrets --daemonize --unlock >/dev/null && cargo test --workspace'
-# The server's Debian package, installed, run as its own user, and removed (scripts/test-package.sh).
+# The server's and the app's Debian packages, installed, run (the app in a real window, syncing
+# with the installed server), and removed (scripts/test-package.sh).
 bash scripts/test-package.sh
 # Coverage-guided fuzzing of what Fairtill reads from outside, 20 s per target (RELIABILITY.md).
 bash scripts/fuzz.sh 20

@@ -105,8 +105,30 @@ pub struct Session {
     c: Client,
 }
 
+/// The app program tauri-driver starts, with its arguments.
+#[derive(Clone)]
+pub struct App {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl App {
+    /// The app this build made, on the database at `db`.
+    pub fn built(db: &Path) -> App {
+        App {
+            program: PathBuf::from(env!("CARGO_BIN_EXE_fairtill-app")),
+            args: vec!["--db".into(), db.to_string_lossy().into_owned()],
+        }
+    }
+}
+
 impl Session {
     pub async fn start(db: &Path) -> Session {
+        Session::start_app(&App::built(db)).await
+    }
+
+    /// Opens `app` (this build's, or an installed one) in a fresh display.
+    pub async fn start_app(app: &App) -> Session {
         let display = format!(":{}", 20 + free_port() % 60);
         let xvfb = xvfb(&display);
         step(&format!("display {display}"));
@@ -127,7 +149,7 @@ impl Session {
                 .spawn()
                 .unwrap(),
         );
-        let c = Session::connect(port, db).await;
+        let c = Session::connect(port, app).await;
         Session {
             _xvfb: xvfb,
             _driver: driver,
@@ -136,14 +158,14 @@ impl Session {
         }
     }
 
-    pub async fn connect(port: u16, db: &Path) -> Client {
+    pub async fn connect(port: u16, app: &App) -> Client {
         let mut caps = serde_json::Map::new();
         // The app never navigates: WebKitWebDriver must not wait for a page load before
         // each command.
         caps.insert("pageLoadStrategy".into(), json!("none"));
         caps.insert(
             "tauri:options".into(),
-            json!({"application": env!("CARGO_BIN_EXE_fairtill-app"), "args": ["--db", db]}),
+            json!({"application": app.program, "args": app.args}),
         );
         let started = Instant::now();
         loop {
@@ -182,7 +204,7 @@ impl Session {
     /// Closes the app and opens it again on the same database.
     pub async fn restart(&mut self, db: &Path) {
         self.c.clone().close().await.unwrap();
-        self.c = Session::connect(self.port, db).await;
+        self.c = Session::connect(self.port, &App::built(db)).await;
     }
 
     pub fn ui(&self) -> Ui {
