@@ -70,8 +70,32 @@ fn allow_card_on_file(tx: &rusqlite::Transaction) -> rusqlite_migration::HookRes
 }
 
 /// The pragmas of docs/domain.md ("Sync"), set on every connection.
+/// WAL is kept in the file: set once, by whichever program opens a new database first.
+/// Switching takes an exclusive lock that SQLite does not wait for, so a program that meets
+/// another one switching waits a moment and looks again.
+fn use_wal(conn: &Connection) -> Result<()> {
+    let mut attempts = 0;
+    loop {
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if attempts < 100
+                    && e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 pub(crate) fn configure(conn: &Connection) -> Result<()> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    use_wal(conn)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // 64 MB of page cache: large imports and 1M-row summaries stay in memory.
@@ -132,6 +156,8 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
+    // Before anything reads: another program may be creating or migrating this file.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     let checked = (|| -> Result<()> {
         let found = schema_version(&conn)?;
@@ -153,7 +179,14 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
         Err(other) => return Err(other),
     }
     configure(&conn)?;
-    migrations().to_latest(&mut conn)?;
+    if let Err(e) = migrations().to_latest(&mut conn) {
+        // Two programs opening a new (or older) database at the same moment both start its
+        // migrations; the second fails on what the first made. The first's work is what the
+        // second would have done, so a database now at this version is ready.
+        if schema_version(&conn)? != supported {
+            return Err(e.into());
+        }
+    }
     Ok(conn)
 }
 

@@ -140,6 +140,30 @@ fn check_code(code: &str) -> Result<String> {
     Ok(code)
 }
 
+/// This database's device, if it has one yet.
+fn read_device(conn: &Connection) -> Result<Option<DeviceInfo>> {
+    let row = conn
+        .query_row("SELECT device_id, code, name FROM device", [], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(id, code, name)| {
+        Ok(DeviceInfo {
+            id: DeviceId(
+                id.parse()
+                    .map_err(|_| StoreError::Decode(format!("device id {id:?}")))?,
+            ),
+            code,
+            name,
+        })
+    })
+    .transpose()
+}
+
 impl Till {
     /// Opens the database at `path`, creating it with a default device if new.
     pub fn open(path: &Path) -> Result<Till> {
@@ -153,40 +177,24 @@ impl Till {
         clock: Box<dyn Clock + Send>,
     ) -> Result<Till> {
         let conn = db::open_connection(path)?;
-        let existing = conn
-            .query_row("SELECT device_id, code, name FROM device", [], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .optional()?;
-        let device = match existing {
-            Some((id, code, name)) => DeviceInfo {
-                id: DeviceId(
-                    id.parse()
-                        .map_err(|_| StoreError::Decode(format!("device id {id:?}")))?,
-                ),
-                code,
-                name,
-            },
+        let device = match read_device(&conn)? {
+            Some(device) => device,
             None => {
                 let code = check_code(&setup.code)?;
                 let name = setup.name.trim();
                 if name.is_empty() {
                     return Err(StoreError::Invalid("device name cannot be empty".into()));
                 }
-                let device = DeviceInfo {
-                    id: DeviceId(Uuid::now_v7()),
-                    code,
-                    name: name.to_string(),
-                };
+                // Another process (the app and the command line, say) may be making this new
+                // database at the same moment: the first device stored wins and both use it.
                 conn.execute(
-                    "INSERT INTO device (singleton, device_id, code, name, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
-                    params![device.id.0.to_string(), device.code, device.name, ms(clock.now())],
+                    "INSERT INTO device (singleton, device_id, code, name, created_at) VALUES (1, ?1, ?2, ?3, ?4)
+                     ON CONFLICT (singleton) DO NOTHING",
+                    params![Uuid::now_v7().to_string(), code, name, ms(clock.now())],
                 )?;
-                device
+                read_device(&conn)?.ok_or_else(|| {
+                    StoreError::Decode("the device was stored but cannot be read back".into())
+                })?
             }
         };
         Ok(Till {

@@ -36,6 +36,36 @@ fn a_recorded_sale_is_there_after_reopening() {
 }
 
 #[test]
+fn two_programs_opening_a_new_database_at_once_share_one_device() {
+    // The app and the command line (or a test) opening a database that does not exist yet, at
+    // the same moment: both open it, with the same device, and neither fails.
+    for round in 0..40 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("till.db");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let openers: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Till::open(&path).map(|t| t.device().clone())
+                })
+            })
+            .collect();
+        let devices: Vec<_> = openers
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("round {round}: {e:?}"))
+            })
+            .collect();
+        assert_eq!(devices[0].id, devices[1].id, "round {round}");
+        assert_eq!(devices[0].code, "T1");
+    }
+}
+
+#[test]
 fn pragmas_are_set_for_durability() {
     let db = temp_db();
     let till = open(&db);
