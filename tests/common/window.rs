@@ -188,8 +188,22 @@ impl Session {
                         "session {:?} on port {port}",
                         c.session_id().await
                     ));
-                    let ui = Ui { c: c.clone() };
-                    ui.el("[data-testid=nav-sell]").await;
+                    // The page may still be loading its first document: WebKitWebDriver then
+                    // answers a lookup with an error ("not called before the unload event")
+                    // rather than waiting, so look again until the Sell tab is there.
+                    let loaded = Instant::now();
+                    while c
+                        .find(Locator::Css("[data-testid=nav-sell]"))
+                        .await
+                        .is_err()
+                    {
+                        if loaded.elapsed() > WAIT {
+                            Ui { c: c.clone() }
+                                .fail("the app's Sell tab did not appear".into())
+                                .await;
+                        }
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
                     return c;
                 }
                 Err(e) if started.elapsed() < Duration::from_secs(60) => {
