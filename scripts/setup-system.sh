@@ -7,8 +7,9 @@ if [ "${1:-app}" = test ]; then
   # chromium and its driver: the server's customer-facing card form page in a real browser.
   # poppler-utils: pdftotext, with which the mail tests read the receipt PDFs the server sends.
   # curl and procps: the package test talks to the installed server and finds its process;
-  # desktop-file-utils: it validates the app's desktop entry.
-  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver poppler-utils curl procps desktop-file-utils)
+  # desktop-file-utils: it validates the app's desktop entry. libreoffice-calc-nogui: soffice,
+  # which opens an export as a spreadsheet would (crates/cli/tests/spreadsheet.rs).
+  want+=(xvfb x11-utils webkit2gtk-driver gnome-keyring dbus chromium chromium-driver poppler-utils curl procps desktop-file-utils libreoffice-calc-nogui)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -511,21 +511,35 @@ fn transactions_and_offers_commands() {
     assert_eq!(
         h.ok(
             "export_transactions",
-            json!({"filter": filter, "path": out})
+            json!({"filter": filter, "path": out, "plain": false})
         ),
         1
     );
     let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.starts_with('\u{feff}'),
+        "for a spreadsheet: a byte-order mark"
+    );
     assert!(text.contains("SQ-1") && !text.contains(",cash,"), "{text}");
+    let plain = h._dir.path().join("plain.csv");
+    h.ok(
+        "export_transactions",
+        json!({"filter": filter, "path": plain, "plain": true}),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&plain).unwrap(),
+        text.trim_start_matches('\u{feff}'),
+        "plain: the same rows with no mark"
+    );
     h.refused(
         "export_transactions",
-        json!({"filter": {}, "path": "/no/such/dir/out.csv"}),
+        json!({"filter": {}, "path": "/no/such/dir/out.csv", "plain": false}),
         "invalid",
         "cannot write",
     );
     h.refused(
         "export_transactions",
-        json!({"filter": {}, "path": " "}),
+        json!({"filter": {}, "path": " ", "plain": false}),
         "invalid",
         "choose where",
     );
@@ -693,15 +707,17 @@ fn manager_commands_read_the_server() {
     assert!(
         h.ok(
             "manager_export_transactions",
-            json!({"filter": filter, "deviceId": null, "path": csv_path}),
+            json!({"filter": filter, "deviceId": null, "path": csv_path, "plain": false}),
         )
         .as_u64()
         .unwrap()
             > 0
     );
-    assert!(std::fs::read_to_string(&csv_path)
-        .unwrap()
-        .contains("25.00"));
+    let all = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(
+        all.starts_with('\u{feff}') && all.contains("25.00"),
+        "{all}"
+    );
     let order = h.ok(
         "manager_order",
         json!({"orderId": sale["order"]["order"]["id"]}),

@@ -348,6 +348,22 @@ async fn a_day_at_the_booth() {
     assert_eq!(&rows[0][col("external_reference")], "#1001");
     assert_eq!(&rows[0][col("amount")], "18.00");
     assert_eq!(&rows[0][col("method")], "external");
+    assert!(
+        std::fs::read(&csv_path)
+            .unwrap()
+            .starts_with(b"\xEF\xBB\xBF"),
+        "for a spreadsheet: a byte-order mark"
+    );
+    // For a script: plain UTF-8, ticked by the export.
+    let plain_path = dir.path().join("external-plain.csv");
+    ui.set("[data-testid=export-path]", plain_path.to_str().unwrap())
+        .await;
+    ui.click("[data-testid=export-plain]").await;
+    ui.shot("export-plain").await;
+    ui.click("[data-testid=export]").await;
+    ui.wait_text("[data-testid=exported]", "external-plain.csv")
+        .await;
+    assert!(std::fs::read(&plain_path).unwrap().starts_with(b"id,"));
 
     // --- The logged sale's receipt by email from its order, with no server: recorded, waiting.
     step(

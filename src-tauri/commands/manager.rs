@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use fairtill_core::csv_text::ExportFor;
 use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId};
 use fairtill_core::ledger::Summary;
@@ -251,7 +252,8 @@ pub async fn manager_summary(
     answer(&state, c.summary(&filter, device).await)
 }
 
-/// Saves every till's filtered transactions as CSV at `path`; the bytes written.
+/// Saves every till's filtered transactions as CSV at `path` (for a spreadsheet, or `plain`
+/// UTF-8 for scripts); the bytes written.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn manager_export_transactions(
@@ -259,6 +261,7 @@ pub async fn manager_export_transactions(
     filter: TxFilter,
     device_id: Option<String>,
     path: String,
+    plain: bool,
 ) -> Result<u64, ApiError> {
     let device: Option<DeviceId> = optional(device_id, "a till id")?;
     let c = client(&state)?;
@@ -266,7 +269,8 @@ pub async fn manager_export_transactions(
     save_to(&path, |mut file| async move {
         let n = answer(
             state,
-            c.export_transactions(&filter, device, &mut file).await,
+            c.export_transactions(&filter, device, ExportFor::plain(plain), &mut file)
+                .await,
         )?;
         Ok((n, file))
     })
@@ -437,7 +441,11 @@ pub async fn manager_export_commissions(
     let c = client(&state)?;
     let state = &state;
     save_to(&path, |mut file| async move {
-        let n = answer(state, c.export_commissions(id, &mut file).await)?;
+        let n = answer(
+            state,
+            c.export_commissions(id, ExportFor::Spreadsheet, &mut file)
+                .await,
+        )?;
         Ok((n, file))
     })
     .await
@@ -613,7 +621,11 @@ pub async fn manager_export_close_out(
     let c = client(&state)?;
     let state = &state;
     save_to(&path, |mut file| async move {
-        let n = answer(state, c.export_close_out(&scope, &part, &mut file).await)?;
+        let n = answer(
+            state,
+            c.export_close_out(&scope, &part, ExportFor::Spreadsheet, &mut file)
+                .await,
+        )?;
         Ok((n, file))
     })
     .await

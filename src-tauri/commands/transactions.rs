@@ -31,17 +31,24 @@ pub fn transactions_summary(
     Ok(lock(&state)?.summary(&filter)?)
 }
 
-/// Writes the filtered list as CSV to `path`; returns how many rows. The file is written
-/// beside the target and renamed into place, so a failed export never leaves half a file.
+/// Writes the filtered list as CSV to `path` (for a spreadsheet, with a byte-order mark, or
+/// `plain` UTF-8 for scripts); returns how many rows. The file is written beside the target
+/// and renamed into place, so a failed export never leaves half a file.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub fn export_transactions(
     state: tauri::State<'_, AppState>,
     filter: TxFilter,
     path: String,
+    plain: bool,
 ) -> Result<u64, ApiError> {
     let (mut tmp, path) = beside(&path)?;
-    let rows = lock(&state)?.export_csv(&filter, std::io::BufWriter::new(tmp.as_file_mut()))?;
+    let made_for = fairtill_core::csv_text::ExportFor::plain(plain);
+    let rows = lock(&state)?.export_csv(
+        &filter,
+        made_for,
+        std::io::BufWriter::new(tmp.as_file_mut()),
+    )?;
     persist(tmp.into_temp_path(), &path)?;
     Ok(rows)
 }

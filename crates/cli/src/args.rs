@@ -430,6 +430,10 @@ pub struct Export {
     /// File to write (must not exist); standard output when absent.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Plain UTF-8 with no byte-order mark, for scripts. Without it the file starts with the
+    /// mark, so Excel and LibreOffice show every character as it is.
+    #[arg(long)]
+    pub plain: bool,
 }
 
 /// `import` arguments.

@@ -100,14 +100,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Export(e) => {
             let till = open(&db, &cli)?;
             let filter = e.filter.to_filter()?;
+            let made_for = fairtill_core::csv_text::ExportFor::plain(e.plain);
             let count = match &e.out {
                 Some(path) => {
                     let file = std::fs::File::create_new(path).with_context(|| {
                         format!("cannot create {} (it must not exist yet)", path.display())
                     })?;
-                    till.export_csv(&filter, std::io::BufWriter::new(file))?
+                    till.export_csv(&filter, made_for, std::io::BufWriter::new(file))?
                 }
-                None => till.export_csv(&filter, &mut out)?,
+                None => till.export_csv(&filter, made_for, &mut out)?,
             };
             if e.out.is_some() {
                 output::message(

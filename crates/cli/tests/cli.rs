@@ -99,7 +99,16 @@ fn record_list_summarize_export_and_import() {
     );
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert_eq!(csv.lines().count(), 4, "header + 3 USD rows:\n{csv}");
-    assert!(csv.starts_with("id,receipt,created_at,kind,result,amount,currency"));
+    assert!(
+        csv.starts_with("\u{feff}id,receipt,created_at,kind,result,amount,currency"),
+        "for a spreadsheet by default: a byte-order mark"
+    );
+    let plain = ok(&db, &["export", "--plain", "--currency", "USD"]);
+    assert!(
+        plain.starts_with("id,receipt,created_at,kind,result,amount,currency"),
+        "--plain: no mark, for scripts"
+    );
+    assert_eq!(plain, csv.trim_start_matches('\u{feff}'));
 
     let shown = ok(&db, &["show", "B3-000001"]);
     assert!(

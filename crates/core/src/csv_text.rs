@@ -59,6 +59,37 @@ impl<R> Lines<R> {
 /// The UTF-8 byte-order mark Excel writes at the start of a "CSV UTF-8" file.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Who an export is written for. Excel (and LibreOffice) read a CSV file without a byte-order
+/// mark in the computer's local code page, so "Müller" shows as "MÃ¼ller"; with the mark they
+/// read it as UTF-8. Scripts and other programs may want the bytes with no mark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExportFor {
+    /// UTF-8 with a byte-order mark: opens as it is in a spreadsheet (the default).
+    #[default]
+    Spreadsheet,
+    /// Plain UTF-8, for scripts.
+    Script,
+}
+
+impl ExportFor {
+    /// For scripts when `plain` is asked for, else for spreadsheets.
+    pub fn plain(plain: bool) -> ExportFor {
+        if plain {
+            ExportFor::Script
+        } else {
+            ExportFor::Spreadsheet
+        }
+    }
+
+    /// The bytes the file starts with, before its header line.
+    pub fn preamble(self) -> &'static [u8] {
+        match self {
+            ExportFor::Spreadsheet => BOM,
+            ExportFor::Script => b"",
+        }
+    }
+}
+
 /// The separator the header line uses: comma, semicolon or tab, whichever it has most of
 /// (comma when it has none).
 pub fn delimiter(bytes: &[u8]) -> u8 {

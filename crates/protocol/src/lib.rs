@@ -33,7 +33,7 @@ pub use follow_up::{
     FollowUp, FollowUpAttempt, FollowUpState, Notification, NotificationState, RescheduleRequest,
     ScheduleRequest, ScheduleState, ScheduledCharge,
 };
-pub use list::{blank, id_of, ListFilter, ListQuery};
+pub use list::{blank, id_of, ExportQuery, ListFilter, ListQuery};
 pub use manager::{
     AuditEntry, CashSession, CloseOut, CloseOutPart, Conflict, ConflictKind, Device, EventSummary,
     HourlySales, LoginRequest, LoginResponse, ManagerOrder, MethodSummary, OpenAuthorization,

@@ -9,6 +9,25 @@ use fairtill_core::money::Currency;
 use fairtill_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// How a CSV download is written, as a query parameter beside its filters.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams,
+)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `true`: plain UTF-8 for scripts. By default the file starts with a UTF-8 byte-order
+    /// mark, so Excel and LibreOffice show every character as it is.
+    #[serde(default)]
+    pub plain: bool,
+}
+
+impl ExportQuery {
+    /// Who the file is for.
+    pub fn made_for(self) -> fairtill_core::csv_text::ExportFor {
+        fairtill_core::csv_text::ExportFor::plain(self.plain)
+    }
+}
+
 /// The filters of the transaction list, as query parameters. Lists are comma-separated;
 /// blank values mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]

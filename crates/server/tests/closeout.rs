@@ -375,6 +375,10 @@ async fn an_event_closes_out(kind: Kind) {
                 )
                 .await;
             assert_eq!(status, 200, "{body}");
+            assert!(
+                body.starts_with('\u{feff}'),
+                "for a spreadsheet: a byte-order mark"
+            );
             let mut reader = csv::Reader::from_reader(body.as_bytes());
             let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
             let rows: Vec<Vec<String>> = reader

@@ -276,7 +276,23 @@ async fn commissions(kind: Kind) {
         )
         .await;
     assert_eq!(status, 200, "{csv}");
-    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        csv.starts_with('\u{feff}'),
+        "for a spreadsheet: a byte-order mark"
+    );
+    let (_, plain) = s
+        .api
+        .get(
+            &format!("/v1/manager/commission-runs/{id}/csv?plain=true"),
+            Some(&s.manager),
+        )
+        .await;
+    assert_eq!(
+        plain,
+        csv.trim_start_matches('\u{feff}'),
+        "plain: the same, with no mark"
+    );
+    let rows: Vec<&str> = plain.lines().collect();
     assert_eq!(rows[0], "beneficiary,receipt,order_id,sold_at,currency,rate_percent,sold,paid,voided,refunded,written_off,net_sales,commission");
     assert_eq!(rows.len(), 1 + 5, "{csv}");
     let first_sale = rows

@@ -200,6 +200,17 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
         .get("/v1/manager/transactions.csv?kind=sale", Some(&manager))
         .await;
     assert_eq!(status, 200);
+    assert!(
+        csv_text.starts_with("\u{feff}id,"),
+        "for a spreadsheet by default: a byte-order mark"
+    );
+    let (_, plain) = api
+        .get(
+            "/v1/manager/transactions.csv?kind=sale&plain=true",
+            Some(&manager),
+        )
+        .await;
+    assert!(plain.starts_with("id,"), "plain=true: no mark, for scripts");
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header: Vec<String> = reader
         .headers()

@@ -431,7 +431,13 @@ fn export_child(path: &str, limit: usize) {
         ..Default::default()
     };
     let t = Instant::now();
-    let rows = till.export_csv(&filter, std::io::sink()).unwrap();
+    let rows = till
+        .export_csv(
+            &filter,
+            fairtill_core::csv_text::ExportFor::Script,
+            std::io::sink(),
+        )
+        .unwrap();
     println!("{} {} {}", t.elapsed().as_micros(), rows, peak_rss_kb());
 }
 

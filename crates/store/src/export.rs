@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use fairtill_core::csv_text::ExportFor;
+
 use crate::error::Result;
 use crate::query::{filter_sql, read_row, TxFilter, ROW_COLUMNS};
 use crate::till::Till;
@@ -10,9 +12,17 @@ pub use fairtill_core::filter::EXPORT_HEADER;
 
 impl Till {
     /// Writes every transaction the filter selects as CSV, oldest first, one row at a time
-    /// (memory stays flat whatever the row count). Returns the number of rows written.
-    pub fn export_csv<W: Write>(&self, filter: &TxFilter, out: W) -> Result<u64> {
+    /// (memory stays flat whatever the row count), for a spreadsheet (with a byte-order mark)
+    /// or a script. Amounts are plain decimals in their own column, the currency beside them.
+    /// Returns the number of rows written.
+    pub fn export_csv<W: Write>(
+        &self,
+        filter: &TxFilter,
+        made_for: ExportFor,
+        mut out: W,
+    ) -> Result<u64> {
         let (sql, params) = filter_sql(filter)?;
+        out.write_all(made_for.preamble())?;
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(EXPORT_HEADER)?;
         let mut stmt = self.conn.prepare(&format!(

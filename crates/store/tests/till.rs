@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use fairtill_core::csv_text::ExportFor;
 use fairtill_core::customer::Customer;
 use fairtill_core::ledger::*;
 use fairtill_core::SignedDuration;
@@ -425,7 +426,12 @@ fn csv_export_streams_every_row_and_quotes_properly() {
     till.log_external_sale(&actor(), draft(&[("print", "9.99", 1)]), "Square", "SQ,1")
         .unwrap();
     let mut out = Vec::new();
-    assert_eq!(till.export_csv(&TxFilter::default(), &mut out).unwrap(), 2);
+    assert_eq!(
+        till.export_csv(&TxFilter::default(), ExportFor::Script, &mut out)
+            .unwrap(),
+        2
+    );
+    assert!(out.starts_with(b"id,receipt,"), "plain UTF-8 for scripts");
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("\"O'Brien, \"\"Bob\"\"\""), "{text}");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -438,7 +444,15 @@ fn csv_export_streams_every_row_and_quotes_properly() {
         ..Default::default()
     };
     let mut only = Vec::new();
-    assert_eq!(till.export_csv(&external, &mut only).unwrap(), 1);
+    assert_eq!(
+        till.export_csv(&external, ExportFor::Spreadsheet, &mut only)
+            .unwrap(),
+        1
+    );
+    assert!(
+        only.starts_with(b"\xEF\xBB\xBFid,receipt,"),
+        "for a spreadsheet, a byte-order mark"
+    );
 }
 
 /// Excel on Windows writes CRLF (as RFC 4180 does), and files pass through tools that mix

@@ -2,16 +2,17 @@
 //! transactions, close-outs, conflicts and settlements. The token is kept in the OS keyring
 //! like the device's ([`Credential::for_manager`](crate::Credential::for_manager)).
 
+use fairtill_core::csv_text::ExportFor;
 use fairtill_core::filter::{Page, TxFilter};
 use fairtill_core::ids::{CustomerId, DeviceId, EventId, OrderId, TxId};
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
     AuditEntry, Automation, AutomationChange, CloseOut, ColumnMapping, CommissionPeriod,
     CommissionRule, CommissionRun, Conflict, CustomerMatch, CustomerRecord, Device, EventSummary,
-    FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder, NewAutomation,
-    NewCommissionRule, NewWebhookEndpoint, Notification, Payout, ReceiptEmailRequest,
-    RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport, SettlementReport,
-    WebhookDelivery, WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
+    ExportQuery, FollowUp, HourlySales, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
+    NewAutomation, NewCommissionRule, NewWebhookEndpoint, Notification, Payout,
+    ReceiptEmailRequest, RescheduleRequest, ScheduleRequest, ScheduledCharge, SettlementImport,
+    SettlementReport, WebhookDelivery, WebhookEndpoint, WebhookEndpointChange, WebhookSecret,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -146,9 +147,18 @@ impl ManagerClient {
         &self,
         path: &str,
         query: &Q,
+        made_for: ExportFor,
         out: &mut impl std::io::Write,
     ) -> Result<u64, ClientError> {
-        let req = self.client.http().get(self.url(path)).query(query);
+        let export = ExportQuery {
+            plain: made_for == ExportFor::Script,
+        };
+        let req = self
+            .client
+            .http()
+            .get(self.url(path))
+            .query(query)
+            .query(&export);
         let mut res = self.client.respond(req).await.map_err(signed_in)?;
         let mut written = 0;
         while let Some(chunk) = res.chunk().await.map_err(offline)? {
@@ -210,10 +220,16 @@ impl ManagerClient {
         &self,
         filter: &TxFilter,
         device: Option<DeviceId>,
+        made_for: ExportFor,
         out: &mut impl std::io::Write,
     ) -> Result<u64, ClientError> {
-        self.download("/transactions.csv", &ListQuery::new(filter, device), out)
-            .await
+        self.download(
+            "/transactions.csv",
+            &ListQuery::new(filter, device),
+            made_for,
+            out,
+        )
+        .await
     }
 
     /// One order with its history across tills.
@@ -311,9 +327,10 @@ impl ManagerClient {
     pub async fn export_commissions(
         &self,
         id: Uuid,
+        made_for: ExportFor,
         out: &mut impl std::io::Write,
     ) -> Result<u64, ClientError> {
-        self.download(&format!("/commission-runs/{id}/csv"), &(), out)
+        self.download(&format!("/commission-runs/{id}/csv"), &(), made_for, out)
             .await
     }
 
@@ -407,11 +424,12 @@ impl ManagerClient {
         &self,
         scope: &CloseOutScope,
         part: &str,
+        made_for: ExportFor,
         out: &mut impl std::io::Write,
     ) -> Result<u64, ClientError> {
         let mut q = scope_query(scope);
         q.push(("part", part.to_string()));
-        self.download("/closeout.csv", &q, out).await
+        self.download("/closeout.csv", &q, made_for, out).await
     }
 
     /// Sales per hour of an event.

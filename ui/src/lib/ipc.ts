@@ -143,8 +143,9 @@ export const listTransactions = (filter: TxFilter, after: string | null) =>
   call<Page>('list_transactions', { filter, after });
 export const transactionsSummary = (filter: TxFilter) =>
   call<Summary>('transactions_summary', { filter });
-export const exportTransactions = (filter: TxFilter, path: string) =>
-  call<number>('export_transactions', { filter, path });
+/** Saves the filtered list as CSV: for a spreadsheet (a UTF-8 byte-order mark), or `plain` for scripts. */
+export const exportTransactions = (filter: TxFilter, path: string, plain: boolean) =>
+  call<number>('export_transactions', { filter, path, plain });
 
 // Offers
 export const listOffers = (includeRetired: boolean) =>
@@ -167,8 +168,8 @@ export const managerTransactions = (filter: TxFilter, deviceId: string | null, a
   call<Page>('manager_transactions', { filter, deviceId, after });
 export const managerSummary = (filter: TxFilter, deviceId: string | null) =>
   call<Summary>('manager_summary', { filter, deviceId });
-export const managerExportTransactions = (filter: TxFilter, deviceId: string | null, path: string) =>
-  call<number>('manager_export_transactions', { filter, deviceId, path });
+export const managerExportTransactions = (filter: TxFilter, deviceId: string | null, path: string, plain: boolean) =>
+  call<number>('manager_export_transactions', { filter, deviceId, path, plain });
 export const managerOrder = (orderId: string) => call<ManagerOrder>('manager_order', { orderId });
 export const managerCloseOut = (eventId: string, deviceId: string | null, staff: string | null) =>
   call<CloseOut>('manager_close_out', { eventId, deviceId, staff });

@@ -17,7 +17,7 @@ use super::error::ApiError;
 use super::request::{ApiJson, ApiQuery, AuthManager};
 use super::AppState;
 use crate::storage::CloseOutFilter;
-use fairtill_protocol::blank;
+use fairtill_protocol::{blank, ExportQuery};
 
 /// Which close-out.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -103,7 +103,7 @@ pub async fn sales_by_hour(
 
 /// The close-out as CSV: `part=figures` (one row per part, method and currency),
 /// `part=sessions` or `part=authorizations`.
-#[utoipa::path(get, path = "/v1/manager/closeout.csv", tag = "manager", params(CloseOutQuery),
+#[utoipa::path(get, path = "/v1/manager/closeout.csv", tag = "manager", params(CloseOutQuery, ExportQuery),
     security(("manager_token" = [])),
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -112,6 +112,7 @@ pub async fn close_out_csv(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
     ApiQuery(q): ApiQuery<CloseOutQuery>,
+    ApiQuery(export): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let part = blank(&q.part).unwrap_or("figures").to_string();
     let write: fn(&CloseOut) -> Result<Vec<u8>, csv::Error> = match part.as_str() {
@@ -125,7 +126,11 @@ pub async fn close_out_csv(
         }
     };
     let close_out = state.storage.close_out(q.filter()?, (state.now)()).await?;
-    let body = write(&close_out).map_err(ApiError::internal)?;
+    let body = [
+        export.made_for().preamble(),
+        &write(&close_out).map_err(ApiError::internal)?,
+    ]
+    .concat();
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -7,12 +7,12 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use fairtill_protocol::{
-    CommissionPeriod, CommissionRule, CommissionRun, ErrorBody, NewCommissionRule,
+    CommissionPeriod, CommissionRule, CommissionRun, ErrorBody, ExportQuery, NewCommissionRule,
 };
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::request::{ApiJson, ApiPath, AuthManager};
+use super::request::{ApiJson, ApiPath, ApiQuery, AuthManager};
 use super::AppState;
 
 /// Every commission rule, newest first, retired ones too.
@@ -144,7 +144,7 @@ fn run_csv(run: &CommissionRun) -> Result<Vec<u8>, csv::Error> {
 
 /// A kept run as CSV, a line per order and rule.
 #[utoipa::path(get, path = "/v1/manager/commission-runs/{id}/csv", tag = "manager",
-    params(("id" = String, Path, format = Uuid)),
+    params(("id" = String, Path, format = Uuid), ExportQuery),
     security(("manager_token" = [])),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, err(level = "info"))]
@@ -152,9 +152,14 @@ pub async fn run_csv_file(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
     ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(export): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let run = state.storage.commission_run(id).await?;
-    let body = run_csv(&run).map_err(ApiError::internal)?;
+    let body = [
+        export.made_for().preamble(),
+        &run_csv(&run).map_err(ApiError::internal)?,
+    ]
+    .concat();
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

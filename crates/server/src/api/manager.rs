@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use fairtill_core::filter::Page;
 use fairtill_core::ledger::Summary;
 use fairtill_protocol::{
-    id_of, ErrorBody, ListFilter, ListQuery, LoginRequest, LoginResponse, ManagerOrder,
-    PushRequest, PushResponse,
+    id_of, ErrorBody, ExportQuery, ListFilter, ListQuery, LoginRequest, LoginResponse,
+    ManagerOrder, PushRequest, PushResponse,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -166,7 +166,7 @@ pub async fn summary(
 const EXPORT_PAGE: usize = 1000;
 
 /// The filtered transactions as CSV (RFC 4180), newest first, streamed with no row cap.
-#[utoipa::path(get, path = "/v1/manager/transactions.csv", tag = "manager", params(ListQuery),
+#[utoipa::path(get, path = "/v1/manager/transactions.csv", tag = "manager", params(ListQuery, ExportQuery),
     security(("manager_token" = [])),
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -175,6 +175,7 @@ pub async fn export_csv(
     State(state): State<Arc<AppState>>,
     AuthManager(_): AuthManager,
     ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(export): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let filter = list_filter(&q)?;
     // The first page is read before answering, so a bad filter is a 400, not a broken body.
@@ -187,6 +188,10 @@ pub async fn export_csv(
     tokio::spawn(async move {
         let mut page = first;
         let mut header = true;
+        let preamble = export.made_for().preamble();
+        if !preamble.is_empty() && tx.send(Ok(Bytes::from_static(preamble))).await.is_err() {
+            return;
+        }
         loop {
             let chunk = match csv_chunk(&page, header) {
                 Ok(c) => c,
