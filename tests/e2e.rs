@@ -64,11 +64,7 @@ async fn a_day_at_the_booth() {
     ui.wait_text("[data-testid=current-event]", "Craft Fair Berlin")
         .await;
     ui.wait_text("[data-testid=current-staff]", "Ana").await;
-    ui.set("[data-testid=import-path]", products.to_str().unwrap())
-        .await;
-    ui.click("[data-testid=import]").await;
-    ui.wait_text("[data-testid=till-notice]", "Imported 6 products")
-        .await;
+    ui.import_products(&products, "Imported 6 products").await;
     // A bad float is refused in words; a good one opens the drawer.
     ui.set("[data-testid=float]", "1.234").await;
     ui.click("[data-testid=open-till]").await;

@@ -118,15 +118,9 @@ async fn cards_on_file() {
     ui.click("[data-testid=event-create]").await;
     ui.wait_text("[data-testid=current-event]", "Gallery Night")
         .await;
-    ui.set("[data-testid=import-path]", products.to_str().unwrap())
+    ui.import_products(&products, "Imported 1 product").await;
+    ui.connect_to_server(&server.url, &server.code("Gallery till"), "Gallery till")
         .await;
-    ui.click("[data-testid=import]").await;
-    ui.wait_text("[data-testid=till-notice]", "Imported 1 product")
-        .await;
-    ui.set("#url", &server.url).await;
-    ui.set("#code", &server.code("Gallery till")).await;
-    ui.click("[data-testid=sync-connect]").await;
-    ui.wait_text("body", "Gallery till").await;
 
     step("A new customer, their card saved, charged from Sell by keyboard: approved.");
     sell_one(&ui).await;

@@ -65,15 +65,8 @@ async fn sell_and_sync() {
     ui.click("[data-testid=event-create]").await;
     ui.wait_text("[data-testid=current-event]", "Harbour Market")
         .await;
-    ui.set("[data-testid=import-path]", products.to_str().unwrap())
-        .await;
-    ui.click("[data-testid=import]").await;
-    ui.wait_text("[data-testid=till-notice]", "Imported 1 product")
-        .await;
-    ui.set("#url", &url).await;
-    ui.set("#code", &code).await;
-    ui.click("[data-testid=sync-connect]").await;
-    ui.wait_text("body", "Market till").await;
+    ui.import_products(&products, "Imported 1 product").await;
+    ui.connect_to_server(&url, &code, "Market till").await;
     ui.wait_text("[data-testid=sync-bar]", "Online").await;
 
     step("A cash sale by keyboard.");

@@ -373,6 +373,24 @@ impl Ui {
         }
     }
 
+    /// Imports the product file at `path` from Event & till; waits for `notice` ("Imported 6
+    /// products").
+    pub async fn import_products(&self, path: &Path, notice: &str) {
+        self.set("[data-testid=import-path]", path.to_str().unwrap())
+            .await;
+        self.click("[data-testid=import]").await;
+        self.wait_text("[data-testid=till-notice]", notice).await;
+    }
+
+    /// Connects the till to the server at `url` with a one-time `code` from Event & till;
+    /// waits for the `name` the server knows it by.
+    pub async fn connect_to_server(&self, url: &str, code: &str, name: &str) {
+        self.set("#url", url).await;
+        self.set("#code", code).await;
+        self.click("[data-testid=sync-connect]").await;
+        self.wait_text("body", name).await;
+    }
+
     pub async fn action(&self, kind: &str) {
         self.click(&format!("[data-testid=action-{kind}]")).await;
         self.el("[data-testid=action-form]").await;
