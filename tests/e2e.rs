@@ -50,9 +50,7 @@ async fn a_day_at_the_booth() {
 
     // --- Event & till: sign on, create the event, import products, open the drawer.
     step("Event & till: sign on, create the event, import products, open the drawer.");
-    ui.keys(&key(Key::F4)).await;
-    ui.set("[data-testid=staff]", "Ana").await;
-    ui.click("[data-testid=till-form] button.secondary").await;
+    ui.sign_on("Ana").await;
     ui.set("[data-testid=event-name]", "Craft Fair Berlin")
         .await;
     ui.el("[data-testid=event-capture]")

@@ -103,9 +103,7 @@ async fn cards_on_file() {
     let ui = session.ui();
 
     step("Sign on, make the event, import products, connect to the server.");
-    ui.keys(&key(Key::F4)).await;
-    ui.set("[data-testid=staff]", "Ana").await;
-    ui.click("[data-testid=till-form] button.secondary").await;
+    ui.sign_on("Ana").await;
     ui.set("[data-testid=event-name]", "Gallery Night").await;
     ui.el("[data-testid=event-offline-largest]").await;
     ui.c.execute(

@@ -58,9 +58,7 @@ async fn sell_and_sync() {
     let ui = session.ui();
 
     step("The installed app: sign on, make the event, import products, connect to the installed server.");
-    ui.keys(&key(Key::F4)).await;
-    ui.set("[data-testid=staff]", "Ana").await;
-    ui.click("[data-testid=till-form] button.secondary").await;
+    ui.sign_on("Ana").await;
     ui.set("[data-testid=event-name]", "Harbour Market").await;
     ui.click("[data-testid=event-create]").await;
     ui.wait_text("[data-testid=current-event]", "Harbour Market")

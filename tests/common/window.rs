@@ -373,6 +373,13 @@ impl Ui {
         }
     }
 
+    /// Signs `staff` on at Event & till (F4).
+    pub async fn sign_on(&self, staff: &str) {
+        self.keys(&key(Key::F4)).await;
+        self.set("[data-testid=staff]", staff).await;
+        self.click("[data-testid=till-form] button.secondary").await;
+    }
+
     /// Imports the product file at `path` from Event & till; waits for `notice` ("Imported 6
     /// products").
     pub async fn import_products(&self, path: &Path, notice: &str) {

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use fairtill_core::ids::{DeviceId, EventId};
 use fairtill_core::ledger::CurrencySummary;
 use fairtill_core::money::Money;
@@ -13,6 +12,7 @@ use fairtill_protocol::{CloseOut, CloseOutPart, ErrorBody, EventSummary, HourlyS
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::csv_file::csv_file;
 use super::error::ApiError;
 use super::request::{ApiJson, ApiQuery, AuthManager};
 use super::AppState;
@@ -126,22 +126,12 @@ pub async fn close_out_csv(
         }
     };
     let close_out = state.storage.close_out(q.filter()?, (state.now)()).await?;
-    let body = [
-        export.made_for().preamble(),
-        &write(&close_out).map_err(ApiError::internal)?,
-    ]
-    .concat();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"fairtill-closeout-{part}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let body = write(&close_out).map_err(ApiError::internal)?;
+    Ok(csv_file(
+        export,
+        &format!("fairtill-closeout-{part}.csv"),
+        &body,
+    ))
 }
 
 /// The figure columns of a close-out CSV, after part, name, method and currency.

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use fairtill_protocol::{
     CommissionPeriod, CommissionRule, CommissionRun, ErrorBody, ExportQuery, NewCommissionRule,
 };
 use uuid::Uuid;
 
+use super::csv_file::csv_file;
 use super::error::ApiError;
 use super::request::{ApiJson, ApiPath, ApiQuery, AuthManager};
 use super::AppState;
@@ -155,20 +155,10 @@ pub async fn run_csv_file(
     ApiQuery(export): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let run = state.storage.commission_run(id).await?;
-    let body = [
-        export.made_for().preamble(),
-        &run_csv(&run).map_err(ApiError::internal)?,
-    ]
-    .concat();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"fairtill-commissions-{id}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let body = run_csv(&run).map_err(ApiError::internal)?;
+    Ok(csv_file(
+        export,
+        &format!("fairtill-commissions-{id}.csv"),
+        &body,
+    ))
 }

@@ -6,6 +6,7 @@ mod automations;
 mod card_form;
 mod closeout;
 mod commissions;
+mod csv_file;
 mod customers;
 mod device;
 mod error;
