@@ -101,6 +101,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         catalog::import_products,
         sale::cart_totals,
         sale::charge,
+        sale::pay_part,
         customers::find_customers,
         customers::save_customer,
         customers::email_receipt,

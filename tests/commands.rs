@@ -265,7 +265,7 @@ fn sale_commands() {
         "charge",
         json!({"cart": cart(vec![line("MUG", "12.50", 1)]), "tender": {"type": "cash", "tendered": "10"}}),
         "invalid",
-        "less than the total",
+        "less than the",
     );
     let receipt = h.ok(
         "charge",
@@ -1095,4 +1095,95 @@ fn card_on_file_commands_keep_to_the_events_offline_limits() {
         "invalid",
         "no longer on file",
     );
+}
+
+#[test]
+fn a_split_payment_is_paid_in_parts_and_refunded_across_them() {
+    let h = Harness::new();
+    h.at_event();
+    let mut items = cart(vec![line("MUG", "12.50", 2)]);
+    items["lines"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sku": "", "name": "Strap repair", "unit_price": {"amount": "10.00", "currency": "EUR"},
+            "quantity": 1, "tax_category": "reduced", "discount": null, "price_override_reason": null}));
+    h.refused(
+        "charge",
+        json!({"cart": items, "tender": {"type": "cash", "tendered": ""}, "part": "40"}),
+        "invalid",
+        "more than the 35.00 EUR still due",
+    );
+    h.refused(
+        "charge",
+        json!({"cart": items, "tender": {"type": "cash", "tendered": "10"}, "part": "20"}),
+        "invalid",
+        "less than the 20.00 EUR to pay",
+    );
+    // 20 of 35 in cash (a 50 note: 30 change on the cash part only), then the rest by card.
+    let first = h.ok(
+        "charge",
+        json!({"cart": items, "tender": {"type": "cash", "tendered": "50"}, "part": "20"}),
+    );
+    assert_eq!(first["change"]["amount"], "30.00");
+    assert_eq!(first["order"]["status"], "partly_paid");
+    assert_eq!(first["order"]["balance_due"]["amount"], "15.00");
+    let order_id = first["sale"]["order_id"].clone();
+    h.refused(
+        "pay_part",
+        json!({"orderId": order_id, "tender": {"type": "card", "last4": "4242", "approval_code": null}, "part": "0"}),
+        "invalid",
+        "more than zero",
+    );
+    let last = h.ok(
+        "pay_part",
+        json!({"orderId": order_id, "tender": {"type": "card", "last4": "4242", "approval_code": null}}),
+    );
+    assert_eq!(last["order"]["status"], "paid");
+    assert_eq!(
+        last["sale"]["receipt"], first["sale"]["receipt"],
+        "one receipt"
+    );
+    assert_eq!(last["change"], Value::Null, "no change on a card part");
+    let parts: Vec<_> = last["order"]["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["method"]["type"].as_str().unwrap(),
+                t["amount"]["amount"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(parts, [("cash", "20.00"), ("card", "15.00")]);
+    h.refused(
+        "pay_part",
+        json!({"orderId": order_id, "tender": {"type": "cash", "tendered": ""}}),
+        "invalid",
+        "nothing left to pay",
+    );
+    // The refund action of the card part offers what every part can give back.
+    let detail = h.ok("order_detail", json!({"orderId": order_id}));
+    let card_part = last["sale"]["transaction_id"].clone();
+    let offered = detail["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "refund" && a["target"] == card_part)
+        .unwrap();
+    assert_eq!(offered["up_to"]["amount"], "35.00");
+    // Both mugs (25.00) asked of the card part (15.00): the other 10.00 comes back in cash.
+    let refunded = h.ok(
+        "refund",
+        json!({"txId": card_part, "refund": {"type": "items", "items": [{"line": 0, "quantity": 2}]}, "why": "wrong colour"}),
+    );
+    let refunds: Vec<_> = refunded["view"]["refunds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"]["amount"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refunds, ["15.00", "10.00"]);
+    assert_eq!(refunded["view"]["refunded"]["amount"], "25.00");
+    assert_eq!(refunded["view"]["status"], "partly_refunded");
 }

@@ -373,12 +373,60 @@ async fn a_day_at_the_booth() {
         .await;
     ui.shot("order-email-receipt").await;
 
+    // --- A typed amount and a split payment, by keyboard: "+" types an amount with no product;
+    // Alt+S pays part in cash (change on that part only), the rest goes on the card terminal.
+    step("A keypad sale paid in two parts: 5.00 cash, the rest by card.");
+    ui.keys(&key(Key::F1)).await;
+    ui.el("[data-testid=search]").await;
+    ui.keys("+").await;
+    ui.el("[data-testid=keypad-amount]").await;
+    ui.keys(&format!("8.50{}Gift wrap", key(Key::Tab))).await;
+    ui.shot("keypad").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=cart]", "Gift wrap").await;
+    ui.keys("tea").await;
+    ui.el("[data-testid=results]").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_count("[data-testid=cart-line]", 2).await;
+    ui.wait_text("[data-testid=total]", "12.70").await;
+    ui.keys(&key(Key::F6)).await;
+    ui.el("[data-testid=tendered]").await;
+    ui.chord(Key::Alt, 's').await;
+    ui.el("[data-testid=part]").await;
+    ui.keys(&format!("5{}10", key(Key::Tab))).await;
+    ui.wait_text("[data-testid=change]", "5.00").await;
+    ui.shot("split-first-part").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_text("[data-testid=split-due]", "7.70").await;
+    ui.shot("split-rest-due").await;
+    ui.keys(&key(Key::F7)).await;
+    ui.el("[data-testid=part]").await;
+    ui.keys(&key(Key::Enter)).await;
+    let receipt = ui.wait_text("[data-testid=receipt]", "Card").await;
+    for words in [
+        "Gift wrap",
+        "Paid: Cash",
+        "5.00",
+        "7.70",
+        "Cash handed over",
+        "10.00",
+    ] {
+        assert!(
+            receipt.contains(words),
+            "{words:?} on the receipt: {receipt}"
+        );
+    }
+    ui.wait_text("[data-testid=receipt-change]", "5.00").await;
+    ui.shot("split-receipt").await;
+    ui.keys(&key(Key::Enter)).await;
+    ui.wait_count("[data-testid=cart-line]", 0).await;
+
     // --- Close the drawer: expected cash from the ledger against the count.
     step("Close the drawer: expected cash from the ledger against the count.");
-    // Cash: 16.70 + 11.30 = 28.00 on a float of 100.00.
+    // Cash: 16.70 + 11.30 + the split's 5.00 = 33.00 on a float of 100.00.
     ui.keys(&key(Key::F4)).await;
-    ui.wait_text("[data-testid=expected]", "128.00").await;
-    ui.set("[data-testid=counted]", "127.50").await;
+    ui.wait_text("[data-testid=expected]", "133.00").await;
+    ui.set("[data-testid=counted]", "132.50").await;
     ui.click("[data-testid=close-till]").await;
     ui.wait_text("[data-testid=sessions]", "0.50").await;
     ui.shot("event-till").await;

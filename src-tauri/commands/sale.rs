@@ -2,8 +2,8 @@
 
 use fairtill_core::customer::Customer;
 use fairtill_core::event::{Event, DEFAULT_CAPTURE_WINDOW};
-use fairtill_core::ids::CustomerId;
-use fairtill_core::ledger::{OrderView, PaymentKind, PaymentMethod, TxResult};
+use fairtill_core::ids::{CustomerId, OrderId};
+use fairtill_core::ledger::{OrderView, Payment, PaymentKind, PaymentMethod, TxResult};
 use fairtill_core::money::Money;
 use fairtill_core::order::{Discount, OrderDraft, OrderLine, OrderTotals};
 use fairtill_core::tax::TaxPolicy;
@@ -166,53 +166,53 @@ pub fn cart_totals(
     ))
 }
 
-/// Records the sale and its payment in one durable commit, and returns the receipt.
-#[tauri::command]
-#[tracing::instrument(skip_all, err(level = "info"))]
-pub fn charge(
-    state: tauri::State<'_, AppState>,
-    cart: Cart,
+/// How a tender pays `due`: the payment's kind, method and result, and for cash what was
+/// handed over and the change.
+struct TenderPayment {
+    kind: PaymentKind,
+    method: PaymentMethod,
+    result: TxResult,
+    cash: Option<(Money, Money)>,
+}
+
+/// Turns what staff chose into a payment of `due` (the whole total, or one part of a split).
+fn tender_payment(
+    state: &AppState,
+    till: &Till,
     tender: TenderInput,
-) -> Result<Receipt, ApiError> {
-    let mut till = lock(&state)?;
-    let who = actor(&till)?;
+    due: Money,
+) -> Result<TenderPayment, ApiError> {
     let event = till.settings()?.event;
-    let draft = draft(&till, cart)?;
-    let currency = draft.currency;
-    let total = draft
-        .clone()
-        .with_checked_customer()
-        .and_then(|d| d.totals())
-        .map_err(|e| invalid(e.to_string()))?
-        .total;
-    let mut cash = None;
-    let mut result = TxResult::Approved;
-    let (kind, method) = match tender {
+    let currency = due.currency();
+    let approved = |kind, method| TenderPayment {
+        kind,
+        method,
+        result: TxResult::Approved,
+        cash: None,
+    };
+    Ok(match tender {
         TenderInput::Cash { tendered } => {
             let given = if tendered.trim().is_empty() {
-                total
+                due
             } else {
                 amount(&tendered, currency, "cash tendered")?
             };
-            if given.minor() < total.minor() {
+            if given.minor() < due.minor() {
                 return Err(invalid(format!(
-                    "{} tendered is less than the total of {}",
-                    given, total
+                    "{given} tendered is less than the {due} to pay"
                 )));
             }
-            cash = Some((
-                given,
-                given
-                    .checked_sub(total)
-                    .map_err(|e| invalid(e.to_string()))?,
-            ));
-            (PaymentKind::Sale, PaymentMethod::Cash)
+            let change = given.checked_sub(due).map_err(|e| invalid(e.to_string()))?;
+            TenderPayment {
+                cash: Some((given, change)),
+                ..approved(PaymentKind::Sale, PaymentMethod::Cash)
+            }
         }
         TenderInput::Card {
             last4,
             approval_code,
-        } => (PaymentKind::Sale, card(last4, approval_code)?),
-        TenderInput::External { system, reference } => (
+        } => approved(PaymentKind::Sale, card(last4, approval_code)?),
+        TenderInput::External { system, reference } => approved(
             PaymentKind::Sale,
             PaymentMethod::External {
                 system: system.trim().into(),
@@ -230,11 +230,10 @@ pub fn charge(
                     "that card is no longer on file for this customer; choose another or save a new one",
                 ));
             };
-            result = TxResult::Unknown;
-            if !online(&state) {
+            if !online(state) {
                 let limits = event.as_ref().map(|e| e.offline_cards).unwrap_or_default();
                 let (waiting, oldest) = till.waiting_card_charges(currency)?;
-                if let Some(why) = limits.refuse(total, waiting, oldest, till.now()) {
+                if let Some(why) = limits.refuse(due, waiting, oldest, till.now()) {
                     return Err(invalid(why));
                 }
             }
@@ -245,43 +244,132 @@ pub fn charge(
             } else {
                 PaymentKind::Sale
             };
-            (
+            TenderPayment {
                 kind,
-                PaymentMethod::CardOnFile {
+                method: PaymentMethod::CardOnFile {
                     customer,
                     card: saved.id,
                     brand: saved.brand,
                     last4: saved.last4,
                 },
-            )
+                result: TxResult::Unknown,
+                cash: None,
+            }
         }
         TenderInput::Authorize {
             last4,
             approval_code,
-        } => (
+        } => approved(
             PaymentKind::Authorize {
                 capture_window: capture_window(event.as_ref()),
             },
             card(last4, approval_code)?,
         ),
+    })
+}
+
+/// The amount of one part of a split payment, as typed: more than zero and no more than `due`.
+/// Empty or absent: all of `due`.
+fn part_of(part: Option<&str>, due: Money) -> Result<Money, ApiError> {
+    let Some(text) = part.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(due);
     };
+    let part = amount(text, due.currency(), "amount of this part")?;
+    if !part.is_positive() {
+        return Err(invalid("the amount of this part must be more than zero"));
+    }
+    if part.minor() > due.minor() {
+        return Err(invalid(format!("{part} is more than the {due} still due")));
+    }
+    Ok(part)
+}
+
+/// Records the sale and its payment in one durable commit, and returns the receipt. With
+/// `part`, the payment is the first part of a split: the order stays partly paid and the rest
+/// is paid with `pay_part`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn charge(
+    state: tauri::State<'_, AppState>,
+    cart: Cart,
+    tender: TenderInput,
+    part: Option<String>,
+) -> Result<Receipt, ApiError> {
+    let mut till = lock(&state)?;
+    let who = actor(&till)?;
+    let draft = draft(&till, cart)?;
+    let total = draft
+        .clone()
+        .with_checked_customer()
+        .and_then(|d| d.totals())
+        .map_err(|e| invalid(e.to_string()))?
+        .total;
+    let paying = part_of(part.as_deref(), total)?;
+    let pay = tender_payment(&state, &till, tender, paying)?;
     let sale = till.record_sale(
         &who,
         draft,
         Tender {
-            kind,
-            method,
-            result,
-            amount: None,
+            kind: pay.kind,
+            method: pay.method,
+            result: pay.result,
+            amount: Some(paying),
         },
     )?;
-    tracing::info!(receipt = %sale.receipt, total = %sale.total, "sale recorded");
+    tracing::info!(receipt = %sale.receipt, total = %sale.total, paid = %paying, "sale recorded");
     let order = till.order(sale.order_id)?;
     Ok(Receipt {
         sale,
         order,
-        tendered: cash.map(|c| c.0),
-        change: cash.map(|c| c.1),
+        tendered: pay.cash.map(|c| c.0),
+        change: pay.cash.map(|c| c.1),
+    })
+}
+
+/// Pays the next part of a split payment (or what is still due) on a recorded order, and
+/// returns the receipt as it stands.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn pay_part(
+    state: tauri::State<'_, AppState>,
+    order_id: OrderId,
+    tender: TenderInput,
+    part: Option<String>,
+) -> Result<Receipt, ApiError> {
+    let mut till = lock(&state)?;
+    let who = actor(&till)?;
+    let before = till.order(order_id)?;
+    if !before.balance_due.is_positive() {
+        return Err(invalid(format!(
+            "receipt {} has nothing left to pay",
+            before.order.receipt
+        )));
+    }
+    let paying = part_of(part.as_deref(), before.balance_due)?;
+    let pay = tender_payment(&state, &till, tender, paying)?;
+    let transaction_id = till.pay(
+        &who,
+        Payment {
+            kind: pay.kind,
+            order_ids: vec![order_id],
+            amount: paying,
+            method: pay.method,
+            result: pay.result,
+            replaces: None,
+        },
+    )?;
+    tracing::info!(receipt = %before.order.receipt, paid = %paying, "part paid");
+    let order = till.order(order_id)?;
+    Ok(Receipt {
+        sale: RecordedSale {
+            order_id,
+            receipt: order.order.receipt.clone(),
+            transaction_id,
+            total: order.totals.total,
+        },
+        order,
+        tendered: pay.cash.map(|c| c.0),
+        change: pay.cash.map(|c| c.1),
     })
 }
 

@@ -268,6 +268,22 @@ impl Ui {
         let _ = self.c.release_actions().await;
     }
 
+    /// Presses `k` while holding `modifier` (Alt+S), on whatever has the keyboard focus.
+    pub async fn chord(&self, modifier: Key, k: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        trace(&format!("chord {k:?}"));
+        let m = char::from(modifier);
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: m })
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k })
+            .then(KeyAction::Up { value: m });
+        if let Err(e) = self.c.perform_actions(actions).await {
+            self.fail(format!("chord {k:?} was not taken: {e}")).await;
+        }
+        let _ = self.c.release_actions().await;
+    }
+
     pub async fn set(&self, css: &str, value: &str) {
         let e = self.el(css).await;
         if let Err(err) = e.clear().await {

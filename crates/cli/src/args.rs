@@ -84,6 +84,10 @@ pub struct Record {
     /// A line: NAME:UNIT_PRICE[:QUANTITY], e.g. "Mug:12.50:2". Repeat for more lines.
     #[arg(long = "item", value_name = "NAME:PRICE[:QTY]")]
     pub items: Vec<String>,
+    /// A typed amount with no product (a keypad sale): AMOUNT[:NOTE], e.g. "12.50:Repair".
+    /// Repeat for more; mixes with --item.
+    #[arg(long = "amount", value_name = "AMOUNT[:NOTE]")]
+    pub amounts: Vec<String>,
     /// Currency of the prices.
     #[arg(long, default_value = "USD")]
     pub currency: String,
@@ -124,7 +128,7 @@ pub struct Record {
     #[arg(long)]
     pub event: Option<String>,
     /// Read the sale from a JSON file ("-" for standard input): {"draft": …, "tender": …}.
-    #[arg(long = "from-json", value_name = "FILE", conflicts_with_all = ["items"])]
+    #[arg(long = "from-json", value_name = "FILE", conflicts_with_all = ["items", "amounts"])]
     pub from_json: Option<PathBuf>,
 }
 
@@ -179,6 +183,20 @@ fn parse_line(spec: &str, currency: Currency) -> anyhow::Result<OrderLine> {
     })
 }
 
+/// A keypad line from `AMOUNT[:NOTE]`: more than zero, standard tax.
+fn parse_custom(spec: &str, currency: Currency) -> anyhow::Result<OrderLine> {
+    let (amount, note) = match spec.split_once(':') {
+        Some((amount, note)) => (amount, Some(note)),
+        None => (spec, None),
+    };
+    let amount = Money::parse(amount.trim(), currency)
+        .map_err(|e| input(format!("--amount {spec:?}: {e}")))?;
+    if !amount.is_positive() {
+        return Err(input(format!("--amount {spec:?} must be more than zero")));
+    }
+    Ok(OrderLine::custom(amount, TaxCategory::Standard, note))
+}
+
 fn parse_result(text: &str) -> anyhow::Result<TxResult> {
     TxResult::parse(&text.to_ascii_lowercase()).ok_or_else(|| {
         input(format!(
@@ -219,17 +237,20 @@ impl Record {
                 .map_err(|e| input(format!("the sale JSON is not valid: {e}")))?;
             return Ok((sale.draft, sale.tender));
         }
-        if self.items.is_empty() {
+        if self.items.is_empty() && self.amounts.is_empty() {
             return Err(input(
-                "give at least one --item NAME:PRICE[:QTY], or --from-json FILE",
+                "give at least one --item NAME:PRICE[:QTY] or --amount AMOUNT[:NOTE], or --from-json FILE",
             ));
         }
         let currency = Currency::from_code(&self.currency)?;
-        let lines = self
+        let mut lines = self
             .items
             .iter()
             .map(|i| parse_line(i, currency))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        for spec in &self.amounts {
+            lines.push(parse_custom(spec, currency)?);
+        }
         let method = match self.method.to_ascii_lowercase().as_str() {
             "cash" => PaymentMethod::Cash,
             "card" => PaymentMethod::Card {

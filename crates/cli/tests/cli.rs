@@ -240,3 +240,40 @@ fn record_reads_a_sale_from_json() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not valid"));
 }
+
+#[test]
+fn record_sells_typed_amounts_with_no_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let sale = json(
+        &db,
+        &[
+            "record",
+            "--currency",
+            "EUR",
+            "--amount",
+            "12.50:Repair: strap",
+            "--amount",
+            "3",
+            "--item",
+            "Mug:5",
+        ],
+    );
+    assert_eq!(sale["total"]["amount"], "20.50");
+    let order = json(&db, &["show", sale["receipt"].as_str().unwrap()]);
+    let lines = order["order"]["lines"].as_array().unwrap();
+    let names: Vec<_> = lines
+        .iter()
+        .map(|l| (l["sku"].as_str().unwrap(), l["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        names,
+        [("MUG", "Mug"), ("", "Repair: strap"), ("", "Custom amount")],
+        "typed amounts have no SKU and are named by their note"
+    );
+    for bad in ["0", "-2", "abc:note"] {
+        let out = fairtill(&db, &["record", "--currency", "EUR", "--amount", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+    assert_eq!(json(&db, &["list"])["rows"].as_array().unwrap().len(), 1);
+}

@@ -63,6 +63,37 @@ pub struct OrderLine {
     pub price_override_reason: Option<String>,
 }
 
+/// The SKU of a line sold as a typed amount with no product (a keypad sale). No product can
+/// have it: a product's SKU is never empty.
+pub const CUSTOM_SKU: &str = "";
+
+/// The name of a keypad line when staff typed no note.
+pub const CUSTOM_NAME: &str = "Custom amount";
+
+impl OrderLine {
+    /// A keypad line: one unit of `amount`, named by the note (or "Custom amount").
+    pub fn custom(amount: Money, tax_category: TaxCategory, note: Option<&str>) -> Self {
+        let name = note
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(CUSTOM_NAME);
+        OrderLine {
+            sku: CUSTOM_SKU.to_string(),
+            name: name.to_string(),
+            unit_price: amount,
+            quantity: 1,
+            tax_category,
+            discount: None,
+            price_override_reason: None,
+        }
+    }
+
+    /// True for a line sold as a typed amount rather than a product.
+    pub fn is_custom(&self) -> bool {
+        self.sku == CUSTOM_SKU
+    }
+}
+
 /// What the till sends to place an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -4,7 +4,9 @@
 mod common;
 
 use common::*;
+use fairtill_core::ids::TxId;
 use fairtill_core::ledger::*;
+use fairtill_core::money::Money;
 use fairtill_core::SignedDuration;
 
 #[test]
@@ -969,4 +971,164 @@ fn rule_14_the_order_screen_offers_a_card_on_file_refund_as_pending() {
         let a = actions.iter().find(|a| a.kind == kind).unwrap();
         assert_eq!(a.refused, None, "{kind:?}");
     }
+}
+
+#[test]
+fn rule_16_a_split_order_is_paid_in_parts_and_refunds_spill_card_first_cash_last() {
+    let mut t = Till::new();
+    let order = t.order(vec![line("mug", "10.00", 3), line("print", "20.00", 1)]);
+    let cash = t.sale(order, usd("15.00"));
+    assert_eq!(t.status(order), OrderStatus::PartlyPaid);
+    assert_eq!(t.view(order).balance_due, usd("35.00"));
+    let over = t.pay(
+        order,
+        PaymentKind::Sale,
+        usd("40.00"),
+        card(),
+        TxResult::Approved,
+    );
+    assert!(
+        matches!(over, Err(LedgerError::Overpayment { .. })),
+        "no part beyond what is due"
+    );
+    let terminal = t
+        .pay(
+            order,
+            PaymentKind::Sale,
+            usd("25.00"),
+            card(),
+            TxResult::Approved,
+        )
+        .unwrap();
+    let logged = t
+        .pay(
+            order,
+            PaymentKind::Sale,
+            usd("10.00"),
+            external("#7"),
+            TxResult::Approved,
+        )
+        .unwrap();
+    assert_eq!(t.status(order), OrderStatus::Paid);
+
+    // Two mugs (20.00) asked of the logged part (10.00): the rest comes from the card, not the cash.
+    let items = RefundStrategy::Items {
+        items: vec![RefundItem {
+            order_id: order,
+            line: 0,
+            quantity: 2,
+        }],
+    };
+    let facts = t
+        .run(Command::Refund {
+            parent: logged,
+            strategy: items,
+            progress: RefundProgress::Complete,
+            reason: Some("returned".into()),
+        })
+        .unwrap();
+    let refunds: Vec<&Transaction> = facts
+        .iter()
+        .map(|f| match f {
+            Fact::Recorded { tx } => tx.as_ref(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let parts: Vec<(TxId, Money)> = refunds
+        .iter()
+        .map(|r| (r.parent.unwrap(), r.amount))
+        .collect();
+    assert_eq!(parts, [(logged, usd("10.00")), (terminal, usd("10.00"))]);
+    assert_eq!(
+        refunds[0].refund.as_ref().unwrap().items.len(),
+        1,
+        "the first holds the items"
+    );
+    let rest = refunds[1].refund.as_ref().unwrap();
+    assert_eq!((rest.items.len(), rest.rest_of), (0, Some(refunds[0].id)));
+    assert!(refunds.iter().all(|r| r.is_approved()));
+    assert_eq!(t.view(order).refunded, usd("20.00"));
+
+    // The last mug is counted once: two of three were refunded, whatever the parts.
+    let one_more = RefundStrategy::Items {
+        items: vec![RefundItem {
+            order_id: order,
+            line: 0,
+            quantity: 2,
+        }],
+    };
+    let err = t
+        .refund(cash, one_more, RefundProgress::Complete)
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::BadRefundItem(_)), "{err}");
+
+    // An amount beyond every part is refused and records nothing.
+    let before = t.ledger.clone();
+    let err = t.refund_amount(cash, usd("31.00")).unwrap_err();
+    match err {
+        LedgerError::RefundExceedsBalance { refundable, .. } => {
+            assert_eq!(refundable, usd("30.00"))
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(t.ledger, before);
+    // 30.00 asked of the cash part: its 15.00, then the card's 15.00 left; cash is refunded last
+    // only when it is not the part asked.
+    t.refund_amount(cash, usd("30.00")).unwrap();
+    assert_eq!(t.status(order), OrderStatus::Refunded);
+    let full = t.refund(terminal, RefundStrategy::Full, RefundProgress::Complete);
+    assert!(
+        full.is_err(),
+        "a full refund is of the chosen part only, and this one gave back already"
+    );
+}
+
+#[test]
+fn rule_16_the_rest_of_a_refund_to_a_card_on_file_waits_for_the_processor() {
+    let mut t = Till::new();
+    let order = t.order(vec![line("print", "40.00", 1)]);
+    let cash = t.sale(order, usd("10.00"));
+    let stamp = at_till(&mut t);
+    let charged = t
+        .ledger
+        .execute(
+            &Command::Pay(Payment {
+                kind: PaymentKind::Sale,
+                order_ids: vec![order],
+                amount: usd("30.00"),
+                method: on_file(),
+                result: TxResult::Unknown,
+                replaces: None,
+            }),
+            &stamp,
+        )
+        .unwrap();
+    let charged = Till::tx_id(&charged);
+    server_answers(&mut t, charged, TxResult::Approved, None);
+    assert_eq!(t.status(order), OrderStatus::Paid);
+    let facts = t
+        .run(Command::Refund {
+            parent: cash,
+            strategy: RefundStrategy::Amount {
+                amount: usd("25.00"),
+            },
+            progress: RefundProgress::Complete,
+            reason: None,
+        })
+        .unwrap();
+    let results: Vec<(TxResult, Money)> = facts
+        .iter()
+        .map(|f| match f {
+            Fact::Recorded { tx } => (tx.result(), tx.amount),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            (TxResult::Approved, usd("10.00")),
+            (TxResult::Unknown, usd("15.00"))
+        ],
+        "cash back now, the card's part pending"
+    );
 }

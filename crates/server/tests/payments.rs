@@ -541,3 +541,109 @@ async fn money_moves_on_sqlite() {
 async fn money_moves_on_postgres() {
     story(Kind::Postgres).await;
 }
+
+/// An order paid in two parts, cash and a card on file (rule 16), and a refund asked of the cash
+/// part that is more than it holds: the cash comes back at once and the rest is refunded at the
+/// processor, once, on the card's own payment. The manager sees one order, paid then refunded.
+async fn split(kind: Kind) {
+    let s = setup(kind).await;
+    let event = EventId(Uuid::now_v7());
+    let mut till = common::Till::new(event);
+    till.device = s.device;
+    let ana = customer(s.device, "Ana Petrova");
+    s.api
+        .push(
+            &s.token,
+            &[Record::Customer {
+                customer: ana.clone(),
+            }],
+        )
+        .await;
+    let visa = save_card(&s, ana.id, "4242424242424242").await;
+
+    let (mut records, order) = till.open_order("40.00");
+    let cash = till.run(Command::Pay(fairtill_core::ledger::Payment {
+        kind: PaymentKind::Sale,
+        order_ids: vec![order],
+        amount: usd("15.00"),
+        method: PaymentMethod::Cash,
+        result: TxResult::Approved,
+        replaces: None,
+    }));
+    let cash_id = tx_id(&cash);
+    let card = till.run(Command::Pay(fairtill_core::ledger::Payment {
+        kind: PaymentKind::Sale,
+        order_ids: vec![order],
+        amount: usd("25.00"),
+        method: on_file(&visa),
+        result: TxResult::Unknown,
+        replaces: None,
+    }));
+    let card_id = tx_id(&card);
+    records.extend(cash);
+    records.extend(card);
+    assert!(s
+        .api
+        .push(&s.token, &records)
+        .await
+        .iter()
+        .all(|o| *o == PushOutcome::Stored));
+    assert_eq!(progress(&s, card_id).await["result"], "approved");
+    apply_changes(&mut till, &s.api.pull(&s.token, event).await);
+    let view = s
+        .api
+        .get_json(&format!("/v1/manager/orders/{order}"), &s.manager)
+        .await;
+    assert_eq!(view["view"]["status"], "paid", "{view}");
+
+    let refund = till.run(Command::Refund {
+        parent: cash_id,
+        strategy: RefundStrategy::Amount {
+            amount: usd("30.00"),
+        },
+        progress: RefundProgress::Complete,
+        reason: Some("returned".into()),
+    });
+    let ids: Vec<(TxId, TxResult)> = refund
+        .iter()
+        .map(|r| match r {
+            Record::Transaction { transaction } => (transaction.id, transaction.result()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "cash first as asked, the rest from the card");
+    assert_eq!(
+        (ids[0].1, ids[1].1),
+        (TxResult::Approved, TxResult::Unknown)
+    );
+    assert!(s
+        .api
+        .push(&s.token, &refund)
+        .await
+        .iter()
+        .all(|o| *o == PushOutcome::Stored));
+    assert_eq!(progress(&s, ids[1].0).await["result"], "approved");
+    let made = s.ls.made_for("/v1/refunds", ids[1].0).await;
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["amount"], 1500);
+    assert!(
+        s.ls.made_for("/v1/refunds", ids[0].0).await.is_empty(),
+        "cash never goes to the processor"
+    );
+    let view = s
+        .api
+        .get_json(&format!("/v1/manager/orders/{order}"), &s.manager)
+        .await;
+    assert_eq!(view["view"]["status"], "partly_refunded", "{view}");
+    assert_eq!(view["view"]["refunded"]["amount"], "30.00", "{view}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn split_payment_on_sqlite() {
+    split(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn split_payment_on_postgres() {
+    split(Kind::Postgres).await;
+}

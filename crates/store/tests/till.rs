@@ -792,3 +792,71 @@ fn one_payment_for_two_orders_mark_paid_write_off_and_credit_through_sqlite() {
         "100 + 50 marked paid - 30 refunded - 10 credited"
     );
 }
+
+#[test]
+fn a_split_payment_and_a_refund_across_its_parts_are_durable_and_wait_to_sync() {
+    let db = temp_db();
+    let (order, card) = {
+        let mut till = open(&db);
+        let first = till
+            .record_sale(
+                &actor(),
+                draft(&[("mug", "10.00", 3)]),
+                Tender {
+                    amount: Some(usd("12.00")),
+                    ..cash()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            till.order(first.order_id).unwrap().status,
+            OrderStatus::PartlyPaid
+        );
+        let card = till
+            .pay(
+                &actor(),
+                Payment {
+                    kind: PaymentKind::Sale,
+                    order_ids: vec![first.order_id],
+                    amount: usd("18.00"),
+                    method: PaymentMethod::Card {
+                        last4: None,
+                        approval_code: None,
+                    },
+                    result: TxResult::Approved,
+                    replaces: None,
+                },
+            )
+            .unwrap();
+        (first.order_id, card)
+    };
+    let mut till = open(&db);
+    assert_eq!(till.order(order).unwrap().status, OrderStatus::Paid);
+    let waiting = till.outbox().unwrap().total;
+    // Two mugs (20.00) asked of the card part (18.00): 2.00 of it from the cash part.
+    till.refund(
+        &actor(),
+        card,
+        RefundStrategy::Items {
+            items: vec![RefundItem {
+                order_id: order,
+                line: 0,
+                quantity: 2,
+            }],
+        },
+        RefundProgress::Complete,
+        Some("chipped".into()),
+    )
+    .unwrap();
+    drop(till);
+    let till = open(&db);
+    let view = till.order(order).unwrap();
+    let refunds: Vec<_> = view.refunds.iter().map(|r| r.amount).collect();
+    assert_eq!(refunds, [usd("18.00"), usd("2.00")]);
+    assert_eq!(view.refunded, usd("20.00"));
+    assert_eq!(
+        till.outbox().unwrap().total,
+        waiting + 2,
+        "both refunds wait to sync"
+    );
+}

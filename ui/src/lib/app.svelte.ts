@@ -53,6 +53,11 @@ class AppState {
     this.lines = addProduct(this.lines, p, quantity);
   }
 
+  /** Adds a line as it is (a typed amount: never merged with another). */
+  addLine(line: CartLine) {
+    this.lines = [...this.lines, line];
+  }
+
   clearCart() {
     this.lines = [];
     this.orderDiscount = noDiscount();

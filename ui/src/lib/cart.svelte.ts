@@ -7,7 +7,7 @@ import type { OfferLine } from '../bindings/OfferLine';
 import type { OrderLine } from '../bindings/OrderLine';
 import type { Product } from '../bindings/Product';
 import type { TaxCategory } from '../bindings/TaxCategory';
-import { amountProblem } from './money';
+import { amountProblem, toMinor } from './money';
 
 /** How a discount was typed: nothing, an amount, or a percent. */
 export type DiscountInput = { kind: 'none' | 'amount' | 'percent'; value: string; reason: string };
@@ -44,11 +44,38 @@ export function lineOf(p: Product | OfferLine, quantity = 1): CartLine {
   };
 }
 
+/** The SKU of a typed amount with no product (fairtill_core::order::CUSTOM_SKU). */
+export const CUSTOM_SKU = '';
+
+/** A keypad line: one unit of a typed amount, named by its note (or "Custom amount"). */
+export function customLine(amount: string, currency: string, taxCategory: TaxCategory, note = ''): CartLine {
+  return {
+    sku: CUSTOM_SKU,
+    name: note.trim() || 'Custom amount',
+    listPrice: amount.trim().replace(',', '.'),
+    currency,
+    quantity: 1,
+    taxCategory,
+    priceOverride: '',
+    overrideReason: '',
+    discount: noDiscount(),
+  };
+}
+
+/** What is wrong with a typed custom amount, or null: it must be more than zero. */
+export function customAmountProblem(amount: string, currency: string): string | null {
+  const p = amountProblem(amount, currency);
+  if (p) return p;
+  if (toMinor(amount, currency) === 0n) return 'a custom amount is more than zero';
+  return null;
+}
+
 /** Adds a product: one more of a plain line already there, else a new line. */
 export function addProduct(lines: CartLine[], p: Product | OfferLine, quantity = 1): CartLine[] {
   const same = lines.findIndex(
     (l) =>
       l.sku === p.sku &&
+      l.sku !== CUSTOM_SKU &&
       l.priceOverride === '' &&
       l.discount.kind === 'none' &&
       l.listPrice === p.unit_price.amount,

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from '../bindings/Product';
-import { addProduct, lineProblem, lineOf, noDiscount, toCart } from './cart.svelte';
+import {
+  addProduct,
+  customAmountProblem,
+  customLine,
+  lineProblem,
+  lineOf,
+  noDiscount,
+  toCart,
+} from './cart.svelte';
 
 const mug: Product = {
   sku: 'MUG',
@@ -20,6 +28,23 @@ describe('the cart as typed', () => {
     expect(lines[0].quantity).toBe(2);
     const overridden = [{ ...lines[0], priceOverride: '10', overrideReason: 'damaged' }];
     expect(addProduct(overridden, mug)).toHaveLength(2);
+  });
+
+  it('sells a typed amount as its own line with no SKU, never merged', () => {
+    const repair = customLine('12,50', 'EUR', 'reduced', ' Strap repair ');
+    expect(repair).toMatchObject({ sku: '', name: 'Strap repair', listPrice: '12.50', taxCategory: 'reduced' });
+    expect(customLine('3', 'EUR', 'standard').name).toBe('Custom amount');
+    let lines = addProduct([repair], mug);
+    lines = [...lines, customLine('12.50', 'EUR', 'reduced', 'Strap repair')];
+    expect(lines.map((l) => [l.sku, l.quantity])).toEqual([
+      ['', 1],
+      ['MUG', 1],
+      ['', 1],
+    ]);
+    expect(customAmountProblem('0.00', 'EUR')).toBe('a custom amount is more than zero');
+    expect(customAmountProblem('', 'EUR')).toBe('enter an amount');
+    expect(customAmountProblem('1.234', 'EUR')).toBe('EUR has 2 decimals at most');
+    expect(customAmountProblem('1200', 'JPY')).toBeNull();
   });
 
   it('asks for a reason when the price changes or a discount is given', () => {

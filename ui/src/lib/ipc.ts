@@ -108,7 +108,12 @@ export const importProducts = (path: string) => call<number>('import_products', 
 
 // Sell
 export const cartTotals = (cart: Cart) => call<OrderTotals | null>('cart_totals', { cart });
-export const charge = (cart: Cart, tender: TenderInput) => call<Receipt>('charge', { cart, tender });
+/** Records the sale; with `part`, only that much is paid now (the first part of a split). */
+export const charge = (cart: Cart, tender: TenderInput, part: string | null = null) =>
+  call<Receipt>('charge', { cart, tender, part });
+/** Pays the next part of a split (`part`, or all that is still due) on a recorded order. */
+export const payPart = (orderId: string, tender: TenderInput, part: string | null = null) =>
+  call<Receipt>('pay_part', { orderId, tender, part });
 export const receipt = (orderId: string) => call<OrderView>('receipt', { orderId });
 
 // Customers and cards on file

@@ -165,10 +165,19 @@ impl Ledger {
                     &full,
                     stamp,
                 );
+                // Rule 16: a split order's other parts give back what this one cannot.
+                let spill: i64 = self
+                    .other_parts(tx)
+                    .iter()
+                    .map(|p| self.payment_state(p).refundable.minor())
+                    .sum();
                 let mut refund = self.trial(
                     ActionKind::Refund,
                     Some(tx.id),
-                    Some(refundable),
+                    Some(Money::from_minor(
+                        refundable.minor() + spill,
+                        refundable.currency(),
+                    )),
                     &part,
                     stamp,
                 );

@@ -162,6 +162,18 @@ pub struct Stamp {
     pub context: SaleContext,
 }
 
+impl Stamp {
+    /// The id of the `n`th thing a command creates (0: `id` itself). Further ids keep `id`'s
+    /// time and version and differ in its random bits, so they sort with it and never collide
+    /// with each other.
+    pub fn nth_id(&self, n: u64) -> Uuid {
+        const RANDOM: u128 = (1 << 62) - 1;
+        let base = self.id.as_u128();
+        let low = (base & RANDOM).wrapping_add(u128::from(n) << 32) & RANDOM;
+        Uuid::from_u128((base & !RANDOM) | low)
+    }
+}
+
 /// An order written off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

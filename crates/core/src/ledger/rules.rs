@@ -602,66 +602,129 @@ impl Ledger {
                 if state.refunded.is_positive() || state.refund_pending.is_positive() {
                     return Err(LedgerError::AlreadyPartlyRefunded(state.refundable));
                 }
-                (
-                    parent.amount,
-                    RefundDetail {
-                        strategy: RefundStrategyKind::Full,
-                        items: vec![],
-                    },
-                )
+                (parent.amount, RefundDetail::of(RefundStrategyKind::Full))
             }
             RefundStrategy::Amount { amount } => {
                 same_currency(parent.amount, *amount)?;
                 amount.require_positive("refund amount")?;
-                (
-                    *amount,
-                    RefundDetail {
-                        strategy: RefundStrategyKind::Amount,
-                        items: vec![],
-                    },
-                )
+                (*amount, RefundDetail::of(RefundStrategyKind::Amount))
             }
             RefundStrategy::Items { items } => {
                 let amount = self.items_amount(parent, items)?;
                 (
                     amount,
                     RefundDetail {
-                        strategy: RefundStrategyKind::Items,
                         items: items.clone(),
+                        ..RefundDetail::of(RefundStrategyKind::Items)
                     },
                 )
             }
         };
-        if amount.minor() > state.refundable.minor() {
-            return Err(LedgerError::RefundExceedsBalance {
-                requested: amount,
-                refundable: state.refundable,
-            });
-        }
-        let mut tx = self.new_tx(
-            stamp,
-            TxKind::Refund,
-            Some(parent),
-            parent.order_ids.clone(),
-            amount,
-            parent.method.clone(),
-        );
-        tx.history[0].result = match progress {
-            RefundProgress::Complete if parent.method.is_processor() => {
-                return Err(LedgerError::ProcessorDecides(
-                    "a refund to a card on file is pending until the card processor completes it",
-                ));
-            }
-            RefundProgress::Complete => TxResult::Approved,
-            RefundProgress::Pending => TxResult::Unknown,
-        };
-        tx.refund = Some(detail);
-        tx.reason = reason
+        let reason = reason
             .as_deref()
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_string);
-        Ok(vec![Fact::Recorded { tx: Box::new(tx) }])
+        // Rule 16: what the payment cannot give back comes from the order's other parts.
+        let parts = match strategy {
+            RefundStrategy::Full => vec![],
+            RefundStrategy::Amount { .. } | RefundStrategy::Items { .. } => {
+                self.other_parts(parent)
+            }
+        };
+        let mut left = amount.minor();
+        let mut takes = vec![(parent, left.min(state.refundable.minor()))];
+        left -= takes[0].1;
+        for part in parts {
+            if left == 0 {
+                break;
+            }
+            let take = left.min(self.payment_state(part).refundable.minor());
+            takes.push((part, take));
+            left -= take;
+        }
+        if left > 0 {
+            let refundable = takes.iter().map(|(p, _)| self.payment_state(p).refundable);
+            return Err(LedgerError::RefundExceedsBalance {
+                requested: amount,
+                refundable: Money::from_minor(
+                    refundable.map(|m| m.minor()).sum(),
+                    amount.currency(),
+                ),
+            });
+        }
+        let mut facts = Vec::with_capacity(takes.len());
+        let mut first: Option<TxId> = None;
+        for (n, (part, take)) in takes.into_iter().filter(|(_, t)| *t > 0).enumerate() {
+            let id_stamp = Stamp {
+                id: stamp.nth_id(n as u64),
+                ..stamp.clone()
+            };
+            let mut tx = self.new_tx(
+                &id_stamp,
+                TxKind::Refund,
+                Some(part),
+                part.order_ids.clone(),
+                Money::from_minor(take, amount.currency()),
+                part.method.clone(),
+            );
+            tx.history[0].result = if part.id == parent.id {
+                match progress {
+                    RefundProgress::Complete if part.method.is_processor() => {
+                        return Err(LedgerError::ProcessorDecides(
+                            "a refund to a card on file is pending until the card processor completes it",
+                        ));
+                    }
+                    RefundProgress::Complete => TxResult::Approved,
+                    RefundProgress::Pending => TxResult::Unknown,
+                }
+            } else if part.method.is_processor() {
+                TxResult::Unknown
+            } else {
+                TxResult::Approved
+            };
+            tx.refund = Some(match first {
+                None => detail.clone(),
+                Some(first) => RefundDetail {
+                    rest_of: Some(first),
+                    ..RefundDetail::of(detail.strategy)
+                },
+            });
+            tx.reason = reason.clone();
+            first.get_or_insert(tx.id);
+            facts.push(Fact::Recorded { tx: Box::new(tx) });
+        }
+        Ok(facts)
+    }
+
+    /// The other parts of a split payment that can give money back, in the order rule 16
+    /// refunds them: every payment but cash first, then cash; the latest first within each.
+    /// Only a payment for one order has parts.
+    pub(super) fn other_parts(&self, parent: &Transaction) -> Vec<&Transaction> {
+        if parent.order_ids.len() != 1 {
+            return vec![];
+        }
+        let mut parts: Vec<&Transaction> = self
+            .txs
+            .values()
+            .filter(|t| t.id != parent.id && t.order_ids == parent.order_ids)
+            .filter(|t| match t.kind {
+                TxKind::Sale | TxKind::Capture => true,
+                TxKind::Authorize | TxKind::Void | TxKind::Refund | TxKind::Credit => false,
+            })
+            .filter(|t| t.is_approved() && self.payment_state(t).refundable.is_positive())
+            .collect();
+        parts.sort_by_key(|t| {
+            let cash = match t.method {
+                PaymentMethod::Cash => true,
+                PaymentMethod::Card { .. }
+                | PaymentMethod::External { .. }
+                | PaymentMethod::MarkedPaid { .. }
+                | PaymentMethod::CardOnFile { .. } => false,
+            };
+            (cash, std::cmp::Reverse(t.id))
+        });
+        parts
     }
 
     /// The amount of an item refund: each line's payable share for the units, never more units

@@ -234,6 +234,23 @@ pub struct RefundDetail {
     pub strategy: RefundStrategyKind,
     /// The lines and quantities, for an item refund.
     pub items: Vec<RefundItem>,
+    /// For the rest of a refund too big for the payment it was asked of, given back from
+    /// another part of the same split order (docs/domain.md, rule 16): the refund it completes.
+    /// That refund holds the items; this one holds none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub rest_of: Option<TxId>,
+}
+
+impl RefundDetail {
+    /// A refund asked for by `strategy`, with no items yet and complete in itself.
+    pub fn of(strategy: RefundStrategyKind) -> Self {
+        RefundDetail {
+            strategy,
+            items: vec![],
+            rest_of: None,
+        }
+    }
 }
 
 /// An immutable transaction. Operations on it are new transactions naming it as `parent`.
