@@ -218,6 +218,26 @@ fn charge(dir: &Path, sales: usize) {
         samples.push(t.elapsed());
         assert_eq!(receipt["change"]["amount"], "10.30");
     }
+    // A split payment: 20.00 in cash first, then Enter on the card for the rest. What staff
+    // wait for after the last Enter is the last part (`pay_part`) and the receipt it returns.
+    let (mut last_part, mut both) = (Vec::new(), Vec::new());
+    for _ in 0..sales {
+        let t = Instant::now();
+        let first = invoke(
+            &webview,
+            "charge",
+            json!({"cart": cart, "tender": {"type": "cash", "tendered": "20"}, "part": "20"}),
+        );
+        let last = Instant::now();
+        let receipt = invoke(
+            &webview,
+            "pay_part",
+            json!({"orderId": first["sale"]["order_id"], "tender": {"type": "card", "last4": null, "approval_code": null}}),
+        );
+        last_part.push(last.elapsed());
+        both.push(t.elapsed());
+        assert_eq!(receipt["order"]["status"], "paid");
+    }
     let conn = rusqlite::Connection::open(dir.join("bare.db")).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     conn.pragma_update(None, "synchronous", "FULL").unwrap();
@@ -237,6 +257,14 @@ fn charge(dir: &Path, sales: usize) {
     stats(
         "charge command (IPC JSON, order + payment, receipt view)",
         samples,
+    );
+    stats(
+        "split payment: the last part (pay_part: order read, payment, receipt view)",
+        last_part,
+    );
+    stats(
+        "split payment: both parts (charge of a part, then pay_part)",
+        both,
     );
     stats("bare SQLite: one durable 1.5 KB insert (WAL, FULL)", bare);
 }

@@ -1187,3 +1187,61 @@ fn a_split_payment_is_paid_in_parts_and_refunded_across_them() {
     assert_eq!(refunded["view"]["refunded"]["amount"], "25.00");
     assert_eq!(refunded["view"]["status"], "partly_refunded");
 }
+
+#[test]
+fn products_are_made_changed_and_retired_from_the_catalog_screen() {
+    let h = Harness::new();
+    let jam = json!({"sku": "JAM", "name": "Plum jam", "price": "5,50", "tax_category": "reduced",
+        "barcode": "", "favourite": false, "category": "Honey & jam", "colour": "#A33A6B"});
+    h.refused(
+        "save_product",
+        json!({"product": jam}),
+        "invalid",
+        "choose the event first",
+    );
+    h.at_event();
+    let saved = h.ok("save_product", json!({"product": jam}));
+    assert_eq!(
+        saved["unit_price"],
+        json!({"amount": "5.50", "currency": "EUR"})
+    );
+    assert_eq!(
+        (saved["colour"].as_str(), saved["version"].as_u64()),
+        (Some("#a33a6b"), Some(1))
+    );
+    let mut bad = jam.clone();
+    bad["colour"] = json!("plum");
+    h.refused(
+        "save_product",
+        json!({"product": bad}),
+        "invalid",
+        "#rrggbb",
+    );
+    bad["colour"] = json!("");
+    bad["price"] = json!("5.555");
+    h.refused("save_product", json!({"product": bad}), "invalid", "price");
+    let mut dearer = jam.clone();
+    dearer["price"] = json!("6.00");
+    assert_eq!(
+        h.ok("save_product", json!({"product": dearer}))["version"],
+        2
+    );
+    let grid = h.ok("sell_grid", json!({}));
+    assert_eq!(grid[0]["category"], "Honey & jam");
+    assert_eq!(grid[0]["products"][0]["unit_price"]["amount"], "6.00");
+    let retired = h.ok("retire_product", json!({"sku": "JAM", "retired": true}));
+    assert_eq!(retired["retired"], true);
+    assert_eq!(h.ok("sell_grid", json!({})), json!([]));
+    assert_eq!(h.ok("search_products", json!({"text": "plum"})), json!([]));
+    let listed = h.ok("catalog_products", json!({"text": "honey"}));
+    assert_eq!(
+        listed[0]["sku"], "JAM",
+        "found by its category, retired too"
+    );
+    h.refused(
+        "retire_product",
+        json!({"sku": "NOPE", "retired": true}),
+        "not_found",
+        "NOPE",
+    );
+}

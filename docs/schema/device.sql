@@ -1,14 +1,20 @@
--- The till's schema at version 10, as a fresh database has it.
+-- The till's schema at version 11, as a fresh database has it.
 -- Written by crates/store/tests/migrations.rs; do not edit.
 
 -- index events_seq
 CREATE UNIQUE INDEX events_seq ON events (seq);
+
+-- index products_grid
+CREATE INDEX products_grid ON products (category COLLATE NOCASE, name COLLATE NOCASE) WHERE retired = 0;
 
 -- index products_name
 CREATE INDEX products_name ON products (name COLLATE NOCASE);
 
 -- index products_search
 CREATE INDEX products_search ON products (name COLLATE NOCASE, sku);
+
+-- index products_seq
+CREATE UNIQUE INDEX products_seq ON products (seq);
 
 -- index receipt_emails_order
 CREATE INDEX receipt_emails_order ON receipt_emails (order_id);
@@ -126,7 +132,8 @@ CREATE TABLE products (
     barcode          TEXT UNIQUE CHECK (barcode IS NULL OR (length(barcode) > 0 AND barcode NOT GLOB '*[^0-9]*')),
     favourite        INTEGER NOT NULL DEFAULT 0 CHECK (favourite IN (0, 1)),
     updated_at       INTEGER NOT NULL
-) STRICT;
+, category TEXT CHECK (category IS NULL OR length(category) BETWEEN 1 AND 160), colour TEXT
+    CHECK (colour IS NULL OR colour GLOB '#[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'), retired INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)), version INTEGER NOT NULL DEFAULT 0 CHECK (version >= 0), seq INTEGER, remote INTEGER NOT NULL DEFAULT 1 CHECK (remote IN (0, 1))) STRICT;
 
 -- table products_fts
 CREATE VIRTUAL TABLE products_fts USING fts5 (
@@ -206,7 +213,7 @@ CREATE TABLE sync_server (
 
 -- table sync_state
 CREATE TABLE "sync_state" (
-    record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('customer', 'event', 'order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement', 'till_opened', 'till_closed', 'receipt_email')),
+    record_type TEXT PRIMARY KEY NOT NULL CHECK (record_type IN ('customer', 'event', 'product', 'order', 'transaction', 'result_change', 'write_off', 'offer', 'offer_retirement', 'till_opened', 'till_closed', 'receipt_email')),
     acked_seq   INTEGER NOT NULL CHECK (acked_seq >= 0)
 ) STRICT;
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use fairtill_core::catalog::Product;
 
-use super::{invalid, till as lock};
+use super::{amount, invalid, till as lock};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -55,3 +55,100 @@ pub fn import_products(state: tauri::State<'_, AppState>, path: String) -> Resul
         .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
     Ok(lock(&state)?.import_products(std::io::BufReader::new(file))?)
 }
+
+/// A product as typed on the catalog screen.
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ProductInput {
+    /// Stock-keeping unit (the key: a new SKU is a new product).
+    pub sku: String,
+    /// Name on the till and the receipt.
+    pub name: String,
+    /// Price of one unit, e.g. `"12.50"`, in the product's currency (a new product's is the
+    /// current event's).
+    pub price: String,
+    /// Which tax rate applies.
+    pub tax_category: fairtill_core::tax::TaxCategory,
+    /// Barcode digits ("" for none).
+    pub barcode: String,
+    /// On the favourites grid.
+    pub favourite: bool,
+    /// The Sell grid's tab ("" for none).
+    pub category: String,
+    /// The button's colour, `#rrggbb` ("" for none).
+    pub colour: String,
+}
+
+/// Every product for the catalog screen (retired ones too), by name; those matching `text`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn catalog_products(
+    state: tauri::State<'_, AppState>,
+    text: String,
+) -> Result<Vec<Product>, ApiError> {
+    Ok(lock(&state)?.catalog(&text, 500)?)
+}
+
+/// Adds a product or changes one (name, price, tax, barcode, favourite, category, colour):
+/// stored at its next version and synced. A recorded sale or saved offer keeps what it sold.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn save_product(
+    state: tauri::State<'_, AppState>,
+    product: ProductInput,
+) -> Result<Product, ApiError> {
+    let mut till = lock(&state)?;
+    let existing = match till.product(&product.sku) {
+        Ok(p) => Some(p),
+        Err(fairtill_store::StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let currency =
+        match (&existing, till.settings()?.event) {
+            (Some(p), _) => p.unit_price.currency(),
+            (None, Some(event)) => event.currency,
+            (None, None) => return Err(invalid(
+                "choose the event first (Event & till): a new product is priced in its currency",
+            )),
+        };
+    let price = amount(&product.price, currency, "price")?;
+    let made = Product::new(
+        &product.sku,
+        &product.name,
+        price,
+        product.tax_category,
+        Some(&product.barcode),
+    )
+    .and_then(|p| p.with_looks(Some(&product.category), Some(&product.colour)))
+    .map_err(|e| invalid(e.to_string()))?;
+    let saved = till.save_product(Product {
+        favourite: product.favourite,
+        retired: existing.is_some_and(|p| p.retired),
+        ..made
+    })?;
+    tracing::info!(sku = %saved.sku, version = saved.version, "product saved");
+    Ok(saved)
+}
+
+/// Retires a product (hidden from search and the grid) or brings it back.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn retire_product(
+    state: tauri::State<'_, AppState>,
+    sku: String,
+    retired: bool,
+) -> Result<Product, ApiError> {
+    Ok(lock(&state)?.set_retired(&sku, retired)?)
+}
+
+/// The Sell grid's tabs: each category's products still sold, by name.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn sell_grid(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<fairtill_store::GridTab>, ApiError> {
+    Ok(lock(&state)?.sell_grid(GRID_LIMIT)?)
+}
+
+/// The most products a Sell grid tab shows (search finds the rest).
+pub const GRID_LIMIT: usize = 200;

@@ -49,13 +49,19 @@ pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::Invalid, message)
 }
 
-/// An amount typed by a person (`"12.50"`), in `currency`; `what` names it in the error.
+/// An amount typed by a person (`"12.50"`, or with a decimal comma `"12,50"`), in `currency`;
+/// `what` names it in the error.
 pub(crate) fn amount(text: &str, currency: Currency, what: &str) -> Result<Money, ApiError> {
     let t = text.trim();
     if t.is_empty() {
         return Err(invalid(format!("enter the {what}")));
     }
-    Money::parse(t, currency).map_err(|e| invalid(format!("{what}: {e}")))
+    let t = if t.matches(',').count() == 1 && !t.contains('.') {
+        t.replace(',', ".")
+    } else {
+        t.to_string()
+    };
+    Money::parse(&t, currency).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
 /// A currency code.

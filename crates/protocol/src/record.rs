@@ -313,15 +313,11 @@ impl Record {
                     Ok(())
                 }
             }
-            Record::Product { product } => Product::new(
-                &product.sku,
-                &product.name,
-                product.unit_price,
-                product.tax_category,
-                product.barcode.as_deref(),
-            )
-            .map(|_| ())
-            .map_err(|e| format!("the product is not valid: {e}")),
+            Record::Product { product } => product
+                .clone()
+                .validated()
+                .map(|_| ())
+                .map_err(|e| format!("the product is not valid: {e}")),
             Record::Event { event } => {
                 if blank(&event.name) {
                     return Err("an event needs a name".into());

@@ -393,6 +393,10 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
         tax_category: fairtill_core::tax::TaxCategory::Standard,
         barcode: Some("4006381333931".into()),
         favourite: true,
+        category: None,
+        colour: None,
+        retired: false,
+        version: 0,
     };
     let publish = |records: Vec<Record>| {
         let api = &api;
@@ -469,9 +473,54 @@ async fn a_manager_reconciles_two_devices(kind: Kind) {
     assert_eq!(
         catalog(newer.records),
         vec![Record::Product {
-            product: mug("9.50")
+            product: fairtill_core::catalog::Product {
+                version: 2,
+                ..mug("9.50")
+            }
         }],
-        "only the new version, after the cursor"
+        "only the new version (one more than the first), after the cursor"
+    );
+    // A till's change of that product counts only if made to the version the server has (2):
+    // one made to the first version loses to the manager's; one made to the second is kept,
+    // and a manager's publish after it becomes the newest again.
+    let till_change = |price: &str, version: u32| Record::Product {
+        product: fairtill_core::catalog::Product {
+            version,
+            ..mug(price)
+        },
+    };
+    assert_eq!(
+        api.push(&token_a, &[till_change("7.00", 2)]).await,
+        vec![PushOutcome::AlreadyHad],
+        "changed version 1, which is not the server's any more"
+    );
+    assert_eq!(
+        api.push(&token_a, &[till_change("9.90", 3)]).await,
+        vec![PushOutcome::Stored]
+    );
+    assert_eq!(
+        publish(vec![Record::Product {
+            product: mug("9.50")
+        }])
+        .await,
+        vec![PushOutcome::Stored]
+    );
+    let (_, body) = api
+        .post(
+            "/v1/pull",
+            Some(&token_b),
+            json!({ "event_id": event, "cursor": newer.cursor, "limit": 1000 }),
+        )
+        .await;
+    let latest: PullResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        catalog(latest.records).last(),
+        Some(&Record::Product {
+            product: fairtill_core::catalog::Product {
+                version: 4,
+                ..mug("9.50")
+            }
+        })
     );
 
     // The OpenAPI document describes both sides.
@@ -713,6 +762,10 @@ async fn events_made_on_tills_are_named_for_the_manager(kind: Kind) {
                         tax_category: fairtill_core::tax::TaxCategory::Standard,
                         barcode: None,
                         favourite: false,
+                        category: None,
+                        colour: Some("green".into()),
+                        retired: false,
+                        version: 1,
                     },
                 },
             ],
@@ -723,7 +776,7 @@ async fn events_made_on_tills_are_named_for_the_manager(kind: Kind) {
         "{refused:?}"
     );
     assert!(
-        matches!(&refused[1], PushOutcome::Invalid { reason } if reason.contains("products come from the server")),
+        matches!(&refused[1], PushOutcome::Invalid { reason } if reason.contains("#rrggbb")),
         "{refused:?}"
     );
 }

@@ -25,7 +25,16 @@ pub struct SavedOffer {
     pub retired_at: Option<Timestamp>,
 }
 
-/// Reads product rows (`sku, name, unit_price_minor, currency, tax_category, barcode, favourite`).
+/// The product columns [`read_products`] reads, in its order.
+pub(crate) const PRODUCT: &str =
+    "sku, name, unit_price_minor, currency, tax_category, barcode, favourite, category, colour, retired, version";
+
+/// [`PRODUCT`] of the table named `p`.
+const PRODUCT_OF_P: &str =
+    "p.sku, p.name, p.unit_price_minor, p.currency, p.tax_category, p.barcode, \
+    p.favourite, p.category, p.colour, p.retired, p.version";
+
+/// Reads product rows (the [`PRODUCT`] columns).
 fn read_products(mut rows: rusqlite::Rows<'_>, out: &mut Vec<Product>) -> Result<()> {
     while let Some(r) = rows.next()? {
         let tax: String = r.get(4)?;
@@ -38,6 +47,10 @@ fn read_products(mut rows: rusqlite::Rows<'_>, out: &mut Vec<Product>) -> Result
                 .ok_or_else(|| StoreError::Decode(tax.clone()))?,
             barcode: r.get(5)?,
             favourite: r.get(6)?,
+            category: r.get(7)?,
+            colour: r.get(8)?,
+            retired: r.get(9)?,
+            version: r.get(10)?,
         });
     }
     Ok(())
@@ -48,14 +61,41 @@ fn read_products(mut rows: rusqlite::Rows<'_>, out: &mut Vec<Product>) -> Result
 /// screenful sooner.
 const FEW_MATCHES: i64 = 2000;
 
-/// Adds or updates a product in the catalog table (also for products pulled from the server).
-pub(crate) fn upsert_product(conn: &Connection, product: &Product, now: i64) -> Result<()> {
+/// The version a product of `sku` has here, if it is here.
+fn version_here(conn: &Connection, sku: &str) -> Result<Option<u32>> {
+    Ok(conn
+        .prepare_cached("SELECT version FROM products WHERE sku = ?1")?
+        .query_row([sku], |r| r.get(0))
+        .optional()?)
+}
+
+/// Stores a version of a product: pulled from the server (`remote`), or a change made here,
+/// which is one version more than the one it changes and waits in the outbox (the next `seq`).
+/// A barcode it carries leaves the product that had it.
+pub(crate) fn write_product(
+    conn: &Connection,
+    product: &Product,
+    remote: bool,
+    now: i64,
+) -> Result<Product> {
+    let mut product = product.clone();
+    if !remote {
+        product.version = version_here(conn, &product.sku)?.map_or(1, |v| v.saturating_add(1));
+    }
+    if let Some(code) = &product.barcode {
+        conn.prepare_cached("UPDATE products SET barcode = NULL WHERE barcode = ?1 AND sku != ?2")?
+            .execute(params![code, product.sku])?;
+    }
     conn.prepare_cached(
-        "INSERT INTO products (sku, name, unit_price_minor, currency, tax_category, barcode, favourite, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO products (sku, name, unit_price_minor, currency, tax_category, barcode, favourite,
+             category, colour, retired, version, updated_at, remote, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+             CASE WHEN ?13 THEN NULL ELSE (SELECT coalesce(max(seq), 0) + 1 FROM products) END)
          ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit_price_minor = excluded.unit_price_minor,
            currency = excluded.currency, tax_category = excluded.tax_category, barcode = excluded.barcode,
-           favourite = excluded.favourite, updated_at = excluded.updated_at",
+           favourite = excluded.favourite, category = excluded.category, colour = excluded.colour,
+           retired = excluded.retired, version = excluded.version, updated_at = excluded.updated_at,
+           remote = excluded.remote, seq = coalesce(excluded.seq, products.seq)",
     )?
     .execute(params![
         product.sku,
@@ -65,15 +105,151 @@ pub(crate) fn upsert_product(conn: &Connection, product: &Product, now: i64) -> 
         product.tax_category.as_str(),
         product.barcode,
         product.favourite,
+        product.category,
+        product.colour,
+        product.retired,
+        product.version,
         now,
+        remote,
     ])?;
-    Ok(())
+    Ok(product)
+}
+
+/// Applies a product pulled from the server, unless this till holds a newer version (its own
+/// change the server has not answered yet). False when it was not applied or already here.
+pub(crate) fn apply_pulled_product(conn: &Connection, product: &Product, now: i64) -> Result<bool> {
+    let mut here = Vec::with_capacity(1);
+    read_products(
+        conn.prepare_cached(&format!("SELECT {PRODUCT} FROM products WHERE sku = ?1"))?
+            .query([&product.sku])?,
+        &mut here,
+    )?;
+    match here.first() {
+        Some(h) if h.version > product.version || h == product => Ok(false),
+        Some(_) | None => {
+            write_product(conn, product, true, now)?;
+            Ok(true)
+        }
+    }
+}
+
+/// One tab of the Sell grid: a category's products, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct GridTab {
+    /// The category ("" for products with none).
+    pub category: String,
+    /// Its products, by name (at most the grid's limit).
+    pub products: Vec<Product>,
+    /// How many products it has in all.
+    pub count: u32,
 }
 
 impl Till {
-    /// Adds or updates a catalog product (the catalog changes; orders keep what was sold).
-    pub fn upsert_product(&mut self, product: &Product) -> Result<()> {
-        upsert_product(&self.conn, product, ms(self.now()))
+    /// Adds or changes a product made here (the catalog changes; orders keep what was sold).
+    /// Returns it as stored: at its new version, waiting to sync. A barcode another product
+    /// has is refused.
+    pub fn save_product(&mut self, product: Product) -> Result<Product> {
+        let product = product
+            .validated()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let now = ms(self.now());
+        let db = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(code) = &product.barcode {
+            let other: Option<String> = db
+                .prepare_cached("SELECT sku FROM products WHERE barcode = ?1 AND sku != ?2")?
+                .query_row(params![code, product.sku], |r| r.get(0))
+                .optional()?;
+            if let Some(other) = other {
+                return Err(StoreError::Invalid(format!(
+                    "barcode {code} is already on product {other}; take it off there first"
+                )));
+            }
+        }
+        let saved = write_product(&db, &product, false, now)?;
+        db.commit()?;
+        Ok(saved)
+    }
+
+    /// A product by SKU, retired or not.
+    pub fn product(&self, sku: &str) -> Result<Product> {
+        let mut out = Vec::with_capacity(1);
+        read_products(
+            self.conn
+                .prepare_cached(&format!("SELECT {PRODUCT} FROM products WHERE sku = ?1"))?
+                .query([sku.trim()])?,
+            &mut out,
+        )?;
+        out.pop()
+            .ok_or_else(|| StoreError::NotFound(format!("product {}", sku.trim())))
+    }
+
+    /// Retires a product (hidden from search and the grid) or brings it back; a change that
+    /// syncs like any other.
+    pub fn set_retired(&mut self, sku: &str, retired: bool) -> Result<Product> {
+        let product = self.product(sku)?;
+        self.save_product(Product { retired, ..product })
+    }
+
+    /// Every product for the catalog screen, retired ones too, by name; those whose name, SKU,
+    /// barcode or category contains `text` when it is given. At most `limit`.
+    pub fn catalog(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
+        let t = text.trim();
+        let like = format!(
+            "%{}%",
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PRODUCT} FROM products
+             WHERE ?1 = '' OR name LIKE ?2 ESCAPE '\\' OR sku LIKE ?2 ESCAPE '\\'
+                OR barcode = ?1 OR category LIKE ?2 ESCAPE '\\'
+             ORDER BY name COLLATE NOCASE LIMIT ?3"
+        ))?;
+        let mut out = Vec::new();
+        read_products(
+            stmt.query(params![t, like, i64::try_from(limit).unwrap_or(i64::MAX)])?,
+            &mut out,
+        )?;
+        Ok(out)
+    }
+
+    /// The Sell grid's tabs: each category of products still sold, by name (products with no
+    /// category last, under ""), with up to `limit` products each, by name.
+    pub fn sell_grid(&self, limit: usize) -> Result<Vec<GridTab>> {
+        let mut tabs: Vec<GridTab> = Vec::new();
+        let mut counts = self.conn.prepare_cached(
+            "SELECT coalesce(category, ''), count(*) FROM products WHERE retired = 0
+             GROUP BY coalesce(category, '') COLLATE NOCASE
+             ORDER BY coalesce(category, '') = '', coalesce(category, '') COLLATE NOCASE",
+        )?;
+        let rows = counts.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (category, count) = row?;
+            tabs.push(GridTab {
+                category,
+                products: Vec::new(),
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PRODUCT} FROM products INDEXED BY products_grid
+             WHERE retired = 0 AND coalesce(category, '') = ?1 COLLATE NOCASE
+             ORDER BY category COLLATE NOCASE, name COLLATE NOCASE LIMIT ?2"
+        ))?;
+        for tab in &mut tabs {
+            read_products(
+                stmt.query(params![
+                    tab.category,
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ])?,
+                &mut tab.products,
+            )?;
+        }
+        Ok(tabs)
     }
 
     /// Products matching what was typed, best first: an exact SKU or barcode, then every
@@ -88,22 +264,19 @@ impl Till {
         let t = text.trim();
         let mut out = Vec::with_capacity(limit);
         if t.is_empty() {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
-                 FROM products ORDER BY name COLLATE NOCASE LIMIT ?1",
-            )?;
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {PRODUCT} FROM products WHERE retired = 0 ORDER BY name COLLATE NOCASE LIMIT ?1"
+            ))?;
             read_products(
                 stmt.query(params![i64::try_from(limit).unwrap_or(i64::MAX)])?,
                 &mut out,
             )?;
             return Ok(out);
         }
-        let mut exact = self.conn.prepare_cached(
-            "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
-             FROM products WHERE sku = ?1 UNION
-             SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
-             FROM products WHERE barcode = ?1",
-        )?;
+        let mut exact = self.conn.prepare_cached(&format!(
+            "SELECT {PRODUCT} FROM products WHERE sku = ?1 AND retired = 0 UNION
+             SELECT {PRODUCT} FROM products WHERE barcode = ?1 AND retired = 0"
+        ))?;
         read_products(exact.query(params![t])?, &mut out)?;
         if out.len() >= limit {
             out.truncate(limit);
@@ -118,13 +291,13 @@ impl Till {
                 .replace('_', "\\_")
         );
         if t.chars().count() < 3 {
-            let mut walk = self.conn.prepare_cached(
-                "SELECT p.sku, p.name, p.unit_price_minor, p.currency, p.tax_category, p.barcode, p.favourite
+            let mut walk = self.conn.prepare_cached(&format!(
+                "SELECT {PRODUCT_OF_P}
                  FROM (SELECT sku FROM products INDEXED BY products_search
                        WHERE name LIKE ?1 ESCAPE '\\' AND sku != ?2
                        ORDER BY name COLLATE NOCASE LIMIT ?3) m
-                 JOIN products p ON p.sku = m.sku ORDER BY p.name COLLATE NOCASE",
-            )?;
+                 JOIN products p ON p.sku = m.sku WHERE p.retired = 0 ORDER BY p.name COLLATE NOCASE"
+            ))?;
             read_products(walk.query(params![like, skip, more])?, &mut out)?;
             return Ok(out);
         }
@@ -137,23 +310,22 @@ impl Till {
             )?
             .query_row(params![phrase, FEW_MATCHES + 1], |r| r.get(0))?;
         if hits <= FEW_MATCHES {
-            let mut few = self.conn.prepare_cached(
-                "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
-                 FROM products
+            let mut few = self.conn.prepare_cached(&format!(
+                "SELECT {PRODUCT} FROM products
                  WHERE rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?1)
-                   AND sku != ?2
-                 ORDER BY name COLLATE NOCASE LIMIT ?3",
-            )?;
+                   AND sku != ?2 AND retired = 0
+                 ORDER BY name COLLATE NOCASE LIMIT ?3"
+            ))?;
             read_products(few.query(params![phrase, skip, more])?, &mut out)?;
             return Ok(out);
         }
-        let mut walk = self.conn.prepare_cached(
-            "SELECT p.sku, p.name, p.unit_price_minor, p.currency, p.tax_category, p.barcode, p.favourite
+        let mut walk = self.conn.prepare_cached(&format!(
+            "SELECT {PRODUCT_OF_P}
              FROM (SELECT sku FROM products INDEXED BY products_search
                    WHERE (name LIKE ?1 ESCAPE '\\' OR sku LIKE ?1 ESCAPE '\\') AND sku != ?2
                    ORDER BY name COLLATE NOCASE LIMIT ?3) m
-             JOIN products p ON p.sku = m.sku ORDER BY p.name COLLATE NOCASE",
-        )?;
+             JOIN products p ON p.sku = m.sku WHERE p.retired = 0 ORDER BY p.name COLLATE NOCASE"
+        ))?;
         read_products(walk.query(params![like, skip, more])?, &mut out)?;
         Ok(out)
     }
@@ -436,7 +608,7 @@ impl Till {
             }
         }
         for p in &products {
-            upsert_product(&db, p, now)?;
+            write_product(&db, p, false, now)?;
         }
         db.commit()?;
         Ok(products.len() as u64)
@@ -444,12 +616,10 @@ impl Till {
 
     /// The product a scanner or a typed code names: exact barcode, else exact SKU.
     pub fn product_by_code(&self, code: &str) -> Result<Option<Product>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
-             FROM products WHERE barcode = ?1 UNION ALL
-             SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
-             FROM products WHERE sku = ?1 LIMIT 1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PRODUCT} FROM products WHERE barcode = ?1 AND retired = 0 UNION ALL
+             SELECT {PRODUCT} FROM products WHERE sku = ?1 AND retired = 0 LIMIT 1"
+        ))?;
         let mut out = Vec::with_capacity(1);
         read_products(stmt.query([code.trim()])?, &mut out)?;
         Ok(out.pop())
@@ -457,10 +627,10 @@ impl Till {
 
     /// The favourites grid, by name.
     pub fn favourites(&self, limit: usize) -> Result<Vec<Product>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT sku, name, unit_price_minor, currency, tax_category, barcode, favourite
-             FROM products WHERE favourite = 1 ORDER BY name COLLATE NOCASE LIMIT ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PRODUCT} FROM products WHERE favourite = 1 AND retired = 0
+             ORDER BY name COLLATE NOCASE LIMIT ?1"
+        ))?;
         let mut out = Vec::new();
         read_products(
             stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?,
@@ -470,22 +640,21 @@ impl Till {
     }
 
     /// Shows or hides a product in the favourites grid.
+    /// A change like any other: it syncs.
     pub fn set_favourite(&mut self, sku: &str, favourite: bool) -> Result<()> {
-        let n = self.conn.execute(
-            "UPDATE products SET favourite = ?2, updated_at = ?3 WHERE sku = ?1",
-            params![sku, favourite, ms(self.now())],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("product {sku}")));
-        }
+        let product = self.product(sku)?;
+        self.save_product(Product {
+            favourite,
+            ..product
+        })?;
         Ok(())
     }
 
-    /// How many products the catalog holds.
+    /// How many products are for sale (not retired).
     pub fn product_count(&self) -> Result<u64> {
         let n: i64 = self
             .conn
-            .prepare_cached("SELECT count(*) FROM products")?
+            .prepare_cached("SELECT count(*) FROM products WHERE retired = 0")?
             .query_row([], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0008_processor_hold.sql"),
     include_str!("../../../migrations/device/0009_receipt_emails.sql"),
     include_str!("../../../migrations/device/0010_printer.sql"),
+    include_str!("../../../migrations/device/0011_product_sync.sql"),
 ];
 
 /// The migrations as rusqlite_migration wants them. Version 7 also widens the transactions

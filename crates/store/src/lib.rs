@@ -26,7 +26,7 @@ mod session;
 mod till;
 
 pub use backup::restore;
-pub use catalog::SavedOffer;
+pub use catalog::{GridTab, SavedOffer};
 pub use customers::{CustomerView, MAX_FOUND};
 pub use error::{Result, StorageProblem, StoreError};
 pub use export::EXPORT_HEADER;

@@ -13,6 +13,7 @@ use crate::till::Till;
 pub const RECORD_TYPES: &[(&str, &str)] = &[
     ("customer", "customers"),
     ("event", "events"),
+    ("product", "products"),
     ("order", "orders"),
     ("transaction", "transactions"),
     ("result_change", "result_changes"),
@@ -67,6 +68,9 @@ impl Till {
         let body = match record_type {
             "result_change" => "json_object('transaction_id', transaction_id, 'n', n, 'result', result, 'at', at, 'note', note)",
             "offer_retirement" => "json_object('offer_id', offer_id, 'retired_at', retired_at, 'staff', staff)",
+            "product" => "json_object('sku', sku, 'name', name, 'unit_price_minor', unit_price_minor, 'currency', currency,
+                'tax_category', tax_category, 'barcode', barcode, 'favourite', favourite, 'category', category,
+                'colour', colour, 'retired', retired, 'version', version)",
             "till_opened" => "json_object('session_id', id, 'device_id', device_id, 'event_id', event_id, 'currency', currency,
                 'float_minor', float_minor, 'opened_at', opened_at, 'opened_by', opened_by)",
             "till_closed" => "json_object('session_id', session_id,

@@ -13,7 +13,7 @@ use fairtill_core::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::upsert_product;
+use crate::catalog::apply_pulled_product;
 use crate::customers::{insert_card, insert_customer, remove_card};
 use crate::error::Result;
 use crate::records::{insert_order_from, insert_transaction_from, load_order, ms};
@@ -205,7 +205,7 @@ fn apply_one(conn: &Connection, record: &Remote, now: i64) -> Result<Result<bool
             )?
             .execute(params![id, ms(*retired_at), staff])?;
         }
-        Remote::Product(p) => upsert_product(conn, p, now)?,
+        Remote::Product(p) => return Ok(Ok(apply_pulled_product(conn, p, now)?)),
         Remote::Customer(c) => return Ok(Ok(insert_customer(conn, c, true)?)),
         Remote::CardSaved(c) => return Ok(Ok(insert_card(conn, c)?)),
         Remote::CardRemoved {

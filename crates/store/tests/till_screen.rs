@@ -307,7 +307,7 @@ fn search_finds_what_was_typed_anywhere_in_a_name_or_sku() {
     // A renamed product is found by its new name only; the index follows the table.
     let mut honey = till.product_by_code("HON-01").unwrap().unwrap();
     honey.name = "Acacia honey".into();
-    till.upsert_product(&honey).unwrap();
+    till.save_product(honey).unwrap();
     assert_eq!(
         names(till.search_products("acacia", 10).unwrap()),
         vec!["Acacia honey"]
@@ -341,4 +341,158 @@ fn a_row_holding_nul_is_refused_by_its_line() {
     assert_eq!(errors.rows.len(), 1, "{errors}");
     assert_eq!(errors.rows[0].line, 3);
     assert!(errors.rows[0].reason.contains("U+0000"), "{errors}");
+}
+
+/// Products made, changed, re-priced and retired at the till: each change is a new version
+/// waiting to sync; a retired product is hidden from selling but kept for the sales that sold
+/// it; the grid has a tab per category; a pulled version applies unless the till holds a newer
+/// change of its own.
+#[test]
+fn products_are_made_changed_and_retired_at_the_till_and_versions_decide_what_a_pull_changes() {
+    use fairtill_core::catalog::Product;
+    use fairtill_store::Remote;
+    let mut till = open(&temp_db());
+    let eur = |t: &str| money(t, "EUR");
+    let waiting = |till: &fairtill_store::Till| till.outbox().unwrap().total;
+    let tea = Product::new(
+        "TEA",
+        "Green tea",
+        eur("4.20"),
+        fairtill_core::tax::TaxCategory::Reduced,
+        None,
+    )
+    .unwrap()
+    .with_looks(Some("Drinks"), Some("#2E7D6B"))
+    .unwrap();
+    let saved = till.save_product(tea.clone()).unwrap();
+    assert_eq!(
+        (saved.version, saved.colour.as_deref()),
+        (1, Some("#2e7d6b"))
+    );
+    let mug = Product::new(
+        "MUG",
+        "Mug",
+        eur("12.50"),
+        fairtill_core::tax::TaxCategory::Standard,
+        Some("4006381333931"),
+    )
+    .unwrap()
+    .with_looks(Some("Kitchen"), None)
+    .unwrap();
+    till.save_product(mug.clone()).unwrap();
+    till.save_product(
+        Product::new(
+            "CARD",
+            "Card",
+            eur("3.50"),
+            fairtill_core::tax::TaxCategory::Standard,
+            None,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(waiting(&till), 3, "three products wait to sync");
+
+    // A sale keeps the price it was sold at when the product is re-priced.
+    let sale = till
+        .record_sale(&actor(), draft_in("EUR", &[("TEA", "4.20", 1)]), cash())
+        .unwrap();
+    let dearer = till
+        .save_product(Product {
+            unit_price: eur("4.80"),
+            ..saved.clone()
+        })
+        .unwrap();
+    assert_eq!(dearer.version, 2);
+    assert_eq!(till.order(sale.order_id).unwrap().totals.total, eur("4.20"));
+
+    // A barcode another product has is refused in words; nothing changes.
+    let err = till
+        .save_product(Product {
+            barcode: Some("4006381333931".into()),
+            ..dearer.clone()
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("already on product MUG"), "{err}");
+    let err = till
+        .save_product(Product {
+            colour: Some("teal".into()),
+            ..dearer.clone()
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("#rrggbb"), "{err}");
+    assert_eq!(till.product("TEA").unwrap(), dearer);
+
+    // The grid: categories by name, then the products with none.
+    let grid = till.sell_grid(50).unwrap();
+    let tabs: Vec<(&str, usize)> = grid
+        .iter()
+        .map(|t| (t.category.as_str(), t.products.len()))
+        .collect();
+    assert_eq!(tabs, [("Drinks", 1), ("Kitchen", 1), ("", 1)]);
+
+    // Retired: not found by search, code or grid; listed on the catalog screen; back again.
+    till.set_retired("MUG", true).unwrap();
+    assert!(till.search_products("mug", 10).unwrap().is_empty());
+    assert_eq!(till.product_by_code("4006381333931").unwrap(), None);
+    assert_eq!(till.sell_grid(50).unwrap().len(), 2);
+    assert!(till.catalog("mug", 10).unwrap()[0].retired);
+    assert_eq!(till.product_count().unwrap(), 2);
+    till.set_retired("MUG", false).unwrap();
+    assert_eq!(
+        till.product_by_code("4006381333931")
+            .unwrap()
+            .unwrap()
+            .version,
+        3
+    );
+
+    // Pulled versions: an older one than the till's own change is not applied; one as new as
+    // it (a manager published while the till changed it) wins and leaves the outbox.
+    let before = waiting(&till);
+    let old = Product {
+        unit_price: eur("1.00"),
+        version: 1,
+        ..dearer.clone()
+    };
+    let applied = till
+        .apply_remote(&[Remote::Product(old)], None, "1")
+        .unwrap();
+    assert_eq!((applied.stored, applied.already_had), (0, 1));
+    assert_eq!(till.product("TEA").unwrap().unit_price, eur("4.80"));
+    let published = Product {
+        unit_price: eur("5.00"),
+        version: 2,
+        ..dearer.clone()
+    };
+    till.apply_remote(&[Remote::Product(published.clone())], None, "2")
+        .unwrap();
+    assert_eq!(till.product("TEA").unwrap(), published);
+    assert_eq!(
+        waiting(&till),
+        before - 1,
+        "the till's own change gave way to the server's"
+    );
+    // A pulled product takes its barcode from the one that had it, instead of failing the page.
+    let scanned = Product::new(
+        "JUG",
+        "Jug",
+        eur("20"),
+        fairtill_core::tax::TaxCategory::Standard,
+        Some("4006381333931"),
+    )
+    .unwrap();
+    till.apply_remote(
+        &[Remote::Product(Product {
+            version: 1,
+            ..scanned
+        })],
+        None,
+        "3",
+    )
+    .unwrap();
+    assert_eq!(
+        till.product_by_code("4006381333931").unwrap().unwrap().sku,
+        "JUG"
+    );
 }

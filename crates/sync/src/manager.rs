@@ -464,6 +464,18 @@ impl ManagerClient {
         .await
     }
 
+    /// Publishes events and catalog products to every device: a product's publish becomes its
+    /// newest version, so it wins over a till's change made to an older one (docs/domain.md).
+    pub async fn publish(
+        &self,
+        records: &[fairtill_protocol::Record],
+    ) -> Result<Vec<fairtill_protocol::PushResult>, ClientError> {
+        let answer: fairtill_protocol::PushResponse = self
+            .post("/catalog", &serde_json::json!({ "records": records }))
+            .await?;
+        Ok(answer.results)
+    }
+
     /// What managers did, newest first.
     pub async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, ClientError> {
         self.get("/audit", &[("limit", limit.to_string())]).await

@@ -76,6 +76,22 @@ struct StoredClosing {
     note: Option<String>,
 }
 
+/// A product as the store's outbox lists it (price in minor units, flags as 0 or 1).
+#[derive(Deserialize)]
+struct StoredProduct {
+    sku: String,
+    name: String,
+    unit_price_minor: i64,
+    currency: String,
+    tax_category: String,
+    barcode: Option<String>,
+    favourite: i64,
+    category: Option<String>,
+    colour: Option<String>,
+    retired: i64,
+    version: u32,
+}
+
 fn currency(code: &str) -> Result<Currency, String> {
     Currency::from_code(code).map_err(|e| e.to_string())
 }
@@ -96,6 +112,24 @@ fn decode(store_type: &str, body: &str) -> Result<Record, String> {
         "event" => Record::Event {
             event: serde_json::from_str(body).map_err(err)?,
         },
+        "product" => {
+            let p: StoredProduct = serde_json::from_str(body).map_err(err)?;
+            Record::Product {
+                product: fairtill_core::catalog::Product {
+                    unit_price: Money::from_minor(p.unit_price_minor, currency(&p.currency)?),
+                    tax_category: fairtill_core::tax::TaxCategory::parse(&p.tax_category)
+                        .ok_or_else(|| format!("tax category {:?}", p.tax_category))?,
+                    sku: p.sku,
+                    name: p.name,
+                    barcode: p.barcode,
+                    favourite: p.favourite != 0,
+                    category: p.category,
+                    colour: p.colour,
+                    retired: p.retired != 0,
+                    version: p.version,
+                },
+            }
+        }
         "order" => Record::Order {
             order: Box::new(serde_json::from_str(body).map_err(err)?),
         },
@@ -164,6 +198,7 @@ pub fn wire_type(store_type: &str) -> Option<RecordType> {
     Some(match store_type {
         "customer" => RecordType::Customer,
         "event" => RecordType::Event,
+        "product" => RecordType::Product,
         "order" => RecordType::Order,
         "transaction" => RecordType::Transaction,
         "result_change" => RecordType::ResultChange,

@@ -199,6 +199,124 @@ async fn an_event_made_on_a_till_reaches_the_server_and_the_other_tills() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn products_made_at_a_till_sync_and_the_managers_catalog_wins_where_both_changed() {
+    use fairtill_core::catalog::Product;
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&dir.path().join("server.db"));
+    fairtill_testkit::Db::at(&server.db).add_manager("alex");
+    let a = Device::enrolled(&server, &server.url, "A1", None).await;
+    let b = Device::enrolled(&server, &server.url, "B1", None).await;
+    let round = |d: &Device| {
+        let (till, client) = (d.till.clone(), d.client.clone());
+        async move { sync_once(&till, &client, None, &no_progress).await.unwrap() }
+    };
+    let mug_of = |d: &Device| d.till.lock().unwrap().product("MUG").unwrap();
+
+    // A makes a mug on the Drinks tab; B gets it, and pushes nothing back.
+    let mug = Product::new(
+        "MUG",
+        "Mug",
+        usd("12.50"),
+        TaxCategory::Standard,
+        Some("4006381333931"),
+    )
+    .unwrap()
+    .with_looks(Some("Drinks"), Some("#2e7d6b"))
+    .unwrap();
+    let made = a.till.lock().unwrap().save_product(mug).unwrap();
+    assert_eq!(made.version, 1);
+    assert_eq!(a.waiting(), 1);
+    assert_eq!(round(&a).await.pushed, 1);
+    round(&b).await;
+    assert_eq!(mug_of(&b), made);
+    assert_eq!(b.waiting(), 0, "a pulled product is not pushed back");
+    let grid = b.till.lock().unwrap().sell_grid(50).unwrap();
+    assert_eq!(
+        (grid[0].category.as_str(), grid[0].products.len()),
+        ("Drinks", 1)
+    );
+
+    // A re-prices it: the change (version 2) reaches B.
+    let dearer = a
+        .till
+        .lock()
+        .unwrap()
+        .save_product(Product {
+            unit_price: usd("13.00"),
+            ..made.clone()
+        })
+        .unwrap();
+    round(&a).await;
+    round(&b).await;
+    assert_eq!(mug_of(&b).unit_price, usd("13.00"));
+    assert_eq!(mug_of(&b).version, 2);
+
+    // B renames it offline while a manager publishes a new price: both changed version 2.
+    // The manager's catalog wins, on B too, and B's change is not kept anywhere.
+    let renamed = Product {
+        name: "Blue mug".into(),
+        ..mug_of(&b)
+    };
+    b.till.lock().unwrap().save_product(renamed).unwrap();
+    let (manager, _) = fairtill_sync::ManagerClient::sign_in(
+        &server.url,
+        "alex",
+        fairtill_testkit::MANAGER_PASSWORD,
+    )
+    .await
+    .unwrap();
+    let published = manager
+        .publish(&[fairtill_protocol::Record::Product {
+            product: Product {
+                unit_price: usd("14.00"),
+                ..dearer.clone()
+            },
+        }])
+        .await
+        .unwrap();
+    assert_eq!(published[0].outcome, fairtill_protocol::PushOutcome::Stored);
+    // B's round pulls the manager's version (as new as B's change, so it wins) before pushing:
+    // B's change is dropped there; had it been pushed first, the server would not keep it.
+    round(&b).await;
+    for d in [&a, &b] {
+        round(d).await;
+        let m = mug_of(d);
+        assert_eq!(
+            (m.name.as_str(), m.unit_price, m.version),
+            ("Mug", usd("14.00"), 3)
+        );
+        assert_eq!(d.waiting(), 0);
+    }
+
+    // A change made after the manager's (to version 3) is kept; retiring hides it on B.
+    a.till.lock().unwrap().set_retired("MUG", true).unwrap();
+    round(&a).await;
+    round(&b).await;
+    assert!(mug_of(&b).retired);
+    assert_eq!(
+        b.till
+            .lock()
+            .unwrap()
+            .product_by_code("4006381333931")
+            .unwrap(),
+        None
+    );
+    assert!(b
+        .till
+        .lock()
+        .unwrap()
+        .search_products("mug", 10)
+        .unwrap()
+        .is_empty());
+    let records = server_records(&server.db);
+    assert_eq!(
+        records.iter().filter(|(t, _)| t == "product").count(),
+        1,
+        "one product on the server, at its newest version"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_cut_at_random_points_lose_and_duplicate_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir.path().join("server.db"));

@@ -29,4 +29,23 @@ barcode: string | null,
 /**
  * Shown in the favourites grid.
  */
-favourite: boolean, };
+favourite: boolean, 
+/**
+ * The Sell grid's tab it is on, if any.
+ */
+category?: string, 
+/**
+ * Its button's colour on the Sell grid (`#rrggbb`), if any.
+ */
+colour?: string, 
+/**
+ * No longer sold: hidden from search and the grid (sales that sold it keep it).
+ */
+retired?: boolean, 
+/**
+ * Which version of the product this is: each change made at a till or published by a
+ * manager is one more than the version it changed; 0 for one that has not changed since
+ * versions were kept. The server keeps a till's change only if it was made to the version
+ * the server has (docs/domain.md, "Offers and the catalog").
+ */
+version?: number, };

@@ -18,7 +18,7 @@ import { tillStatus } from './ipc';
 export const SCREENS = [
   { id: 'sell', label: 'Sell', key: 'F1' },
   { id: 'transactions', label: 'Transactions', key: 'F2' },
-  { id: 'offers', label: 'Offers', key: 'F3' },
+  { id: 'offers', label: 'Products & offers', key: 'F3' },
   { id: 'till', label: 'Event & till', key: 'F4' },
   { id: 'manager', label: 'Manager', key: 'F5' },
 ] as const;

@@ -3,6 +3,8 @@
 // IpcError so screens can show the message as it is.
 import { invoke } from '@tauri-apps/api/core';
 import { problemOf } from './errors';
+import type { GridTab } from '../bindings/GridTab';
+import type { ProductInput } from '../bindings/ProductInput';
 import type { ApiError } from '../bindings/ApiError';
 import type { CardForm } from '../bindings/CardForm';
 import type { Cart } from '../bindings/Cart';
@@ -260,3 +262,12 @@ export const managerDecide = (
 export const managerFormats = () => call<ColumnMapping[]>('manager_formats');
 export const managerSaveFormat = (mapping: ColumnMapping) =>
   call<ColumnMapping>('manager_save_format', { mapping });
+
+/** Every product for the catalog screen (retired too), by name; those matching `text`. */
+export const catalogProducts = (text: string) => call<Product[]>('catalog_products', { text });
+/** Adds or changes a product; it syncs at its next version. */
+export const saveProduct = (product: ProductInput) => call<Product>('save_product', { product });
+/** Retires a product (hidden from selling) or brings it back. */
+export const retireProduct = (sku: string, retired: boolean) => call<Product>('retire_product', { sku, retired });
+/** The Sell grid's tabs: each category's products still sold. */
+export const sellGrid = () => call<GridTab[]>('sell_grid', {});

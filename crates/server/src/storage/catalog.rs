@@ -28,20 +28,46 @@ impl Storage {
                 let outcome = match (record, record.validate()) {
                     (_, Err(reason)) => PushOutcome::Invalid { reason },
                     (Record::Event { .. } | Record::Product { .. }, Ok(())) => {
-                        let body = serde_json::to_string(record)?;
                         let record_type = type_name(key.record_type);
                         let had = query_one(
                             db,
                             "SELECT body FROM records WHERE record_type = $1 AND record_id = $2",
                             params![record_type, key.id.as_str()],
-                        )?;
+                        )?
+                        .map(|row| row.text(0))
+                        .transpose()?;
+                        // A product's publish is its newest version: one more than the server's.
+                        let record = match (record, &had) {
+                            (Record::Product { product }, Some(stored)) => {
+                                match serde_json::from_str::<Record>(stored)? {
+                                    Record::Product { product: theirs } if theirs.same_as(product) => Record::Product { product: theirs },
+                                    Record::Product { product: theirs } => Record::Product {
+                                        product: fairtill_core::catalog::Product {
+                                            version: theirs.version.saturating_add(1),
+                                            ..product.clone()
+                                        },
+                                    },
+                                    _ => record.clone(),
+                                }
+                            }
+                            (Record::Product { product }, None) => Record::Product {
+                                product: fairtill_core::catalog::Product {
+                                    version: product.version.max(1),
+                                    ..product.clone()
+                                },
+                            },
+                            _ => record.clone(),
+                        };
+                        let body = serde_json::to_string(&record)?;
                         match had {
-                            Some(row) if row.text(0)? == body => PushOutcome::AlreadyHad,
+                            Some(stored) if stored == body => PushOutcome::AlreadyHad,
                             Some(_) => {
-                                db.execute(
-                                    "UPDATE records SET seq = $1, body = $2, received_at = $3 WHERE record_type = $4 AND record_id = $5",
-                                    params![seq, body, ms(now), record_type, key.id.as_str()],
-                                )?;
+                                // A product the manager publishes is theirs from now on.
+                                let sql = match record {
+                                    Record::Product { .. } => "UPDATE records SET seq = $1, body = $2, received_at = $3, device_id = NULL WHERE record_type = $4 AND record_id = $5",
+                                    _ => "UPDATE records SET seq = $1, body = $2, received_at = $3 WHERE record_type = $4 AND record_id = $5",
+                                };
+                                db.execute(sql, params![seq, body, ms(now), record_type, key.id.as_str()])?;
                                 seq += 1;
                                 PushOutcome::Stored
                             }

@@ -659,6 +659,66 @@ fn store_event(
     Ok(PushOutcome::Stored)
 }
 
+/// Stores a product made or changed at a till (docs/domain.md, "Offers and the catalog"): kept
+/// when the server has no version of it, or when the till changed the very version the server
+/// has (one more); otherwise someone changed it since (a manager's publish, another till), the
+/// server's version stays, and the till gets it back when it pulls.
+fn store_product(
+    db: &mut dyn Db,
+    device: &str,
+    record: &Record,
+    batch: &mut Batch,
+    seq: &mut i64,
+    now: i64,
+) -> Result<PushOutcome> {
+    let Record::Product { product } = record else {
+        return Ok(PushOutcome::Invalid {
+            reason: "not a product".into(),
+        });
+    };
+    if let Err(reason) = record.validate() {
+        return Ok(PushOutcome::Invalid { reason });
+    }
+    let key = record.key();
+    let body = serde_json::to_string(record)?;
+    let had = query_one(
+        db,
+        "SELECT body FROM records WHERE record_type = 'product' AND record_id = $1",
+        params![key.id.as_str()],
+    )?;
+    match had {
+        None => {
+            insert_record(db, Some(device), record, batch, *seq, now)?;
+            batch.known.insert(key);
+        }
+        Some(row) => {
+            let stored = row.text(0)?;
+            if stored == body {
+                return Ok(PushOutcome::AlreadyHad);
+            }
+            let server_version = match serde_json::from_str::<Record>(&stored)? {
+                Record::Product { product } => product.version,
+                _ => 0,
+            };
+            if product.version != server_version.saturating_add(1) {
+                tracing::info!(
+                    sku = %product.sku,
+                    till_version = product.version,
+                    server_version,
+                    "a till changed an older version of a product: the server's version stays"
+                );
+                return Ok(PushOutcome::AlreadyHad);
+            }
+            db.execute(
+                "UPDATE records SET seq = $1, body = $2, received_at = $3, device_id = $4 WHERE record_type = 'product' AND record_id = $5",
+                params![*seq, body, now, device, key.id.as_str()],
+            )?;
+        }
+    }
+    *seq += 1;
+    Ok(PushOutcome::Stored)
+}
+
 /// Stores one pushed record and says what happened.
 fn store_one(
     db: &mut dyn Db,
@@ -669,11 +729,7 @@ fn store_one(
     now: i64,
 ) -> Result<PushOutcome> {
     let made_by = match record {
-        Record::Product { .. } => {
-            return Ok(PushOutcome::Invalid {
-                reason: "products come from the server, not from devices".into(),
-            })
-        }
+        Record::Product { .. } => return store_product(db, device, record, batch, seq, now),
         Record::Event { .. } => return store_event(db, device, record, batch, seq, now),
         Record::Order { order } => Some(order.context.device_id),
         Record::Transaction { transaction } => Some(transaction.context.device_id),
