@@ -477,12 +477,53 @@ async fn a_day_at_the_booth() {
         "a retired product leaves the grid"
     );
 
+    // --- The touch layout, chosen under Event & till: a sale by touch alone (a product from
+    // the grid, cash on the keypad), then a typed amount paid on the card terminal.
+    step("Touch: a sale by touch alone, then a typed amount by touch.");
+    ui.keys(&key(Key::F4)).await;
+    ui.el("[data-testid=layout]")
+        .await
+        .select_by_value("touch")
+        .await
+        .unwrap();
+    ui.tap("[data-testid=nav-sell]").await;
+    ui.tap("[data-testid=favourites] [data-testid=grid-product]")
+        .await;
+    ui.wait_text("[data-testid=total]", "12.50").await;
+    ui.tap("[data-testid=tender-cash]").await;
+    for k in ["2", "0"] {
+        ui.tap(&format!("[data-testid=tender-pad-{k}]")).await;
+    }
+    ui.wait_text("[data-testid=change]", "7.50").await;
+    ui.shot("touch-cash").await;
+    ui.tap("[data-testid=pay]").await;
+    ui.wait_text("[data-testid=receipt-change]", "7.50").await;
+    ui.tap("[data-testid=new-sale]").await;
+    ui.tap("[data-testid=keypad-open]").await;
+    for k in ["3", "point", "5"] {
+        ui.tap(&format!("[data-testid=keypad-pad-{k}]")).await;
+    }
+    ui.tap("[data-testid=keypad-pad-enter]").await;
+    ui.wait_text("[data-testid=total]", "3.50").await;
+    ui.shot("touch-sell").await;
+    ui.tap("[data-testid=tender-card]").await;
+    ui.tap("[data-testid=pay]").await;
+    ui.wait_text("[data-testid=receipt]", "Custom amount").await;
+    ui.tap("[data-testid=new-sale]").await;
+    ui.keys(&key(Key::F4)).await;
+    ui.el("[data-testid=layout]")
+        .await
+        .select_by_value("desk")
+        .await
+        .unwrap();
+
     // --- Close the drawer: expected cash from the ledger against the count.
     step("Close the drawer: expected cash from the ledger against the count.");
-    // Cash: 16.70 + 11.30 + the split's 5.00 + the jam's 5.50 = 38.50 on a float of 100.00.
+    // Cash: 16.70 + 11.30 + the split's 5.00 + the jam's 5.50 + the mug's 12.50 = 51.00 on a
+    // float of 100.00.
     ui.keys(&key(Key::F4)).await;
-    ui.wait_text("[data-testid=expected]", "138.50").await;
-    ui.set("[data-testid=counted]", "138.00").await;
+    ui.wait_text("[data-testid=expected]", "151.00").await;
+    ui.set("[data-testid=counted]", "150.50").await;
     ui.click("[data-testid=close-till]").await;
     ui.wait_text("[data-testid=sessions]", "0.50").await;
     ui.shot("event-till").await;

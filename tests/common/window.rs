@@ -268,6 +268,34 @@ impl Ui {
         let _ = self.c.release_actions().await;
     }
 
+    /// Taps the element with a finger: a WebDriver touch pointer, down and up on its centre
+    /// (the page sees touch events, and the click they make).
+    pub async fn tap(&self, css: &str) {
+        use fantoccini::actions::{InputSource, PointerAction, TouchActions};
+        trace(&format!("tap {css}"));
+        let element = self.el(css).await;
+        // A pointer reaches only what is on the screen: bring the element there, as a finger
+        // scrolls to it.
+        let arg = serde_json::to_value(&element).unwrap();
+        let _ = self
+            .c
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await;
+        let touch = TouchActions::new("finger".into())
+            .then(PointerAction::MoveToElement {
+                element,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down { button: 0 })
+            .then(PointerAction::Up { button: 0 });
+        if let Err(e) = self.c.perform_actions(touch).await {
+            self.fail(format!("tap on {css} was not taken: {e}")).await;
+        }
+        let _ = self.c.release_actions().await;
+    }
+
     /// Presses `k` while holding `modifier` (Alt+S), on whatever has the keyboard focus.
     pub async fn chord(&self, modifier: Key, k: char) {
         use fantoccini::actions::{InputSource, KeyAction, KeyActions};

@@ -25,8 +25,26 @@ export const SCREENS = [
 
 export type ScreenId = (typeof SCREENS)[number]['id'];
 
+/** How the screen is laid out: for a touchscreen, for keyboard and mouse, or chosen by the
+ * pointer this computer has (a touchscreen's is coarse). */
+export type Layout = 'auto' | 'touch' | 'desk';
+const LAYOUT_KEY = 'fairtill.layout';
+
+function savedLayout(): Layout {
+  const saved = globalThis.localStorage?.getItem(LAYOUT_KEY);
+  return saved === 'touch' || saved === 'desk' ? saved : 'auto';
+}
+
+const coarse = globalThis.matchMedia?.('(pointer: coarse)');
+
 class AppState {
   screen = $state<ScreenId>('sell');
+  /** The layout chosen on this computer (Event & till). */
+  layout = $state<Layout>(savedLayout());
+  /** Whether the pointer is coarse now (a touchscreen), for the automatic layout. */
+  coarsePointer = $state(coarse?.matches ?? false);
+  /** True when the touch layout is on: large targets, the grid first, a keypad for amounts. */
+  touch = $derived(this.layout === 'touch' || (this.layout === 'auto' && this.coarsePointer));
   status = $state<TillStatus | null>(null);
   statusError = $state<string | null>(null);
   /** A problem that affects the whole till (disk full, an update needed), until dismissed. */
@@ -58,6 +76,12 @@ class AppState {
     this.lines = [...this.lines, line];
   }
 
+  /** Chooses the layout on this computer (kept across restarts). */
+  setLayout(layout: Layout) {
+    this.layout = layout;
+    globalThis.localStorage?.setItem(LAYOUT_KEY, layout);
+  }
+
   clearCart() {
     this.lines = [];
     this.orderDiscount = noDiscount();
@@ -68,6 +92,7 @@ class AppState {
 }
 
 export const app = new AppState();
+coarse?.addEventListener('change', (e) => (app.coarsePointer = e.matches));
 
 /** The words to show for an error from a command (or anything thrown); a problem that
  * affects the whole till is also raised in the header. */
