@@ -103,6 +103,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         catalog::save_product,
         catalog::retire_product,
         catalog::sell_grid,
+        catalog::write_sample_products,
+        catalog::import_sample_products,
         sale::cart_totals,
         sale::charge,
         sale::pay_part,

@@ -1245,3 +1245,34 @@ fn products_are_made_changed_and_retired_from_the_catalog_screen() {
         "NOPE",
     );
 }
+
+#[test]
+fn the_first_run_sample_list_is_written_as_a_spreadsheet_saves_it_and_imported() {
+    let h = Harness::new();
+    h.refused(
+        "import_sample_products",
+        json!({}),
+        "invalid",
+        "choose the event first",
+    );
+    h.at_event();
+    let sample = h._dir.path().join("sample.csv");
+    h.ok("write_sample_products", json!({"path": sample}));
+    let text = std::fs::read(&sample).unwrap();
+    assert!(text.starts_with(b"\xEF\xBB\xBFsku,name,price,currency"));
+    assert!(text.windows(2).any(|w| w == b"\r\n"), "CRLF line ends");
+    assert_eq!(h.ok("import_products", json!({"path": sample})), 7);
+    assert_eq!(
+        h.ok("import_sample_products", json!({})),
+        7,
+        "the same seven, again"
+    );
+    let tabs: Vec<String> = h
+        .ok("sell_grid", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["category"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(tabs, ["Food", "Kitchen", "Paper", ""]);
+}

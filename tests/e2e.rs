@@ -668,3 +668,63 @@ async fn a_full_disk() {
     assert!(list.contains(first.trim()), "{first} in {list}");
     drop(session);
 }
+
+/// A fresh install opens on the first-run guide and reaches its first recorded sale by
+/// keyboard alone in well under a minute: a name, an event, a product typed in and the sample
+/// list, a float, then a sale of the typed product in cash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_till_is_guided_to_its_first_sale_by_keyboard() {
+    within_limit(first_run()).await;
+}
+
+async fn first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let session = Session::start(&db).await;
+    let ui = session.ui();
+    ui.el("[data-testid=guide-staff]").await;
+    ui.shot("guide-who").await;
+    let started = Instant::now();
+    let enter = key(Key::Enter);
+    let tab = key(Key::Tab);
+    ui.keys(&format!("Ana{enter}")).await;
+    ui.el("[data-testid=guide-event]").await;
+    ui.keys(&format!("Harbour Market{enter}")).await;
+    ui.el("[data-testid=guide-product-name]").await;
+    ui.keys(&format!("Lemonade{tab}3,50{enter}")).await;
+    ui.wait_text("[data-testid=guide-added]", "Lemonade").await;
+    // Three tabs from the name: Add, then the sample list.
+    ui.keys(&format!("{tab}{tab}{tab}{enter}")).await;
+    ui.wait_text("[data-testid=guide-notice]", "Imported 7 sample products")
+        .await;
+    ui.shot("guide-products").await;
+    ui.keys(&key(Key::Escape)).await;
+    ui.el("[data-testid=guide-float]").await;
+    ui.keys(&format!("100{enter}")).await;
+    ui.wait_text("[data-testid=guide-ready]", "8 products · drawer open")
+        .await;
+    ui.shot("guide-ready").await;
+    ui.keys(&enter).await;
+    ui.el("[data-testid=search]").await;
+    ui.wait_text("[data-testid=grid-tabs]", "Kitchen").await;
+    ui.keys("lemon").await;
+    ui.el("[data-testid=results]").await;
+    ui.keys(&enter).await;
+    ui.wait_text("[data-testid=total]", "3.50").await;
+    ui.keys(&enter).await;
+    ui.el("[data-testid=tendered]").await;
+    ui.keys(&enter).await;
+    let receipt = ui.wait_text("[data-testid=receipt]", "Lemonade").await;
+    let took = started.elapsed();
+    assert!(receipt.contains("Harbour Market"), "{receipt}");
+    eprintln!("[e2e] first run to the first recorded sale: {took:?}");
+    assert!(
+        took < Duration::from_secs(60),
+        "the first sale took {took:?}"
+    );
+    ui.wait_text("[data-testid=current-staff]", "Ana").await;
+    // The guide is not shown again.
+    ui.keys(&enter).await;
+    ui.el("[data-testid=search]").await;
+    assert_eq!(ui.count("[data-testid=guide]").await, 0);
+}

@@ -152,3 +152,47 @@ pub fn sell_grid(
 
 /// The most products a Sell grid tab shows (search finds the rest).
 pub const GRID_LIMIT: usize = 200;
+
+/// A sample product list to start from, in `currency`, as a spreadsheet saves it (a UTF-8
+/// byte-order mark, CRLF line ends): seven products on three tabs, whole prices (valid in
+/// every currency).
+fn sample_products(currency: fairtill_core::money::Currency) -> String {
+    let text = include_str!("../sample-products.csv").replace("{currency}", currency.code());
+    let mut out = String::from("\u{feff}");
+    for line in text.lines() {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The currency a new product is priced in: the current event's.
+fn event_currency(till: &fairtill_store::Till) -> Result<fairtill_core::money::Currency, ApiError> {
+    till.settings()?.event.map(|e| e.currency).ok_or_else(|| {
+        invalid("choose the event first (Event & till): products are priced in its currency")
+    })
+}
+
+/// Writes the sample product list to `path` (a new file), to change in a spreadsheet and
+/// import; returns where it is.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn write_sample_products(
+    state: tauri::State<'_, AppState>,
+    path: String,
+) -> Result<String, ApiError> {
+    let currency = event_currency(&*lock(&state)?)?;
+    let path = PathBuf::from(path.trim());
+    std::fs::write(&path, sample_products(currency))
+        .map_err(|e| invalid(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+/// Imports the sample product list as it is; returns how many products.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub fn import_sample_products(state: tauri::State<'_, AppState>) -> Result<u64, ApiError> {
+    let mut till = lock(&state)?;
+    let currency = event_currency(&till)?;
+    Ok(till.import_products(sample_products(currency).as_bytes())?)
+}

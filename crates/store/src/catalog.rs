@@ -477,7 +477,8 @@ impl Till {
     }
 }
 
-/// A row of a product CSV file (`sku,name,price,currency,tax_category,barcode,favourite`).
+/// A row of a product CSV file (`sku,name,price,currency` and optional `tax_category,barcode,
+/// favourite,category,colour`).
 #[derive(Debug, Deserialize)]
 struct ProductRow {
     sku: String,
@@ -490,6 +491,10 @@ struct ProductRow {
     barcode: String,
     #[serde(default)]
     favourite: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    colour: String,
 }
 
 fn product_of(row: ProductRow) -> std::result::Result<Product, String> {
@@ -506,6 +511,7 @@ fn product_of(row: ProductRow) -> std::result::Result<Product, String> {
         })?
     };
     let mut product = Product::new(&row.sku, &row.name, price, tax, Some(&row.barcode))
+        .and_then(|p| p.with_looks(Some(&row.category), Some(&row.colour)))
         .map_err(|e| e.to_string())?;
     product.favourite = match row.favourite.trim().to_ascii_lowercase().as_str() {
         "" | "0" | "no" | "false" => false,
@@ -516,7 +522,8 @@ fn product_of(row: ProductRow) -> std::result::Result<Product, String> {
 }
 
 impl Till {
-    /// Imports products from CSV (`sku,name,price,currency[,tax_category,barcode,favourite]`),
+    /// Imports products from CSV (`sku,name,price,currency[,tax_category,barcode,favourite,
+    /// category,colour]`),
     /// all or nothing: any bad row refuses the whole file, naming every bad line. Existing SKUs
     /// are updated. Returns how many products were imported.
     pub fn import_products<R: std::io::Read>(&mut self, input: R) -> Result<u64> {

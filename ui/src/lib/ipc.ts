@@ -271,3 +271,7 @@ export const saveProduct = (product: ProductInput) => call<Product>('save_produc
 export const retireProduct = (sku: string, retired: boolean) => call<Product>('retire_product', { sku, retired });
 /** The Sell grid's tabs: each category's products still sold. */
 export const sellGrid = () => call<GridTab[]>('sell_grid', {});
+/** Writes the sample product list (in the event's currency) to a new file; where it is. */
+export const writeSampleProducts = (path: string) => call<string>('write_sample_products', { path });
+/** Imports the sample product list as it is; how many products. */
+export const importSampleProducts = () => call<number>('import_sample_products', {});
