@@ -7,7 +7,10 @@
 //!   command through Tauri's IPC (mock runtime, JSON in and out) against one bare durable
 //!   SQLite commit (WAL, synchronous=FULL) on the same disk;
 //! - cold start of the real app under Xvfb to the mounted Sell screen's first command, and
-//!   memory at rest (app and WebKit processes).
+//!   memory at rest (app and WebKit processes);
+//! - a split payment's last part against a single-tender sale;
+//! - switching category on the real Sell grid (500 products, 20 tabs) against swapping the same
+//!   buttons in with bare DOM calls.
 //!
 //! `cargo bench --bench till [-- --quick]`
 
@@ -22,6 +25,11 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+// The real window, as the end-to-end tests drive it.
+#[allow(dead_code)]
+#[path = "../tests/common/window.rs"]
+mod window;
 
 use fairtill_app::{with_commands, AppState};
 use fairtill_store::Till;
@@ -373,6 +381,122 @@ fn start(dir: &Path, runs: usize) {
     );
 }
 
+/// A catalog of `n` products spread over `categories` tabs, as a product file.
+fn grid_csv(n: usize, categories: usize) -> String {
+    let mut csv =
+        String::from("sku,name,price,currency,tax_category,barcode,favourite,category,colour\n");
+    for i in 0..n {
+        let word = WORDS[i % WORDS.len()];
+        let thing = THINGS[(i / WORDS.len()) % THINGS.len()];
+        csv.push_str(&format!(
+            "G{i:04},{word} {thing} {i},{}.50,EUR,standard,,{},Tab {:02},#2e7d6b\n",
+            3 + i % 40,
+            if i < 12 { "yes" } else { "no" },
+            i % categories
+        ));
+    }
+    csv
+}
+
+/// The script the grid benchmark runs in the page: each tab clicked in turn, timed from the
+/// click until the grid shows the tab's products and the layout is computed (what must fit in
+/// a 16 ms frame), then the same number of product buttons swapped into a grid with bare DOM
+/// calls and laid out (the floor: no framework, no state).
+const GRID_SCRIPT: &str = r#"
+const [rounds, done] = [arguments[0], arguments[arguments.length - 1]];
+(async () => {
+  const tabs = [...document.querySelectorAll('[data-testid=grid-tab]')].filter((t) => t.textContent.startsWith('Tab'));
+  const grid = () => document.querySelector('[data-testid=grid]');
+  const samples = [];
+  const bare = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const tab of tabs) {
+      const before = grid()?.firstElementChild?.textContent;
+      const t0 = performance.now();
+      tab.click();
+      for (let i = 0; i < 50 && grid()?.firstElementChild?.textContent === before; i++) await Promise.resolve();
+      if (grid()?.firstElementChild?.textContent === before) await new Promise((ok) => setTimeout(ok, 0));
+      grid().getBoundingClientRect();
+      samples.push(performance.now() - t0);
+    }
+  }
+  const host = grid();
+  const n = host.children.length;
+  const lane = host.cloneNode(false);
+  lane.removeAttribute('data-testid');
+  host.parentNode.insertBefore(lane, host);
+  for (let r = 0; r < rounds * tabs.length; r++) {
+    const t0 = performance.now();
+    const made = [];
+    for (let i = 0; i < n; i++) {
+      const b = document.createElement('button');
+      b.className = 'fav secondary coloured';
+      b.style.background = '#2e7d6b';
+      b.append(`bare product ${r} ${i}`);
+      const small = document.createElement('small');
+      small.textContent = '€ 12.50';
+      b.append(small);
+      made.push(b);
+    }
+    lane.replaceChildren(...made);
+    lane.getBoundingClientRect();
+    bare.push(performance.now() - t0);
+  }
+  lane.remove();
+  done({ tabs: tabs.length, per_tab: n, samples, bare });
+})();
+"#;
+
+/// Category switch on the real Sell grid: 500 products on 20 tabs, in the release app under
+/// Xvfb, driven through WebDriver (tauri-driver), timed inside the page.
+fn grid(dir: &Path, rounds: usize) {
+    println!("\n## Sell grid: 500 products in 20 categories, switching tabs ({rounds} rounds)\n");
+    let db = dir.join("grid.db");
+    {
+        let mut till = Till::open(&db).unwrap();
+        let eur = fairtill_core::money::Currency::from_code("EUR").unwrap();
+        let event = till
+            .create_event(
+                "Bench fair",
+                eur,
+                fairtill_core::tax::TaxPolicy::none(),
+                fairtill_core::event::CaptureMode::Automatic,
+                fairtill_core::SignedDuration::from_hours(24),
+            )
+            .unwrap();
+        till.set_settings(Some(event.id), "Ana").unwrap();
+        till.import_products(grid_csv(500, 20).as_bytes()).unwrap();
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let answer: Value = runtime.block_on(async {
+        let session = window::Session::start(&db).await;
+        let ui = session.ui();
+        ui.wait_text("[data-testid=grid-tabs]", "Tab 19").await;
+        ui.c.execute_async(GRID_SCRIPT, vec![json!(rounds)])
+            .await
+            .unwrap()
+    });
+    let ms_of = |v: &Value| -> Vec<Duration> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| Duration::from_secs_f64(x.as_f64().unwrap() / 1000.0))
+            .collect()
+    };
+    println!(
+        "{} tabs, {} products on each",
+        answer["tabs"], answer["per_tab"]
+    );
+    stats(
+        "category switch: click → the tab's products in the grid, laid out",
+        ms_of(&answer["samples"]),
+    );
+    stats(
+        "bare DOM: the same number of buttons made, swapped in and laid out",
+        ms_of(&answer["bare"]),
+    );
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let dir = tempfile::tempdir().unwrap();
@@ -383,4 +507,5 @@ fn main() {
     search(dir.path(), 100_000, if quick { 5 } else { 30 });
     charge(dir.path(), if quick { 100 } else { 1000 });
     start(dir.path(), if quick { 2 } else { 5 });
+    grid(dir.path(), if quick { 5 } else { 30 });
 }
