@@ -621,7 +621,50 @@ pub(crate) fn next_seq(db: &mut dyn Db) -> Result<i64> {
     )
 }
 
-/// Stores an event a till made. The first version the server has stands (a manager's, or the
+/// Stores a record that changes after it is made (an event or a product made at a till): the
+/// first version is inserted; a later one replaces the stored one when `replaces(maker,
+/// stored body)` says so, and is otherwise answered "already had" (the server's version stays).
+fn store_changeable(
+    db: &mut dyn Db,
+    device: &str,
+    record: &Record,
+    batch: &mut Batch,
+    seq: &mut i64,
+    now: i64,
+    replaces: impl FnOnce(Option<&str>, &str) -> Result<bool>,
+) -> Result<PushOutcome> {
+    if let Err(reason) = record.validate() {
+        return Ok(PushOutcome::Invalid { reason });
+    }
+    let key = record.key();
+    let record_type = type_name(key.record_type);
+    let body = serde_json::to_string(record)?;
+    let had = query_one(
+        db,
+        "SELECT device_id, body FROM records WHERE record_type = $1 AND record_id = $2",
+        params![record_type, key.id.as_str()],
+    )?;
+    match had {
+        None => {
+            insert_record(db, Some(device), record, batch, *seq, now)?;
+            batch.known.insert(key);
+        }
+        Some(row) => {
+            let (maker, stored) = (row.opt_text(0)?, row.text(1)?);
+            if stored == body || !replaces(maker.as_deref(), &stored)? {
+                return Ok(PushOutcome::AlreadyHad);
+            }
+            db.execute(
+                "UPDATE records SET seq = $1, body = $2, received_at = $3, device_id = $4 WHERE record_type = $5 AND record_id = $6",
+                params![*seq, body, now, device, record_type, key.id.as_str()],
+            )?;
+        }
+    }
+    *seq += 1;
+    Ok(PushOutcome::Stored)
+}
+
+/// An event made on a till: the server keeps the first version it has (a manager's, or the
 /// till's that made it), except that the till that made an event may change it; every till
 /// pulls it, so any till can sell at it.
 fn store_event(
@@ -632,36 +675,14 @@ fn store_event(
     seq: &mut i64,
     now: i64,
 ) -> Result<PushOutcome> {
-    if let Err(reason) = record.validate() {
-        return Ok(PushOutcome::Invalid { reason });
-    }
-    let key = record.key();
-    let body = serde_json::to_string(record)?;
-    let had = query_one(
-        db,
-        "SELECT device_id, body FROM records WHERE record_type = 'event' AND record_id = $1",
-        params![key.id.as_str()],
-    )?;
-    match had {
-        None => {
-            insert_record(db, Some(device), record, batch, *seq, now)?;
-            batch.known.insert(key);
-        }
-        Some(row) if row.opt_text(0)?.as_deref() == Some(device) && row.text(1)? != body => {
-            db.execute(
-                "UPDATE records SET seq = $1, body = $2, received_at = $3 WHERE record_type = 'event' AND record_id = $4",
-                params![*seq, body, now, key.id.as_str()],
-            )?;
-        }
-        Some(_) => return Ok(PushOutcome::AlreadyHad),
-    }
-    *seq += 1;
-    Ok(PushOutcome::Stored)
+    store_changeable(db, device, record, batch, seq, now, |maker, _| {
+        Ok(maker == Some(device))
+    })
 }
 
-/// Stores a product made or changed at a till (docs/domain.md, "Offers and the catalog"): kept
-/// when the server has no version of it, or when the till changed the very version the server
-/// has (one more); otherwise someone changed it since (a manager's publish, another till), the
+/// A product made or changed at a till (docs/domain.md, "Offers and the catalog"): kept when
+/// the server has no version of it, or when the till changed the very version the server has
+/// (one more); otherwise someone changed it since (a manager's publish, another till), the
 /// server's version stays, and the till gets it back when it pulls.
 fn store_product(
     db: &mut dyn Db,
@@ -676,47 +697,22 @@ fn store_product(
             reason: "not a product".into(),
         });
     };
-    if let Err(reason) = record.validate() {
-        return Ok(PushOutcome::Invalid { reason });
-    }
-    let key = record.key();
-    let body = serde_json::to_string(record)?;
-    let had = query_one(
-        db,
-        "SELECT body FROM records WHERE record_type = 'product' AND record_id = $1",
-        params![key.id.as_str()],
-    )?;
-    match had {
-        None => {
-            insert_record(db, Some(device), record, batch, *seq, now)?;
-            batch.known.insert(key);
+    store_changeable(db, device, record, batch, seq, now, |_, stored| {
+        let server_version = match serde_json::from_str::<Record>(stored)? {
+            Record::Product { product } => product.version,
+            _ => 0,
+        };
+        let kept = product.version == server_version.saturating_add(1);
+        if !kept {
+            tracing::info!(
+                sku = %product.sku,
+                till_version = product.version,
+                server_version,
+                "a till changed an older version of a product: the server's version stays"
+            );
         }
-        Some(row) => {
-            let stored = row.text(0)?;
-            if stored == body {
-                return Ok(PushOutcome::AlreadyHad);
-            }
-            let server_version = match serde_json::from_str::<Record>(&stored)? {
-                Record::Product { product } => product.version,
-                _ => 0,
-            };
-            if product.version != server_version.saturating_add(1) {
-                tracing::info!(
-                    sku = %product.sku,
-                    till_version = product.version,
-                    server_version,
-                    "a till changed an older version of a product: the server's version stays"
-                );
-                return Ok(PushOutcome::AlreadyHad);
-            }
-            db.execute(
-                "UPDATE records SET seq = $1, body = $2, received_at = $3, device_id = $4 WHERE record_type = 'product' AND record_id = $5",
-                params![*seq, body, now, device, key.id.as_str()],
-            )?;
-        }
-    }
-    *seq += 1;
-    Ok(PushOutcome::Stored)
+        Ok(kept)
+    })
 }
 
 /// Stores one pushed record and says what happened.
