@@ -19,7 +19,7 @@ use serde::Deserialize;
 #[error("{0}")]
 pub struct InputError(pub String);
 
-fn input(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn input(msg: impl Into<String>) -> anyhow::Error {
     InputError(msg.into()).into()
 }
 
@@ -63,6 +63,9 @@ pub enum Cmd {
     Summary(Summary),
     /// Show one order (by order id, transaction id or receipt) with its full history.
     Show(Show),
+    /// Act on a recorded sale as the app's order screen does: capture, void, refund, credit,
+    /// write off, mark paid, replace a voided sale, record a result.
+    Act(crate::actions::Act),
     /// Export transactions as CSV (all of them, streamed).
     Export(Export),
     /// Import historical or external sales from CSV: all rows, or none.
@@ -197,7 +200,7 @@ fn parse_custom(spec: &str, currency: Currency) -> anyhow::Result<OrderLine> {
     Ok(OrderLine::custom(amount, TaxCategory::Standard, note))
 }
 
-fn parse_result(text: &str) -> anyhow::Result<TxResult> {
+pub(crate) fn parse_result(text: &str) -> anyhow::Result<TxResult> {
     TxResult::parse(&text.to_ascii_lowercase()).ok_or_else(|| {
         input(format!(
             "result {text:?} must be approved, declined, abandoned, canceled or unknown"
@@ -205,7 +208,7 @@ fn parse_result(text: &str) -> anyhow::Result<TxResult> {
     })
 }
 
-fn parse_event(text: &Option<String>) -> anyhow::Result<Option<EventId>> {
+pub(crate) fn parse_event(text: &Option<String>) -> anyhow::Result<Option<EventId>> {
     text.as_deref()
         .map(|e| {
             e.parse()

@@ -2,6 +2,7 @@
 //! and support. Exit codes: 0 success, 1 failure, 2 bad input, 3 refused by a ledger rule,
 //! 4 the database is damaged or from a newer version.
 
+mod actions;
 mod args;
 mod output;
 
@@ -91,6 +92,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let till = open(&db, &cli)?;
             let summary = till.summary(&s.filter.to_filter()?)?;
             output::summary(&mut out, &summary, json)?;
+        }
+        Cmd::Act(a) => {
+            let mut till = open(&db, &cli)?;
+            let view = actions::run(&mut till, a)?;
+            output::order(&mut out, &view, json)?;
         }
         Cmd::Show(s) => {
             let till = open(&db, &cli)?;

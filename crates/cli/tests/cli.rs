@@ -277,3 +277,186 @@ fn record_sells_typed_amounts_with_no_product() {
     }
     assert_eq!(json(&db, &["list"])["rows"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn every_ledger_action_of_the_order_screen_is_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("till.db");
+    let code = |args: &[&str]| fairtill(&db, args).status.code();
+
+    // Capture twice from an authorization, then void the rest.
+    let auth = json(
+        &db,
+        &[
+            "record",
+            "--item",
+            "Print:40",
+            "--method",
+            "card",
+            "--authorize",
+        ],
+    );
+    let auth_tx = auth["transaction_id"].as_str().unwrap().to_string();
+    json(&db, &["act", "capture", &auth_tx, "--amount", "15"]);
+    assert_eq!(
+        code(&["act", "capture", &auth_tx, "--amount", "30"]),
+        Some(3),
+        "beyond the authorization"
+    );
+    let voided = json(&db, &["act", "void", &auth_tx, "--reason", "customer left"]);
+    assert_eq!(voided["status"], "partly_paid");
+    assert_eq!(voided["balance_due"]["amount"], "25.00");
+    // What is due: marked paid, by bank transfer.
+    let receipt = auth["receipt"].as_str().unwrap();
+    let paid = json(
+        &db,
+        &["act", "mark-paid", receipt, "--note", "bank transfer"],
+    );
+    assert_eq!(paid["status"], "paid");
+
+    // Refunds: an item, an amount, then all of another sale; each refusal as in the app.
+    let sale = json(&db, &["record", "--item", "Mug:10:3", "--item", "Card:4"]);
+    let sale_tx = sale["transaction_id"].as_str().unwrap().to_string();
+    let one = json(
+        &db,
+        &[
+            "act", "refund", &sale_tx, "--item", "1:2", "--reason", "chipped",
+        ],
+    );
+    assert_eq!(one["refunded"]["amount"], "20.00");
+    assert_eq!(
+        code(&["act", "refund", &sale_tx, "--item", "1:2"]),
+        Some(3),
+        "one mug left"
+    );
+    assert_eq!(
+        code(&["act", "refund", &sale_tx, "--item", "0:1"]),
+        Some(2),
+        "lines count from 1"
+    );
+    assert_eq!(
+        code(&["act", "refund", &sale_tx]),
+        Some(2),
+        "say what to refund"
+    );
+    json(&db, &["act", "refund", &sale_tx, "--amount", "14"]);
+    assert_eq!(
+        code(&["act", "refund", &sale_tx, "--amount", "0.01"]),
+        Some(3),
+        "nothing left"
+    );
+    let other = json(&db, &["record", "--item", "Tea:4.20"]);
+    let all = json(
+        &db,
+        &[
+            "act",
+            "refund",
+            other["transaction_id"].as_str().unwrap(),
+            "--all",
+        ],
+    );
+    assert_eq!(all["status"], "refunded");
+
+    // A credit beyond a refund, with the manager who permits it.
+    let credited = json(
+        &db,
+        &[
+            "act",
+            "credit",
+            "--amount",
+            "5",
+            "--order",
+            sale["receipt"].as_str().unwrap(),
+            "--approved-by",
+            "Sam",
+            "--reason",
+            "goodwill",
+        ],
+    );
+    let credit = credited["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "credit")
+        .unwrap()
+        .clone();
+    assert_eq!(credit["approved_by"], "Sam");
+    assert_eq!(
+        code(&[
+            "act",
+            "credit",
+            "--amount",
+            "5",
+            "--approved-by",
+            " ",
+            "--reason",
+            "x"
+        ]),
+        Some(3),
+        "a credit needs a manager"
+    );
+
+    // A logged sale entered by mistake: voided, then replaced by the right payment.
+    let logged = json(
+        &db,
+        &[
+            "record",
+            "--item",
+            "Bag:18",
+            "--method",
+            "external",
+            "--system",
+            "Shopify",
+            "--reference",
+            "#77",
+        ],
+    );
+    let logged_tx = logged["transaction_id"].as_str().unwrap().to_string();
+    json(&db, &["act", "void", &logged_tx, "--reason", "wrong order"]);
+    let replaced = json(&db, &["act", "replace", &logged_tx, "--method", "cash"]);
+    assert_eq!(replaced["status"], "paid");
+    assert_eq!(
+        code(&["act", "replace", &logged_tx]),
+        Some(3),
+        "replaced once"
+    );
+
+    // A result that was not known, recorded; an open order written off.
+    let unknown = json(
+        &db,
+        &[
+            "record", "--item", "Jar:6", "--method", "card", "--result", "unknown",
+        ],
+    );
+    let unknown_tx = unknown["transaction_id"].as_str().unwrap().to_string();
+    let declined = json(
+        &db,
+        &[
+            "act",
+            "resolve",
+            &unknown_tx,
+            "--result",
+            "declined",
+            "--note",
+            "terminal said no",
+        ],
+    );
+    assert_eq!(declined["status"], "open");
+    assert_eq!(
+        code(&["act", "resolve", &unknown_tx, "--result", "approved"]),
+        Some(3),
+        "decided already"
+    );
+    let written = json(
+        &db,
+        &[
+            "act",
+            "write-off",
+            unknown["receipt"].as_str().unwrap(),
+            "--reason",
+            "customer gone",
+        ],
+    );
+    assert_eq!(written["status"], "written_off");
+    assert_eq!(code(&["act", "void", "not-an-id"]), Some(2));
+}
