@@ -66,6 +66,9 @@ pub enum Cmd {
     /// Act on a recorded sale as the app's order screen does: capture, void, refund, credit,
     /// write off, mark paid, replace a voided sale, record a result.
     Act(crate::actions::Act),
+    /// Sync without the window: enroll with a server, run one round now, or say how it stands.
+    #[command(subcommand)]
+    Sync(crate::sync::SyncCmd),
     /// Export transactions as CSV (all of them, streamed).
     Export(Export),
     /// Import historical or external sales from CSV: all rows, or none.

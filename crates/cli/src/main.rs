@@ -5,6 +5,7 @@
 mod actions;
 mod args;
 mod output;
+mod sync;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -92,6 +93,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let till = open(&db, &cli)?;
             let summary = till.summary(&s.filter.to_filter()?)?;
             output::summary(&mut out, &summary, json)?;
+        }
+        Cmd::Sync(cmd) => {
+            let till = open(&db, &cli)?;
+            let outcome = sync::run(till, cmd)?;
+            output::synced(&mut out, &outcome, json)?;
         }
         Cmd::Act(a) => {
             let mut till = open(&db, &cli)?;

@@ -6,7 +6,7 @@ use fairtill_core::ledger::{OrderView, Summary};
 use fairtill_store::{OutboxStatus, Page, RecordedSale, SavedOffer};
 use serde::Serialize;
 
-fn json<W: Write, T: Serialize>(out: &mut W, value: &T) -> anyhow::Result<()> {
+pub(crate) fn json<W: Write, T: Serialize>(out: &mut W, value: &T) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)?;
     Ok(())
@@ -204,5 +204,43 @@ pub fn check<W: Write>(
         }
     }
     writeln!(out, "waiting to sync: {} record(s)", outbox.total)?;
+    Ok(())
+}
+
+/// What `fairtill sync` did.
+pub fn synced<W: Write>(
+    out: &mut W,
+    outcome: &crate::sync::SyncOutcome,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    use crate::sync::SyncOutcome;
+    if as_json {
+        return json(out, outcome);
+    }
+    match outcome {
+        SyncOutcome::Enrolled {
+            server_url,
+            server_name,
+        } => writeln!(out, "enrolled with {server_url} as {server_name}")?,
+        SyncOutcome::Round(r) => writeln!(
+            out,
+            "sent {} (already there {}, conflicts {}, refused {}), received {}",
+            r.pushed, r.already_had, r.conflicts, r.rejected, r.pulled
+        )?,
+        SyncOutcome::State(s) => match &s.server_url {
+            Some(url) => writeln!(
+                out,
+                "syncs with {url} as {}; {} waiting{}",
+                s.server_name.as_deref().unwrap_or("?"),
+                s.waiting,
+                if s.token_in_keyring {
+                    ""
+                } else {
+                    "; its token is not in the keyring: enroll again"
+                }
+            )?,
+            None => writeln!(out, "not enrolled; {} waiting", s.waiting)?,
+        },
+    }
     Ok(())
 }
