@@ -89,6 +89,19 @@ pub struct Receipt {
     pub change: Option<Money>,
 }
 
+impl Receipt {
+    /// The receipt of `sale` on `order`, with the cash handed over and the change, if paid in
+    /// cash.
+    fn of(sale: RecordedSale, order: OrderView, cash: Option<(Money, Money)>) -> Self {
+        Receipt {
+            sale,
+            order,
+            tendered: cash.map(|c| c.0),
+            change: cash.map(|c| c.1),
+        }
+    }
+}
+
 /// The order draft of a cart at this till: the event's currency and tax.
 pub(crate) fn draft(till: &Till, cart: Cart) -> Result<OrderDraft, ApiError> {
     let event = till.settings()?.event;
@@ -318,12 +331,7 @@ pub fn charge(
     )?;
     tracing::info!(receipt = %sale.receipt, total = %sale.total, paid = %paying, "sale recorded");
     let order = till.order(sale.order_id)?;
-    Ok(Receipt {
-        sale,
-        order,
-        tendered: pay.cash.map(|c| c.0),
-        change: pay.cash.map(|c| c.1),
-    })
+    Ok(Receipt::of(sale, order, pay.cash))
 }
 
 /// Pays the next part of a split payment (or what is still due) on a recorded order, and
@@ -360,17 +368,13 @@ pub fn pay_part(
     )?;
     tracing::info!(receipt = %before.order.receipt, paid = %paying, "part paid");
     let order = till.order(order_id)?;
-    Ok(Receipt {
-        sale: RecordedSale {
-            order_id,
-            receipt: order.order.receipt.clone(),
-            transaction_id,
-            total: order.totals.total,
-        },
-        order,
-        tendered: pay.cash.map(|c| c.0),
-        change: pay.cash.map(|c| c.1),
-    })
+    let sale = RecordedSale {
+        order_id,
+        receipt: order.order.receipt.clone(),
+        transaction_id,
+        total: order.totals.total,
+    };
+    Ok(Receipt::of(sale, order, pay.cash))
 }
 
 /// The receipt of an existing order (to print again).

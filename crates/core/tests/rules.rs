@@ -973,6 +973,17 @@ fn rule_14_the_order_screen_offers_a_card_on_file_refund_as_pending() {
     }
 }
 
+/// The transactions a command recorded (it recorded nothing else).
+fn recorded(facts: &[Fact]) -> Vec<&Transaction> {
+    facts
+        .iter()
+        .map(|f| match f {
+            Fact::Recorded { tx } => tx.as_ref(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
 #[test]
 fn rule_16_a_split_order_is_paid_in_parts_and_refunds_spill_card_first_cash_last() {
     let mut t = Till::new();
@@ -1027,13 +1038,7 @@ fn rule_16_a_split_order_is_paid_in_parts_and_refunds_spill_card_first_cash_last
             reason: Some("returned".into()),
         })
         .unwrap();
-    let refunds: Vec<&Transaction> = facts
-        .iter()
-        .map(|f| match f {
-            Fact::Recorded { tx } => tx.as_ref(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let refunds = recorded(&facts);
     let parts: Vec<(TxId, Money)> = refunds
         .iter()
         .map(|r| (r.parent.unwrap(), r.amount))
@@ -1116,12 +1121,9 @@ fn rule_16_the_rest_of_a_refund_to_a_card_on_file_waits_for_the_processor() {
             reason: None,
         })
         .unwrap();
-    let results: Vec<(TxResult, Money)> = facts
+    let results: Vec<(TxResult, Money)> = recorded(&facts)
         .iter()
-        .map(|f| match f {
-            Fact::Recorded { tx } => (tx.result(), tx.amount),
-            other => panic!("{other:?}"),
-        })
+        .map(|tx| (tx.result(), tx.amount))
         .collect();
     assert_eq!(
         results,

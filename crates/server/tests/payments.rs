@@ -562,23 +562,9 @@ async fn split(kind: Kind) {
     let visa = save_card(&s, ana.id, "4242424242424242").await;
 
     let (mut records, order) = till.open_order("40.00");
-    let cash = till.run(Command::Pay(fairtill_core::ledger::Payment {
-        kind: PaymentKind::Sale,
-        order_ids: vec![order],
-        amount: usd("15.00"),
-        method: PaymentMethod::Cash,
-        result: TxResult::Approved,
-        replaces: None,
-    }));
+    let cash = till.pay(order, usd("15.00"), PaymentMethod::Cash, TxResult::Approved);
     let cash_id = tx_id(&cash);
-    let card = till.run(Command::Pay(fairtill_core::ledger::Payment {
-        kind: PaymentKind::Sale,
-        order_ids: vec![order],
-        amount: usd("25.00"),
-        method: on_file(&visa),
-        result: TxResult::Unknown,
-        replaces: None,
-    }));
+    let card = till.pay(order, usd("25.00"), on_file(&visa), TxResult::Unknown);
     let card_id = tx_id(&card);
     records.extend(cash);
     records.extend(card);

@@ -310,6 +310,24 @@ impl Till {
         (records, id)
     }
 
+    /// A payment of `amount` for `order` (one part of a split, say).
+    pub fn pay(
+        &mut self,
+        order: OrderId,
+        amount: Money,
+        method: PaymentMethod,
+        result: TxResult,
+    ) -> Vec<Record> {
+        self.run(Command::Pay(Payment {
+            kind: PaymentKind::Sale,
+            order_ids: vec![order],
+            amount,
+            method,
+            result,
+            replaces: None,
+        }))
+    }
+
     pub fn sale(&mut self, amount: &str, method: PaymentMethod) -> (Vec<Record>, TxId) {
         self.sale_with(usd(amount), method, TxResult::Approved, |_| {})
     }
